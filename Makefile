@@ -1,0 +1,62 @@
+# quotetrace: `make demo` traces the seed story, `make test` runs the test suite.
+# Both create .venv and install what they need, Graphviz's `dot` included.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint check graphviz clean help
+
+help:
+	@echo "make demo   trace the seed story: writes examples/seeds-provenance.svg and examples/seeds-trace.json"
+	@echo "make test   run the test suite (pytest)"
+	@echo "make lint   ruff and mypy"
+	@echo "make check  lint and test"
+
+demo: $(VENV)/.installed graphviz
+	$(BIN)/quotetrace trace seeds/ -o examples/seeds-provenance.svg
+	$(BIN)/quotetrace trace seeds/ -o examples/seeds-trace.json
+	$(BIN)/quotetrace trace seeds/
+
+test: $(VENV)/.installed-dev graphviz
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check quotetrace tests bench examples
+	$(BIN)/ruff format --check quotetrace tests bench examples
+	$(BIN)/mypy quotetrace
+
+check: lint test
+
+$(VENV)/bin/python:
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "python3 -m venv failed: installing Debian's python3-venv"; \
+	  command -v apt-get >/dev/null || { echo "Error: cannot create a virtual environment; install python3-venv"; exit 1; }; \
+	  $(SUDO) apt-get install -y python3-venv || { $(SUDO) apt-get update && $(SUDO) apt-get install -y python3-venv; }; \
+	  rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(VENV)/bin/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/bin/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@ $(VENV)/.installed
+
+# Graphviz's `dot` draws the SVG. apt-get where it exists, else say how to get it.
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Graphviz (apt-get install graphviz)"; \
+	    $(SUDO) apt-get install -y graphviz >/dev/null 2>&1 || { $(SUDO) apt-get update >/dev/null && $(SUDO) apt-get install -y graphviz >/dev/null; }; \
+	  else \
+	    echo "Error: Graphviz's 'dot' is not installed and apt-get is not available."; \
+	    echo "Install Graphviz (macOS: 'brew install graphviz'; Fedora: 'sudo dnf install graphviz'; others: https://graphviz.org/download/) and run make again."; \
+	    exit 1; \
+	  fi; }
+	@command -v dot >/dev/null 2>&1 || { echo "Error: installing Graphviz failed; install the 'graphviz' package by hand"; exit 1; }
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
