@@ -1,0 +1,385 @@
+"""Extraction: ``Article`` -> the attributed speech in it, as ``Quote`` objects.
+
+>>> from quotetrace.ingest import article_from_text
+>>> art = article_from_text('“We are ready,” Mr Lee said on Sunday.', id="a")
+>>> [(q.kind, q.text, q.speaker) for q in extract_quotes(art).quotes]
+[('direct', 'We are ready,', 'Lee')]
+
+The stage reads an article paragraph by paragraph and sentence by sentence, in
+order, because who "he" is depends on who spoke before. Submodules do one thing
+each: ``marks`` (quotation spans), ``cues`` (reporting verbs, channels, relays),
+``indirect`` (frames of reported speech), ``speakers`` (mentions and coreference),
+``embeds`` (social posts), ``segment`` (paragraphs, sentences, tokens).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from quotetrace.extract.cues import audience_relays, find_channel, is_news_org
+from quotetrace.extract.embeds import Embed, find_embeds
+from quotetrace.extract.indirect import Frame, find_frames
+from quotetrace.extract.marks import Quotation, find_quotations
+from quotetrace.extract.segment import Token, paragraphs, sentences, tokens
+from quotetrace.extract.speakers import SpeakerResolver, mention_span, merge_speakers
+from quotetrace.model import Article, Quote, QuoteKind, Span, Speaker
+
+__all__ = ["Extraction", "extract_quotes", "merge_speakers"]
+
+# A quotation this short with no reporting cue of its own is a scare quote or a title,
+# not speech ("the so-called 'special operation'"), unless a speaker is in context.
+_MIN_FLOATING_WORDS = 3
+_CITING = re.compile(r"\b(?:citing|who cited|cited)\s+((?:the\s+)?[\w’'\-]+(?:\s+[\w’'\-]+){0,6}?)(?=\s*(?:[.,;]|$))")
+_POSSESSOR = re.compile(r"^(.*?)(?:’s|'s)\s+\w+$")
+_OPEN_LEAD = re.compile(r"^\s*(?:that\s*)?[:,—–]?\s*$")
+_CLOSE_TAIL = re.compile(r"^[\s.,;!?…”\"’'—–)]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """What one article yields: its quotes and the speakers named in it."""
+
+    article: str
+    quotes: tuple[Quote, ...]
+    speakers: tuple[Speaker, ...]
+
+
+@dataclass
+class _Attribution:
+    speaker: str | None
+    mention: Span | None
+    cue: Span | None
+    channel: str | None
+    via: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _State:
+    """What reading an article so far has established."""
+
+    text: str
+    article: Article
+    resolver: SpeakerResolver = field(default_factory=SpeakerResolver)
+    quotes: list[Quote] = field(default_factory=list)
+    last: _Attribution | None = None  # the latest attributed speech
+    last_para: int = -10  # body-paragraph index of ``last``
+    block: _Attribution | None = None  # "He said on X:" waiting for its quotation
+    pending_open: list[int] = field(default_factory=list)  # quotes left open at a paragraph's end
+
+
+def extract_quotes(article: Article) -> Extraction:
+    """Every attributed quote in ``article``, in reading order.
+
+    Quotes in page furniture (``Latest Stories`` blocks, related links) are kept with
+    ``section="related"`` so they never mix with the story.
+    """
+    text = article.text
+    st = _State(text, article)
+    paras = paragraphs(text)
+    embeds = {e.para_start: e for e in find_embeds(text, paras)}
+    author_lines = {e.author_start for e in embeds.values()}
+    body_index = 0
+    for ps, pe in paras:
+        if ps in author_lines:
+            continue
+        if article.section_at(ps) == "related" and article.section_at(max(ps, pe - 1)) == "related":
+            _related_paragraph(st, ps, pe)
+            continue
+        body_index += 1
+        if ps in embeds:
+            _embed(st, embeds[ps])
+            continue
+        _paragraph(st, ps, pe, body_index)
+    # quotations left open with no speaker found anywhere are not attributed speech
+    quotes = _dedupe([_renamed(q, st.resolver) for q in st.quotes if q.speaker is not None or q.section == "related"])
+    spoken = {q.speaker for q in quotes if q.speaker}
+    speakers = tuple(s for s in st.resolver.speakers() if s.name in spoken)
+    return Extraction(article.id, tuple(quotes), speakers)
+
+
+# ---------------------------------------------------------------- paragraphs
+
+
+def _paragraph(st: _State, ps: int, pe: int, para: int) -> None:
+    text = st.text
+    quotations = find_quotations(text, ps, pe)
+    protected = [(q.outer_start, q.outer_end) for q in quotations]
+    block, st.block = st.block, None
+    open_before = st.pending_open
+    st.pending_open = []
+    for s, e in sentences(text, ps, pe, protected):
+        toks = tokens(text, s, e)
+        if not toks:
+            continue
+        in_sent = [q for q in quotations if s <= q.outer_start < e]
+        in_quote = _quote_mask(toks, in_sent)
+        frames = find_frames(text, toks, in_quote, e)
+        frame_attr = [_attribute(st, toks, f, s, e, relay=_is_relay(frames, fi)) for fi, f in enumerate(frames)]
+        used: set[int] = set()
+        for q in in_sent:
+            at, kind, fi = _quotation_attribution(st, toks, frames, frame_attr, q, s, e, ps, para, block)
+            if fi is not None and kind == "direct":
+                used.add(fi)
+            if at is None:
+                if q.close_mark is None:
+                    st.pending_open.append(len(st.quotes))
+                    st.quotes.append(_quote(st, q.start, q.end, "direct", None))
+                continue
+            block = None
+            st.quotes.append(_quote(st, q.start, q.end, kind, at))
+            st.last, st.last_para = at, para
+            if q.close_mark is None:
+                st.pending_open.append(len(st.quotes) - 1)
+            if open_before and q.open_mark is not None and q.outer_start == ps:
+                _close_pending(st, open_before, at)
+                open_before = []
+        for fi, (f, at) in enumerate(zip(frames, frame_attr, strict=True)):
+            if fi in used or at is None or _is_relay(frames, fi):
+                continue
+            cs, ce = f.content_start, f.content_end
+            if ce - cs < 2:
+                if e == ps or (text[e - 1] == ":" and f.content_start >= e - 1):
+                    st.block = at  # "He said on X:" introduces the next paragraph
+                continue
+            if _mostly_quoted(text, in_sent, cs, ce) or len(text[cs:ce].split()) < 2:
+                continue
+            st.quotes.append(_quote(st, cs, ce, "indirect", at))
+            st.last, st.last_para = at, para
+        st.resolver.mention_names(text[s:e])
+
+
+def _close_pending(st: _State, pending: list[int], at: _Attribution) -> None:
+    for i in pending:
+        q = st.quotes[i]
+        if q.speaker is None:
+            st.quotes[i] = _quote(st, q.start, q.end, q.kind, at)
+
+
+def _related_paragraph(st: _State, ps: int, pe: int) -> None:
+    """Quotes in furniture are kept (marked related) so nothing is lost, with their speakers when stated."""
+    saved = st.resolver, st.last, st.last_para, st.block, st.pending_open
+    st.resolver, st.last, st.block, st.pending_open = SpeakerResolver(), None, None, []
+    before = len(st.quotes)
+    _paragraph(st, ps, pe, -100)
+    for i in range(before, len(st.quotes)):
+        st.quotes[i] = dataclasses.replace(st.quotes[i], section="related")
+    # furniture interrupts the story without changing who was speaking in it
+    st.resolver, st.last, st.last_para, st.block, st.pending_open = saved
+
+
+def _embed(st: _State, emb: Embed) -> None:
+    names = emb.names or (emb.handle,)
+    name = st.resolver.add_known(names[0], aliases=(*names[1:], emb.handle), handle=emb.handle)
+    line = Span(emb.author_start, emb.author_end, st.text[emb.author_start : emb.author_end])
+    at = _Attribution(name, line, None, "X", _with_agency(st, []))
+    q = _quote(st, emb.start, emb.end, "embed", at)
+    st.quotes.append(dataclasses.replace(q, truncated=emb.truncated, date=emb.date))
+    st.last = at
+
+
+# ---------------------------------------------------------------- quotations
+
+
+def _quote_mask(toks: Sequence[Token], quotations: Sequence[Quotation]) -> list[bool]:
+    mask = [False] * len(toks)
+    qi = 0
+    for i, t in enumerate(toks):
+        while qi < len(quotations) and quotations[qi].outer_end <= t.start:
+            qi += 1
+        if qi < len(quotations) and quotations[qi].outer_start <= t.start < quotations[qi].outer_end:
+            mask[i] = True
+    return mask
+
+
+def _quotation_attribution(
+    st: _State,
+    toks: Sequence[Token],
+    frames: Sequence[Frame],
+    attrs: Sequence[_Attribution | None],
+    q: Quotation,
+    s: int,
+    e: int,
+    ps: int,
+    para: int,
+    block: _Attribution | None,
+) -> tuple[_Attribution | None, QuoteKind, int | None]:
+    """Who speaks a quotation, whether it is direct or partial, and the frame that says so."""
+    text = st.text
+    lead = text[s : q.outer_start]
+    tail = text[q.outer_end : e]
+    # 1. a cue after the quotation: "“...,” he said." / "For “...,” said Zelensky."
+    for fi, f in enumerate(frames):
+        at = attrs[fi]
+        if at is None or not f.inverted or f.cue.start < q.outer_end:
+            continue
+        if f.content_start <= q.outer_start and f.content_end >= q.start:
+            between = text[q.outer_end : f.cue.start]
+            if len(between.split()) > 8:
+                continue
+            kind: QuoteKind = "direct" if not lead.strip() else "partial"
+            return at, kind, fi
+    # 2. a cue before it: "Zelensky said: “...”" / "Zelensky said Putin could not “manage ...”"
+    best: int | None = None
+    for fi, f in enumerate(frames):
+        if attrs[fi] is None or f.inverted or f.cue.end > q.outer_start:
+            continue
+        if f.content_start <= q.outer_start <= max(f.content_end, f.content_start + 1) or f.content_start >= e - 1:
+            best = fi
+    if best is not None:
+        f = frames[best]
+        direct = bool(_OPEN_LEAD.match(text[f.cue.end : q.outer_start])) or f.content_start == q.outer_start
+        direct = direct and bool(_CLOSE_TAIL.match(tail)) and _lead_is_frame(text, s, f)
+        at = attrs[best]
+        return at, ("direct" if direct else "partial"), best
+    # 3. "According to X, “...”" or "“...”, according to X."
+    for fi, f in enumerate(frames):
+        if attrs[fi] is not None and f.according and f.content_start <= q.outer_start < f.content_end + 2:
+            return attrs[fi], ("direct" if _CLOSE_TAIL.match(tail) and not lead.strip() else "partial"), fi
+    # 4. no cue in the sentence: a block quotation after "He said on X:", or a floating
+    # quotation continuing the speaker before it
+    only_quote = not lead.strip() and bool(_CLOSE_TAIL.match(tail))
+    if block is not None and q.outer_start == ps:
+        return block, "direct", None
+    words = len(text[q.start : q.end].split())
+    if st.last is not None and para - st.last_para <= 1 and (only_quote or words >= _MIN_FLOATING_WORDS + 2):
+        inherited = _Attribution(st.last.speaker, st.last.mention, None, st.last.channel, list(st.last.via))
+        return inherited, ("direct" if only_quote else "partial"), None
+    return None, "direct", None
+
+
+def _lead_is_frame(text: str, s: int, f: Frame) -> bool:
+    """Nothing but the frame's subject and adjuncts stands before the cue."""
+    lead = text[s : f.cue.start]
+    return len(lead.split()) <= 14
+
+
+def _mostly_quoted(text: str, quotations: Sequence[Quotation], cs: int, ce: int) -> bool:
+    """Reported speech whose words are mostly inside quotation marks is a quotation, not a paraphrase."""
+    total = len(text[cs:ce].split())
+    quoted = sum(
+        len(text[max(q.start, cs) : min(q.end, ce)].split()) for q in quotations if q.start < ce and q.end > cs
+    )
+    return quoted * 2 >= total
+
+
+def _is_relay(frames: Sequence[Frame], fi: int) -> bool:
+    """An outer frame (``..., Yonhap reported``) whose content holds another frame is a relay, not a quote."""
+    f = frames[fi]
+    if not f.inverted:
+        return False
+    return any(
+        j != fi and f.content_start <= g.cue.start < f.content_end and not g.inverted for j, g in enumerate(frames)
+    )
+
+
+# ---------------------------------------------------------------- attribution
+
+
+def _attribute(st: _State, toks: Sequence[Token], f: Frame, s: int, e: int, *, relay: bool) -> _Attribution | None:
+    text = st.text
+    if f.subject is None:
+        return None
+    mspan = mention_span(text, toks, f.subject)
+    subject_text = _clean_mention(mspan.text)
+    if not subject_text:
+        return None
+    name = st.resolver.resolve(subject_text, is_speaker=not relay)
+    via: list[str] = []
+    if f.audience is not None:
+        aspan = mention_span(text, toks, f.audience)
+        if audience_relays(aspan.text):
+            via.append(_strip_det(aspan.text))
+    # "Yonhap reported, citing NIS": the agency relays, NIS speaks
+    outside = (
+        text[s : f.content_start] + " " + text[f.content_end : e] if f.content_end > f.content_start else text[s:e]
+    )
+    cited = _CITING.search(outside)
+    if cited:
+        who = cited.group(1)
+        owner = _POSSESSOR.match(who)  # "citing the intelligence agency’s findings"
+        cited_name = st.resolver.resolve(_clean_mention(owner.group(1) if owner else who), is_speaker=False)
+        if cited_name:
+            if name and is_news_org(name):
+                via, name = [name, *via], cited_name
+            else:
+                via.append(cited_name)
+    # an outer relay frame in the same sentence: "..., Yonhap News Agency reported" / "..., according to two lawmakers"
+    channel = find_channel(text, s, f.content_start) if f.content_start > s else None
+    channel = channel or (find_channel(text, f.content_end, e) if f.content_end < e else None)
+    at = _Attribution(name, mspan, Span(f.cue.start, f.cue.end, f.cue.text), channel, via)
+    _add_outer_relays(st, toks, f, at, s, e)
+    at.via = _with_agency(st, at.via)
+    return at
+
+
+def _add_outer_relays(st: _State, toks: Sequence[Token], f: Frame, at: _Attribution, s: int, e: int) -> None:
+    text = st.text
+    tail = text[f.content_end : e]
+    m = re.search(
+        r",\s*((?:[A-Z][\w’'\-.]*\s+){1,4}|(?:the\s+)?[a-z]+\s+(?:[a-z]+\s+)?)"
+        r"(?:reported|reports|said|says|wrote)\b",
+        tail,
+    )
+    if m and not f.inverted:
+        who = m.group(1).strip()
+        if who.lower() not in ("he", "she", "it", "they") and who not in at.via:
+            at.via.append(_strip_det(who))
+    m2 = re.search(r",\s*according to\s+((?:[\w’'\-]+\s*){1,8}?)(?=\s*(?:,|\.|$|who\b))", tail)
+    if m2 and not f.according:
+        who = m2.group(1).strip()
+        if who[:1].isupper() or re.match(r"(?:two|three|several|some|the)?\s*(?:lawmakers|officials|sources)", who):
+            at.via.append(_strip_det(who) if who[:1].isupper() else who)
+
+
+def _with_agency(st: _State, via: list[str]) -> list[str]:
+    """A wire byline (``By AFP``) puts the agency on every quote's path in the article."""
+    agency = st.article.agency
+    if agency and agency not in via:
+        return [*via, agency]
+    return via
+
+
+def _clean_mention(s: str) -> str:
+    s = s.strip(" ,;:—–-\n\t")
+    return s
+
+
+def _strip_det(s: str) -> str:
+    return re.sub(r"^(?:the|The)\s+", "", s.strip())
+
+
+def _quote(st: _State, start: int, end: int, kind: QuoteKind, at: _Attribution | None) -> Quote:
+    art = st.article
+    text = st.text[start:end]
+    section = art.section_at(start)
+    suffix = {"direct": "d", "partial": "p", "indirect": "i", "embed": "e"}[kind]
+    qid = f"{art.id}#{start}-{end}{suffix}"
+    if at is None:
+        return Quote(qid, art.id, start, end, text, kind, section=section)
+    return Quote(
+        qid, art.id, start, end, text, kind, at.speaker, at.mention, at.cue, at.channel, tuple(at.via), section
+    )
+
+
+def _renamed(q: Quote, resolver: SpeakerResolver) -> Quote:
+    if q.speaker is None:
+        return q
+    name = resolver.final_name(q.speaker)
+    via = tuple(resolver.final_name(v) for v in q.via)
+    if name == q.speaker and via == q.via:
+        return q
+    return dataclasses.replace(q, speaker=name, via=via)
+
+
+def _dedupe(quotes: list[Quote]) -> list[Quote]:
+    """One quote per span (a quotation beats the reported clause that is exactly it); reading order."""
+    rank = {"embed": 0, "direct": 1, "partial": 2, "indirect": 3}
+    best: dict[tuple[int, int], Quote] = {}
+    for q in quotes:
+        k = (q.start, q.end)
+        if k not in best or rank[q.kind] < rank[best[k].kind]:
+            best[k] = q
+    return sorted(best.values(), key=lambda q: (q.start, q.end))

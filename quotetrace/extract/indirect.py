@@ -1,0 +1,303 @@
+"""Reported speech: the frames ``X said (that) ...``, ``..., X said``, ``according to X, ...``.
+
+A ``Frame`` ties a cue to its subject (the speaker mention), its content (the reported
+clause: the quote text of an indirect quote) and its relays. Frames are found per
+sentence from the cues outside quotation marks; quotations use the same frames to
+find their speaker (``“...,” he said``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from quotetrace.extract.cues import AUDIENCE_VERBS, NEEDS_CLAUSE, POSTPOSED_ONLY, Cue, cue_at
+from quotetrace.extract.segment import Token
+from quotetrace.extract.speakers import (
+    _DETERMINERS,
+    _PREPOSITIONS,
+    _TIME,
+    clause_subject,
+    subject_after,
+    subject_before,
+)
+
+_CLAUSE_START = frozenset(
+    "he she they it we i you there this these those his her their its our the a an some any no one two many".split()
+)
+_NOT_VERB_BEFORE = frozenset(("be", "is", "was", "were", "are", "been", "being", "to", "of", "and", "or", "as", "for"))
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A cue with its subject tokens and content offsets (content may be empty for quotations)."""
+
+    cue: Cue
+    cue_index: int
+    subject: tuple[int, int] | None  # token range, inclusive
+    content_start: int
+    content_end: int
+    audience: tuple[int, int] | None = None  # token range of "told AUDIENCE"
+    inverted: bool = False  # "..., said X": content precedes the cue
+    according: bool = False
+
+
+def find_frames(text: str, toks: Sequence[Token], in_quote: Sequence[bool], sent_end: int) -> list[Frame]:
+    """Every reporting frame of one sentence, in order of their cues."""
+    frames: list[Frame] = []
+    n = len(toks)
+    for i in range(n):
+        if in_quote[i]:
+            continue
+        cue = cue_at(toks, i)
+        if cue is None:
+            continue
+        if cue.is_according:
+            f = _according(text, toks, in_quote, i, cue, sent_end)
+        else:
+            f = _verb_frame(text, toks, in_quote, i, cue, sent_end)
+        if f is not None:
+            frames.append(f)
+    return frames
+
+
+def _according(
+    text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: int, cue: Cue, sent_end: int
+) -> Frame | None:
+    k = i + 2
+    if k >= len(toks):
+        return None
+    m = k
+    while m + 1 < len(toks) and m - k < 14 and toks[m + 1].text not in ",.;:" and not in_quote[m + 1]:
+        if toks[m + 1].lower in ("who", "which"):
+            break
+        m += 1
+    while m > k and not toks[m].is_word:
+        m -= 1
+    subject = (k, m)
+    if i == 0 or (i > 0 and toks[i - 1].text in ("(", "—")) or _only_adverbs_before(toks, i):
+        # "According to X, CONTENT."
+        c = m + 1
+        while c < len(toks) and toks[c].text in ",:":
+            c += 1
+        if c >= len(toks):
+            return None
+        return Frame(cue, i, subject, toks[c].start, _content_end(text, toks, len(toks), sent_end), according=True)
+    if toks[i - 1].text == ",":
+        # "CONTENT, according to X."
+        start = toks[0].start
+        return Frame(cue, i, subject, start, _rstrip(text, start, toks[i - 1].start), inverted=True, according=True)
+    return None
+
+
+def _only_adverbs_before(toks: Sequence[Token], i: int) -> bool:
+    return all(not t.is_word or t.lower in ("but", "and", "yet", "also", "however") for t in toks[:i])
+
+
+def _verb_frame(
+    text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: int, cue: Cue, sent_end: int
+) -> Frame | None:
+    prev = toks[i - 1] if i > 0 else None
+    if prev is not None and (
+        prev.lower in _NOT_VERB_BEFORE or prev.lower in ("the", "a", "an") or prev.text.endswith(("’s", "'s"))
+    ):
+        return None  # "the reported involvement", "was reported", "North Korea’s stated goal"
+    n = len(toks)
+    # inverted or postposed: "..., X said." / "..., said X." / "“...,” he said"
+    if (
+        prev is not None
+        and not cue.is_participle
+        and (
+            prev.text == ","
+            or in_quote[i - 1]
+            or _after_quote_subject(toks, in_quote, i)
+            or _only_adjuncts(toks, in_quote, i + 1)
+        )
+    ):
+        f = _postposed(text, toks, in_quote, i, cue)
+        if f is not None:
+            return f
+    if cue.lemma in POSTPOSED_ONLY and not (i + 1 < n and toks[i + 1].text == ":"):
+        return None
+    # participle after a comma: "..., saying that ..." takes the clause's subject
+    subject: tuple[int, int] | None
+    if cue.is_participle and prev is not None and prev.text in (",", "—"):
+        subject = clause_subject(toks, 0, i)
+    else:
+        subject = subject_before(toks, _clause_floor(toks, i), i)
+        if subject is None and cue.is_participle:
+            subject = clause_subject(toks, 0, i)
+    if subject is None:
+        return None
+    c = i + 1
+    audience = None
+    if cue.lemma in AUDIENCE_VERBS and c < n and not in_quote[c]:
+        a_end = _audience_end(toks, in_quote, c)
+        if a_end is not None:
+            audience = (c, a_end)
+            c = a_end + 1
+    c = _skip_adjuncts(toks, in_quote, c)
+    if c >= n:
+        return Frame(cue, i, subject, sent_end, sent_end, audience)
+    if toks[c].lower == "that" or toks[c].text == ":":
+        pass  # PolNeAR keeps "that" inside the content
+    elif cue.lemma in NEEDS_CLAUSE and not in_quote[c]:
+        return None
+    start = toks[c].start
+    end = _content_end(text, toks, n, sent_end, after=c)
+    return Frame(cue, i, subject, start, end, audience)
+
+
+def _after_quote_subject(toks: Sequence[Token], in_quote: Sequence[bool], i: int) -> bool:
+    """``“...,” he said`` / ``“...” Mr Zelensky said``: a short subject right after a quotation."""
+    k = i - 1
+    while k >= 0 and i - k <= 6 and not in_quote[k] and toks[k].text not in ",.;:":
+        k -= 1
+    return k >= 0 and in_quote[k]
+
+
+def _postposed(text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: int, cue: Cue) -> Frame | None:
+    n = len(toks)
+    prev = toks[i - 1]
+    if prev.text == "," or in_quote[i - 1]:
+        subject = subject_after(toks, i, n)
+        inverted_subject = True
+        comma = i - 1
+    else:
+        k = i - 1
+        while k >= 0 and not in_quote[k] and toks[k].text not in ",":
+            k -= 1
+        subject = subject_before(toks, k + 1, i)
+        inverted_subject = False
+        comma = k
+    if subject is None:
+        return None
+    # the rest of the sentence after the cue (and an inverted subject) must be adjuncts only
+    tail = (subject[1] + 1) if inverted_subject else i + 1
+    if not _only_adjuncts(toks, in_quote, tail):
+        return None
+    while comma > 0 and not toks[comma].is_word and not in_quote[comma]:
+        comma -= 1
+    if comma < 0:
+        return None
+    start = toks[0].start
+    end = toks[comma].end
+    if in_quote[comma]:
+        end = toks[comma].end
+    return Frame(cue, i, subject, start, _rstrip(text, start, end), inverted=True)
+
+
+_ADJUNCT_START = frozenset(
+    "on in at during to via through after before from with about while when last this earlier later today yesterday"
+    " citing adding according".split()
+)
+
+
+def _only_adjuncts(toks: Sequence[Token], in_quote: Sequence[bool], k: int) -> bool:
+    """After a postposed cue only time, place, channel and "citing X" may follow."""
+    if k >= len(toks):
+        return True
+    t = toks[k]
+    if t.text in ".!?…":
+        return True
+    if t.text == ",":
+        return k + 1 < len(toks) and (
+            toks[k + 1].lower in _ADJUNCT_START or (in_quote[k + 1] is False and toks[k + 1].lower.endswith("ing"))
+        )
+    if in_quote[k]:
+        return False
+    return t.lower in _ADJUNCT_START or t.lower in _TIME or (t.is_cap and t.lower in _TIME)
+
+
+def _clause_floor(toks: Sequence[Token], i: int) -> int:
+    """The first token a subject of ``toks[i]`` may start at: after the last semicolon or colon."""
+    k = i - 1
+    while k >= 0:
+        if toks[k].text in (";", ":") or (toks[k].text in ("”", '"') and k < i - 1):
+            return k + 1
+        k -= 1
+    return 0
+
+
+def _audience_end(toks: Sequence[Token], in_quote: Sequence[bool], c: int) -> int | None:
+    """``told lawmakers on Monday that``: the hearer's last token."""
+    n = len(toks)
+    if toks[c].lower in ("that", "him", "her", "them", "me", "us", "you", "reporters", "journalists"):
+        return c if toks[c].lower != "that" else None
+    m = c
+    while m + 1 < n and m - c < 7 and toks[m + 1].is_word and not in_quote[m + 1]:
+        nxt = toks[m + 1].lower
+        if nxt in ("that", "on", "in", "at", "during", "last", "this", "it", "he", "she", "they", "about", "after"):
+            break
+        m += 1
+    if not (toks[c].is_cap or toks[c].lower in _DETERMINERS or toks[c].lower.endswith("s")):
+        return None
+    return m
+
+
+def _skip_adjuncts(toks: Sequence[Token], in_quote: Sequence[bool], c: int) -> int:
+    """Skip ``on Sunday``, ``in a statement``, ``during interrogation`` between a cue and its content."""
+    n = len(toks)
+    guard = 0
+    while c < n and guard < 4 and not in_quote[c]:
+        guard += 1
+        t = toks[c]
+        if t.lower in _TIME and t.lower not in ("the", "a", "an", "its"):
+            c += 1
+            continue
+        if t.text == ",":
+            c += 1
+            continue
+        if t.lower in _PREPOSITIONS or t.lower in ("to", "through", "via", "about"):
+            # find the next clause start within a few tokens
+            k = c + 1
+            while k < n and k - c <= 7 and not in_quote[k]:
+                if toks[k].lower == "that" or toks[k].lower in ("he", "she", "they", "it", "we", "i"):
+                    break
+                if toks[k].text in (",", ":"):
+                    break
+                k += 1
+            if k < n and toks[k].text == ":":
+                return k  # "said on X:" introduces a quotation
+            if (
+                k < n
+                and k - c <= 7
+                and (toks[k].text == "," or toks[k].lower in _CLAUSE_START or toks[k].lower == "that")
+            ):
+                c = k + 1 if toks[k].text == "," else k
+                continue
+            break
+        break
+    return c
+
+
+_TRAILING_FRAME = re.compile(r",\s*(?:according to|citing|adding|saying|stating|noting|which|while)\b", re.I)
+
+
+def _content_end(text: str, toks: Sequence[Token], n: int, sent_end: int, *, after: int = 0) -> int:
+    """Where reported content stops: before a trailing frame (``, according to X``) or the final stop."""
+    lo = toks[after].start if after < n else sent_end
+    m = _TRAILING_FRAME.search(text, lo, sent_end)
+    end = m.start() if m else sent_end
+    post = _postposed_cue_at(text, lo, end)
+    if post is not None:
+        end = post
+    return _rstrip(text, lo, end)
+
+
+_POSTPOSED_TAIL = re.compile(
+    r",\s*(?:(?:[A-Z][\w’'\-.]*\s+){1,4}|(?:the\s+|a\s+)?\w+\s+){1,2}"
+    r"(?:said|says|reported|reports|added|wrote|told|claimed|noted|stated|announced|confirmed)\b[^,]{0,60}$"
+)
+
+
+def _postposed_cue_at(text: str, lo: int, hi: int) -> int | None:
+    m = _POSTPOSED_TAIL.search(text, lo, hi)
+    return m.start() if m else None
+
+
+def _rstrip(text: str, lo: int, hi: int) -> int:
+    while hi > lo and (text[hi - 1].isspace() or text[hi - 1] in ".,;:!?…—–"):
+        hi -= 1
+    return hi

@@ -1,0 +1,143 @@
+"""Quotation spans: which stretches of a paragraph stand between quotation marks.
+
+One left-to-right pass over the marks of each paragraph, so the cost is linear in
+the number of marks whatever their balance. Handles curly, straight, low-9 and
+guillemet double marks, single marks used as quotation marks (never apostrophes:
+``Jong Un’s``, ``Workers’ Party``, ``don’t``), a missing opening mark at the start
+of a paragraph, and a quotation left open at the end of a paragraph (the next
+paragraph reopens it: a quotation running over several paragraphs).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_MARK = re.compile(r"[“”„«»\"‘’']")
+_DOUBLE_OPEN = "“„«"
+_DOUBLE_CLOSE = "”»"
+_BEFORE_OPEN = "([{—–-/:"  # characters after which a straight mark opens
+_AFTER_CLOSE = ",.;:!?)]}—–-…"
+
+
+@dataclass(frozen=True, slots=True)
+class Quotation:
+    """The words between a pair of quotation marks.
+
+    ``start``/``end`` bound the quoted words (marks excluded); ``open_mark``/``close_mark``
+    are the marks' offsets, ``None`` where the mark is missing from the text.
+    """
+
+    start: int
+    end: int
+    open_mark: int | None
+    close_mark: int | None
+    single: bool = False
+
+    @property
+    def outer_start(self) -> int:
+        return self.open_mark if self.open_mark is not None else self.start
+
+    @property
+    def outer_end(self) -> int:
+        return self.close_mark + 1 if self.close_mark is not None else self.end
+
+
+def find_quotations(text: str, para_start: int, para_end: int) -> list[Quotation]:
+    """Quotations in one paragraph ``text[para_start:para_end]``, in order, never overlapping."""
+    doubles = _doubles(text, para_start, para_end)
+    singles = _singles(text, para_start, para_end, doubles)
+    return sorted(doubles + singles, key=lambda q: q.start)
+
+
+def _doubles(text: str, lo: int, hi: int) -> list[Quotation]:
+    out: list[Quotation] = []
+    open_at: int | None = None
+    open_char = ""
+    for m in _MARK.finditer(text, lo, hi):
+        i, c = m.start(), m.group()
+        if c in "‘’'":
+            continue
+        if c == "“" and open_char == "„":  # German „…“
+            c = "”"
+        if c == '"':
+            prev = text[i - 1] if i > lo else " "
+            nxt = text[i + 1] if i + 1 < hi else " "
+            opens = (prev.isspace() or prev in _BEFORE_OPEN or i == lo) and not nxt.isspace()
+            c = "“" if (open_at is None and opens) else "”"
+        if c in _DOUBLE_OPEN:
+            if open_at is not None:  # the previous quotation lost its closing mark
+                out.append(_make(text, open_at + 1, i, open_at, None))
+            open_at, open_char = i, c
+        elif c in _DOUBLE_CLOSE:
+            if open_at is not None:
+                if i > open_at + 1:
+                    out.append(_make(text, open_at + 1, i, open_at, i))
+                open_at, open_char = None, ""
+            elif not out and _plausible_missing_open(text, lo, i):
+                out.append(_make(text, lo, i, None, i))
+    if open_at is not None and hi > open_at + 1:
+        out.append(_make(text, open_at + 1, hi, open_at, None))
+    return [q for q in out if q.end > q.start]
+
+
+def _plausible_missing_open(text: str, lo: int, close: int) -> bool:
+    """A closing mark with no opening one: the paragraph opens a quotation without its mark.
+
+    Only when several words precede it and they end the way quoted speech ends.
+    """
+    prev = text[close - 1] if close > lo else " "
+    return prev in ",.?!…" and text.count(" ", lo, close) >= 3
+
+
+def _singles(text: str, lo: int, hi: int, doubles: list[Quotation]) -> list[Quotation]:
+    """Single-mark quotations outside double ones; apostrophes never open or close one."""
+    out: list[Quotation] = []
+    inside = [(q.outer_start, q.outer_end) for q in doubles]
+    open_at: int | None = None
+    di = 0
+    last_close = _last_close(text, lo, hi)
+    for m in _MARK.finditer(text, lo, hi):
+        i, c = m.start(), m.group()
+        if c not in "‘’'":
+            continue
+        while di < len(inside) and inside[di][1] <= i:
+            di += 1
+        if di < len(inside) and inside[di][0] <= i < inside[di][1]:
+            continue
+        prev = text[i - 1] if i > lo else " "
+        nxt = text[i + 1] if i + 1 < hi else " "
+        if open_at is None:
+            if c in "‘'" and (prev.isspace() or prev in _BEFORE_OPEN or i == lo) and nxt.isalnum():
+                open_at = i
+            continue
+        # a closing mark follows a word and precedes a space, punctuation or the end
+        if not (prev.isalnum() or prev in ".,!?…") or not (nxt.isspace() or nxt in _AFTER_CLOSE or i + 1 >= hi):
+            continue
+        if prev == "s" and nxt == " " and i + 2 < hi and text[i + 2].isupper() and i < last_close:
+            continue  # "Workers’ Party": a plural possessive, the real close comes later
+        out.append(_make(text, open_at + 1, i, open_at, i, single=True))
+        open_at = None
+    return [q for q in out if q.end > q.start]
+
+
+def _last_close(text: str, lo: int, hi: int) -> int:
+    """Offset of the paragraph's last mark that could close a single quotation (-1 if none)."""
+    i = hi
+    while True:
+        i = max(text.rfind("’", lo, i), text.rfind("'", lo, i))
+        if i < 0:
+            return -1
+        nxt = text[i + 1] if i + 1 < hi else " "
+        if nxt.isspace() or nxt in _AFTER_CLOSE:
+            return i
+
+
+def _make(
+    text: str, s: int, e: int, open_mark: int | None, close_mark: int | None, *, single: bool = False
+) -> Quotation:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return Quotation(s, e, open_mark, close_mark, single)

@@ -1,0 +1,671 @@
+"""Speakers: the words that name who speaks, and which entity they refer to.
+
+Two jobs. ``subject_before``/``subject_after``/``clause_subject`` find the noun phrase
+that a reporting cue attributes speech to, by shallow rules over tokens (no tagger:
+extraction must stay fast). ``SpeakerResolver`` then maps every mention in one
+article to one entity (titles, surnames, spelling variants, descriptions such as
+"the Ukrainian leader", acronyms introduced in parentheses, pronouns), and
+``merge_speakers`` joins the entities of all articles into corpus-wide speakers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from quotetrace.extract.cues import CUE_VERBS, PRONOUNS, is_news_org
+from quotetrace.extract.segment import Token
+from quotetrace.model import Span, Speaker, SpeakerKind
+
+AUX = frozenset(
+    """has have had is was were are be been being would will could can may might shall should must did does do
+    also further then later reportedly purportedly allegedly publicly repeatedly previously once again already
+    still just now earlier recently subsequently initially first finally not never n’t n't privately separately
+    flatly openly quickly simply""".split()
+)
+_BOUNDARY = frozenset(
+    """that because while when after before as if though although whereas since so but or where wherein whereby
+    which who whom whose until unless than""".split()
+)
+_LEADING = frozenset(
+    """meanwhile however but and also still now then so yet instead earlier later separately moreover furthermore
+    additionally indeed meantime wherein where which who whom while when thus hence nonetheless nevertheless
+    overall""".split()
+)
+_PREPOSITIONS = frozenset(
+    "over in on at during after before since with for from by under within throughout despite amid amidst following"
+    " last this early late".split()
+)
+_TIME = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
+    september october november december jan feb mar apr jun jul aug sep sept oct nov dec weekend morning afternoon
+    evening night week month year today yesterday tonight day days weeks months years time past recent""".split()
+)
+_DETERMINERS = frozenset(
+    "the a an his her their its our this that these those one two three four five some many several each both every"
+    " all any no another other most few".split()
+)
+TITLES = frozenset(
+    """president prime minister mr mr. mrs mrs. ms ms. dr dr. sen sen. senator rep rep. representative gov gov.
+    governor secretary general gen gen. spokeswoman spokesman spokesperson chancellor king queen pope leader chairman
+    chairwoman chair chief director ambassador foreign defense defence deputy vice former state supreme commander
+    lt lt. col col. sgt sgt. capt capt. adm adm. maj maj. judge justice mayor attorney candidate nominee
+    president-elect vice-president presumptive republican democratic democrat independent minority majority whip
+    speaker house senate lawmaker official analyst adviser advisor counsel premier sir lady lord dame prince princess
+    first ex""".split()
+)
+PERSON_HEADS = (
+    "leader",
+    "president",
+    "premier",
+    "minister",
+    "chancellor",
+    "official",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "senator",
+    "lawmaker",
+    "governor",
+    "mayor",
+    "secretary",
+    "ambassador",
+    "commander",
+    "general",
+    "chief",
+    "head",
+    "candidate",
+    "nominee",
+    "businessman",
+    "mogul",
+    "billionaire",
+    "congressman",
+    "congresswoman",
+)
+ORG_HEADS = (
+    "agency",
+    "service",
+    "ministry",
+    "department",
+    "office",
+    "government",
+    "company",
+    "campaign",
+    "committee",
+    "army",
+    "military",
+    "forces",
+    "intelligence",
+    "kremlin",
+    "pentagon",
+    "administration",
+    "party",
+    "council",
+    "commission",
+    "court",
+    "police",
+    "group",
+    "organization",
+    "organisation",
+    "union",
+    "bureau",
+    "network",
+)
+_ORG_WORDS = re.compile(
+    r"\b(?:Service|Agency|Ministry|Department|Office|Forces|Force|Army|Navy|Kremlin|Pentagon|Party|Committee|"
+    r"Council|Commission|Court|Police|Government|Administration|Bureau|Institute|University|Foundation|Association|"
+    r"Union|Group|Inc|Corp|Company|News|Times|Post|Journal|Network|Center|Centre|Campaign|Parliament|Congress|"
+    r"Senate|House|Assembly|Command|Guard|Intelligence|Organization|Organisation|Agency|Staff|Headquarters)\b"
+)
+_NATIONALITY = re.compile(r"^(?:[A-Z][a-z]+(?:an|ian|ese|ish|ic|i)|American|British|French|Dutch|Swiss|Greek|Thai)$")
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.]{1,7}$")
+
+
+# ---------------------------------------------------------------- finding the mention
+
+
+def _is_adverb(t: Token) -> bool:
+    return t.lower in AUX or (t.lower.endswith("ly") and not t.is_cap and len(t.text) > 4)
+
+
+def subject_before(toks: Sequence[Token], lo: int, cue: int) -> tuple[int, int] | None:
+    """Token range ``[i, j]`` of the subject that precedes the cue at ``toks[cue]``, or None.
+
+    ``lo`` is the first token of the sentence (or clause) the subject may start at.
+    """
+    i = cue - 1
+    while i >= lo and _is_adverb(toks[i]):
+        i -= 1
+    if i < lo:
+        return None
+    if toks[i].text == ",":  # "X, a lawmaker on the committee, said" / "the agency, the NIS, said"
+        return _appositive_subject(toks, lo, i)
+    if toks[i].lower in PRONOUNS:
+        return (i, i)
+    end = i
+    if toks[i].text == ")":  # "Dick Durbin (D-Ill.) said", "Service (NIS) told"
+        k = i
+        while k > lo and toks[k].text != "(":
+            k -= 1
+        if k <= lo:
+            return None
+        i = k - 1
+    if not toks[i].is_word:
+        return None
+    j = i
+    while j - 1 >= lo:
+        t = toks[j - 1]
+        if not t.is_word and t.text not in "’'.&-":
+            break
+        if t.lower in _BOUNDARY or t.lower in CUE_VERBS:
+            break
+        if t.lower == "and" and not (toks[j].is_cap or toks[j].lower == "the"):
+            break
+        j -= 1
+    stripped = _strip_leading(toks, j, i)
+    if stripped is None:
+        return None
+    j = stripped
+    listed = _coordinated_list(toks, lo, j)
+    if listed is not None:
+        j = listed
+    if i - j + 1 > 12:  # a long clause, not a subject: keep the noun phrase next to the verb
+        j = _trailing_np(toks, j, i)
+    if not _looks_like_np(toks, j, i):
+        return None
+    return (j, end)
+
+
+def _appositive_subject(toks: Sequence[Token], lo: int, comma: int) -> tuple[int, int] | None:
+    k = comma - 1
+    while k >= lo and toks[k].text != ",":
+        k -= 1
+    start = k + 1
+    if start < comma and toks[start].lower in ("who", "which"):
+        # "X, who cited Y, said": the subject is the chunk before the relative clause
+        return _appositive_subject(toks, lo, k) if k > lo else None
+    j = _strip_leading(toks, start, comma - 1)
+    if j is None or not _looks_like_np(toks, j, comma - 1):
+        return None
+    # "South Korea’s spy agency, the National Intelligence Service, has": both name the subject
+    if k > lo and toks[k].text == ",":
+        prev = k - 1
+        m = prev
+        while m - 1 >= lo and toks[m - 1].text != "," and toks[m - 1].lower not in _BOUNDARY:
+            m -= 1
+        m2 = _strip_leading(toks, m, prev)
+        if (
+            m2 is not None
+            and prev - m2 < 8
+            and _looks_like_np(toks, m2, prev)
+            and not any(toks[x].lower in CUE_VERBS for x in range(m2, prev + 1))
+        ):
+            return (m2, comma - 1)
+    return (j, comma - 1)
+
+
+def _coordinated_list(toks: Sequence[Token], lo: int, j: int) -> int | None:
+    """Extend ``A and B`` back over ``X, `` items: "Ukraine, South Korea and the US"."""
+    if not any(toks[x].lower == "and" for x in range(j, min(j + 8, len(toks)))):
+        return None
+    k = j
+    while k - 2 >= lo and toks[k - 1].text == "," and toks[k - 2].is_cap and toks[k - 2].is_word:
+        m = k - 2
+        while m - 1 >= lo and toks[m - 1].is_cap and toks[m - 1].is_word:
+            m -= 1
+        k = m
+    return k if k != j else None
+
+
+def _strip_leading(toks: Sequence[Token], j: int, i: int) -> int | None:
+    while j <= i and (toks[j].lower in _LEADING or not toks[j].is_word):
+        j += 1
+    if j < i and toks[j].lower in _PREPOSITIONS:
+        # "Over the weekend Zelensky announced": drop the adverbial phrase
+        k = j + 1
+        while k <= i and (toks[k].lower in _TIME or toks[k].text.isdigit() or not toks[k].is_cap):
+            k += 1
+        if k <= i:
+            j = k
+    return j if j <= i else None
+
+
+def _trailing_np(toks: Sequence[Token], j: int, i: int) -> int:
+    k = i
+    while k - 1 >= j and (toks[k - 1].is_cap or toks[k - 1].lower in ("of", "the", "’s", "'s", "-")) and k > i - 8:
+        k -= 1
+    return k
+
+
+def _looks_like_np(toks: Sequence[Token], j: int, i: int) -> bool:
+    words = [t for t in toks[j : i + 1] if t.is_word]
+    if not words:
+        return False
+    if any(t.lower in AUX and t.lower not in ("first", "former") for t in words[1:]):
+        return False
+    first = words[0]
+    return (
+        first.is_cap
+        or first.lower in _DETERMINERS
+        or first.lower in PRONOUNS
+        or first.text[0].isdigit()
+        or (len(words) <= 3 and words[-1].lower.rstrip("s") in _HEAD_SET)
+    )
+
+
+_HEAD_SET = frozenset(h.rstrip("s") for h in (*PERSON_HEADS, *ORG_HEADS)) | {
+    "lawmaker",
+    "official",
+    "analyst",
+    "expert",
+}
+
+
+def subject_after(toks: Sequence[Token], cue: int, hi: int) -> tuple[int, int] | None:
+    """The subject of an inverted cue: ``..., said Zelensky.`` / ``said the Ukrainian leader``."""
+    k = cue + 1
+    if k >= hi:
+        return None
+    first = toks[k]
+    if not (first.is_cap or first.lower in _DETERMINERS) or first.lower in _TIME or first.lower in ("that", "this"):
+        return None
+    m = k
+    while m + 1 < hi and m - k < 9:
+        t = toks[m + 1]
+        if not t.is_word and t.text not in "’'.&-()":
+            break
+        if t.lower in ("on", "in", "at", "during", "who", "which", "after", "before", "to", "as", "when", "while"):
+            break
+        if t.lower in CUE_VERBS or (t.lower in _TIME and t.is_cap) or t.lower in AUX:
+            break
+        m += 1
+    while m > k and not toks[m].is_word:
+        m -= 1
+    return (k, m)
+
+
+def clause_subject(toks: Sequence[Token], lo: int, hi: int) -> tuple[int, int] | None:
+    """The noun phrase a sentence opens with: the subject of a participle (``..., saying``)."""
+    j = _strip_leading(toks, lo, hi - 1)
+    if j is None:
+        return None
+    if toks[j].lower in PRONOUNS:
+        return (j, j)
+    k = j
+    while k + 1 < hi and k - j < 8:
+        t = toks[k + 1]
+        if not t.is_word and t.text not in "’'-":
+            break
+        if t.lower in AUX or t.lower in CUE_VERBS or (t.lower.endswith("ed") and not t.is_cap) or t.lower in _BOUNDARY:
+            break
+        k += 1
+    if not _looks_like_np(toks, j, k):
+        return None
+    return (j, k)
+
+
+# ---------------------------------------------------------------- who the mention is
+
+
+@dataclass
+class _Entity:
+    name: str
+    kind: SpeakerKind
+    aliases: list[str] = field(default_factory=list)
+    descriptors: set[str] = field(default_factory=set)
+    acronym: str | None = None
+    handle: str | None = None
+    proper: bool = True
+
+
+def _words(s: str) -> list[str]:
+    return re.findall(r"\w+(?:[’'\-]\w+)*", s)
+
+
+def _strip_possessive(w: str) -> str:
+    for suffix in ("’s", "'s", "’", "'"):
+        if w.endswith(suffix):
+            return w[: -len(suffix)]
+    return w
+
+
+class SpeakerResolver:
+    """Resolves the speaker mentions of one article, in reading order, to entities."""
+
+    def __init__(self) -> None:
+        self.entities: list[_Entity] = []
+        self._recent: list[_Entity] = []  # speakers in the order they spoke
+        self._mentioned: list[_Entity] = []  # every resolved mention, most recent last
+        self.renamed: dict[str, str] = {}  # names handed out earlier that a fuller name replaced
+
+    def resolve(self, mention: str, *, is_speaker: bool = True) -> str | None:
+        """The article-level name of the entity ``mention`` refers to (None for an unknown pronoun)."""
+        ent = self._resolve(mention.strip())
+        if ent is None:
+            return None
+        if mention.strip() not in ent.aliases:
+            ent.aliases.append(mention.strip())
+        self._mentioned.append(ent)
+        if is_speaker:
+            self._recent.append(ent)
+        return ent.name
+
+    def add_known(self, name: str, *, aliases: Iterable[str] = (), handle: str | None = None) -> str:
+        """Register a speaker named outside running text (an embedded post's author line)."""
+        ent = self._resolve(name)
+        assert ent is not None
+        for a in aliases:
+            if a not in ent.aliases:
+                ent.aliases.append(a)
+        ent.handle = ent.handle or handle
+        self._recent.append(ent)
+        return ent.name
+
+    def mention_names(self, text: str) -> None:
+        """Note the full names of people in a sentence, so a later "the Ukrainian leader" can find them."""
+        for m in _PROPER_RUN.finditer(text):
+            run = m.group()
+            if _ORG_WORDS.search(run):
+                continue
+            core, _ = _core_name(_words(run))
+            if len(core.split()) >= 2:
+                ent = self._resolve(run)
+                if ent is not None:
+                    self._mentioned.append(ent)
+
+    def final_name(self, name: str) -> str:
+        """The name an entity ended up with (names grow as fuller mentions appear)."""
+        seen = set()
+        while name in self.renamed and name not in seen:
+            seen.add(name)
+            name = self.renamed[name]
+        return name
+
+    def speakers(self) -> list[Speaker]:
+        return [
+            Speaker(
+                e.name,
+                tuple(dict.fromkeys(a for a in (*e.aliases, e.acronym or "") if a and a != e.name)),
+                e.kind,
+                e.handle,
+            )
+            for e in self.entities
+        ]
+
+    # -- internals
+
+    def _resolve(self, mention: str) -> _Entity | None:
+        if ", " in mention and " and " not in mention:
+            # "South Korea’s spy agency, the National Intelligence Service": the name part decides
+            parts = [p for p in mention.split(", ") if p.strip()]
+            named = [p for p in parts if _core_name(_words(p))[0]]
+            if named:
+                ent = self._resolve(named[0])
+                if ent is not None:
+                    for p in parts:
+                        ent.descriptors |= {w.lower() for w in _words(p)} - _DETERMINERS
+                return ent
+            mention = parts[-1] if parts else mention
+        low = mention.lower()
+        if ", " in mention and " and " in mention:  # "Ukraine, South Korea and the US": a group as named
+            for e in self.entities:
+                if e.name == mention:
+                    return e
+            return self._new(mention, "group", set(), proper=False)
+        if low in PRONOUNS:
+            return self._pronoun(PRONOUNS[low])
+        ws = _words(mention)
+        if not ws:
+            return None
+        if len(ws) == 1 and _ACRONYM.match(ws[0]):
+            for e in self.entities:
+                if e.acronym == ws[0] or e.name == ws[0] or (e.kind == "organization" and _initials(e.name) == ws[0]):
+                    e.acronym = e.acronym or ws[0]
+                    return e
+            return self._new(ws[0], "organization", set(), acronym=ws[0])
+        acronym = None
+        paren = re.search(r"\(([A-Z][A-Z0-9&.]{1,7})\)", mention)
+        if paren:
+            acronym = paren.group(1)
+            mention = (mention[: paren.start()] + mention[paren.end() :]).strip()
+            ws = _words(mention)
+        core, descriptors = _core_name(ws)
+        if core:
+            kind: SpeakerKind = "organization" if (_ORG_WORDS.search(core) or is_news_org(core)) else "person"
+            if kind == "person" and len(core.split()) == 1 and descriptors & {"the"}:
+                kind = "organization"  # "the Kremlin"
+            return self._proper(core, kind, descriptors, acronym)
+        return self._description(ws)
+
+    def _pronoun(self, kind: str) -> _Entity | None:
+        want: tuple[SpeakerKind, ...] = (
+            ("person",)
+            if kind == "person"
+            else (("organization",) if kind == "organization" else ("organization", "group", "person"))
+        )
+        for pool in (self._recent, self._mentioned):
+            for e in reversed(pool):
+                if e.kind in want:
+                    return e
+        return None
+
+    def _proper(self, core: str, kind: SpeakerKind, descriptors: set[str], acronym: str | None) -> _Entity:
+        for e in reversed(self.entities):
+            if not e.proper:
+                continue
+            if kind == "organization" or e.kind == "organization":
+                if (
+                    e.name.lower() == core.lower()
+                    or (acronym and e.acronym == acronym)
+                    or (e.acronym and core == e.acronym)
+                ):
+                    break
+            elif _same_person(e.name, core):
+                break
+        else:
+            return self._new(core, kind, descriptors, acronym=acronym)
+        e.descriptors |= descriptors
+        e.acronym = e.acronym or acronym
+        if len(core.split()) > len(e.name.split()) and kind == "person":
+            self.renamed[e.name] = core  # "Zelensky" first, "Volodymyr Zelensky" later: keep the fuller name
+            e.name = core
+        return e
+
+    def _description(self, ws: list[str]) -> _Entity:
+        low = [w.lower() for w in ws]
+        head = _strip_possessive(low[-1])
+        mods = {_strip_possessive(w) for w in low[:-1]} - _DETERMINERS - {"of"}
+        person_head = _head_match(head, PERSON_HEADS)
+        org_head = _head_match(head, ORG_HEADS)
+        plural = head.endswith("s") and not head.endswith("ss") and (person_head or "") != head
+        if low[0] in _POSSESSIVE_DETERMINERS or low[0] in ("one", "two", "three", "several", "some", "many"):
+            person_head = org_head = None  # "his commanders", "two lawmakers": new people, not a named one
+        if plural and person_head:
+            person_head = None
+        if person_head or org_head:
+            kind: SpeakerKind = "person" if person_head else "organization"
+            for e in [*reversed(self._recent), *reversed(self._mentioned), *reversed(self.entities)]:
+                if not e.proper or e.kind != kind:
+                    continue
+                if mods and not mods & e.descriptors and not any(m in e.name.lower() for m in mods):
+                    continue
+                if (
+                    kind == "organization"
+                    and org_head is not None
+                    and org_head not in ("agency", "service")
+                    and org_head not in e.name.lower()
+                    and org_head not in e.descriptors
+                ):
+                    continue
+                e.descriptors.add(person_head or org_head or head)
+                return e
+            if person_head in _SALIENT_ROLES:
+                # "the Ukrainian leader" with no earlier "Ukrainian": the story's main speaker is meant
+                for e in reversed(self._recent):
+                    if e.proper and e.kind == "person":
+                        e.descriptors |= mods
+                        return e
+        name = " ".join(ws)
+        for e in self.entities:
+            if not e.proper and e.name.lower() == name.lower():
+                return e
+        kind2: SpeakerKind = "organization" if org_head else ("person" if low[0] == "one" or not plural else "group")
+        return self._new(name, kind2, mods, proper=False)
+
+    def _new(
+        self, name: str, kind: SpeakerKind, descriptors: set[str], *, acronym: str | None = None, proper: bool = True
+    ) -> _Entity:
+        e = _Entity(name, kind, [], set(descriptors), acronym, None, proper)
+        self.entities.append(e)
+        return e
+
+
+_POSSESSIVE_DETERMINERS = frozenset("his her their its our my your".split())
+_SALIENT_ROLES = frozenset(("leader", "president", "premier", "minister", "chancellor"))
+_PROPER_RUN = re.compile(r"\b[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+)+")
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.split() if w[:1].isupper())
+
+
+def _head_match(head: str, heads: Sequence[str]) -> str | None:
+    """The lexicon head ``head`` stands for, tolerating plurals and typos ("leder")."""
+    h = head.rstrip("s") if head.endswith("s") and head.rstrip("s") in heads else head
+    if h in heads:
+        return h
+    if len(h) >= 5:
+        hit = process.extractOne(h, heads, scorer=fuzz.ratio, score_cutoff=80)
+        if hit:
+            return str(hit[0])
+    return None
+
+
+def _core_name(ws: list[str]) -> tuple[str, set[str]]:
+    """Split a mention into its proper name and the descriptive words before it.
+
+    ``Ukrainian President Volodymyr Zelenskyy`` -> ("Volodymyr Zelenskyy", {"ukrainian", "president"});
+    ``South Korea’s National Intelligence Service`` -> ("National Intelligence Service", {"south", "korea"}).
+    """
+    desc: set[str] = set()
+    i = 0
+    last_poss = -1
+    for k, w in enumerate(ws):
+        if _strip_possessive(w) != w and k < len(ws) - 1:
+            last_poss = k
+    if last_poss >= 0:
+        desc |= {x.lower() for x in (_strip_possessive(w) for w in ws[: last_poss + 1])}
+        i = last_poss + 1
+    while i < len(ws) and (
+        ws[i].lower() in TITLES
+        or ws[i].lower() in _DETERMINERS
+        or _NATIONALITY.match(ws[i])
+        or (ws[i] in ("North", "South", "East", "West") and i + 1 < len(ws) and _NATIONALITY.match(ws[i + 1]))
+    ):
+        desc.add(ws[i].lower())
+        i += 1
+    rest = ws[i:]
+    if (
+        not rest
+        or not all(
+            w[0].isupper() or w.lower() in ("of", "for", "and", "de", "van", "von", "al", "bin", "la") for w in rest
+        )
+        or not rest[0][0].isupper()
+    ):
+        return "", desc
+    # drop a trailing title word left over ("Zelensky spokesman"): keep proper words only
+    while rest and rest[-1].lower() in ("of", "for", "and"):
+        rest.pop()
+    return " ".join(_strip_possessive(w) for w in rest), desc
+
+
+def _surname(name: str) -> str:
+    parts = name.split()
+    return parts[-1] if parts else name
+
+
+def _same_person(a: str, b: str) -> bool:
+    """``Zelensky`` / ``Volodymyr Zelenskyy`` / ``Mr Zelensky``: one surname (spelling-tolerant), same first name."""
+    pa, pb = a.split(), b.split()
+    if (len(pa) == 1 or len(pb) == 1) and (pa[0] == pb[0] or pa[-1] == pb[-1]) and pa[0][:1].isupper():
+        return True  # "Lee" / "Lee Seong-kweun" (family name first), "Zelensky" / "Volodymyr Zelensky"
+    if fuzz.ratio(_surname(a).lower(), _surname(b).lower()) < 85:
+        return False
+    fa, fb = a.split()[:-1], b.split()[:-1]
+    if not fa or not fb:
+        return True
+    return fuzz.ratio(fa[0].lower(), fb[0].lower()) >= 80
+
+
+# ---------------------------------------------------------------- across the corpus
+
+
+def merge_speakers(per_article: Sequence[Sequence[Speaker]]) -> tuple[list[Speaker], dict[str, str]]:
+    """Join the speakers of every article into corpus-wide ones.
+
+    Returns the merged speakers and a map from each article-level name to its
+    canonical corpus name (the most frequent full form, ties broken alphabetically).
+    """
+    groups: list[list[Speaker]] = []
+    for speakers in per_article:
+        for sp in speakers:
+            for g in groups:
+                if _same_entity(g[0], sp):
+                    g.append(sp)
+                    break
+            else:
+                groups.append([sp])
+    merged: list[Speaker] = []
+    rename: dict[str, str] = {}
+    for g in groups:
+        counts = Counter(s.name for s in g)
+        best = sorted(counts, key=lambda n: (-len(n.split()) if g[0].kind == "person" else 0, -counts[n], n))[0]
+        aliases: dict[str, None] = {}
+        for s in g:
+            for a in (s.name, *s.aliases):
+                if a != best:
+                    aliases[a] = None
+        kinds = Counter(s.kind for s in g)
+        handle = next((s.handle for s in g if s.handle), None)
+        merged.append(Speaker(best, tuple(sorted(aliases)), kinds.most_common(1)[0][0], handle))
+        for s in g:
+            rename[s.name] = best
+    merged.sort(key=lambda s: s.name)
+    return merged, rename
+
+
+def _same_entity(a: Speaker, b: Speaker) -> bool:
+    if a.name == b.name:
+        return True
+    if (
+        a.kind == "person"
+        and b.kind == "person"
+        and len(a.name.split()) > 0
+        and a.name[0].isupper()
+        and b.name[0].isupper()
+    ):
+        return _same_person(a.name, b.name)
+    if a.kind == "organization" and b.kind == "organization":
+        names_a = {a.name.lower(), *(x.lower() for x in a.aliases if _ACRONYM.match(x))}
+        names_b = {b.name.lower(), *(x.lower() for x in b.aliases if _ACRONYM.match(x))}
+        return bool(names_a & names_b)
+    return False
+
+
+def speaker_index(speakers: Iterable[Speaker]) -> dict[str, list[str]]:
+    """Every alias -> canonical names (for lookups such as ``quotetrace find``)."""
+    idx: dict[str, list[str]] = defaultdict(list)
+    for s in speakers:
+        for a in (s.name, *s.aliases):
+            idx[a.lower()].append(s.name)
+    return dict(idx)
+
+
+def mention_span(text: str, toks: Sequence[Token], rng: tuple[int, int]) -> Span:
+    """The ``Span`` covering tokens ``rng`` (inclusive)."""
+    s, e = toks[rng[0]].start, toks[rng[1]].end
+    return Span(s, e, text[s:e])

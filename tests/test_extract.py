@@ -1,0 +1,339 @@
+"""Extraction: each construction on sentences written for the test, then the real seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from quotetrace.extract import extract_quotes
+from quotetrace.extract.marks import find_quotations
+from quotetrace.extract.segment import paragraphs, sentences
+from quotetrace.ingest import article_from_text, read_articles
+from quotetrace.model import Article, Quote
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def quotes_of(text: str, **meta: str) -> list[Quote]:
+    art = article_from_text(text, id="t.txt", metadata=meta or None)
+    return list(extract_quotes(art).quotes)
+
+
+def one(text: str, kind: str | None = None) -> Quote:
+    found = [q for q in quotes_of(text) if kind is None or q.kind == kind]
+    assert len(found) == 1, found
+    return found[0]
+
+
+# ---------------------------------------------------------------- quotation marks
+
+
+@pytest.mark.parametrize(
+    ("text", "inner"),
+    [
+        ("“We are ready,” she said.", "We are ready,"),
+        ('"We are ready," she said.', "We are ready,"),
+        ("«We are ready», she said.", "We are ready"),
+        ("„We are ready“, she said.", "We are ready"),
+        ("‘We are ready,’ she said.", "We are ready,"),
+    ],
+)
+def test_every_style_of_quotation_mark(text: str, inner: str) -> None:
+    (q,) = find_quotations(text, 0, len(text))
+    assert text[q.start : q.end] == inner
+
+
+def test_apostrophes_are_not_quotation_marks() -> None:
+    text = "Kim Jong Un’s soldiers joined the Workers’ Party and don’t talk."
+    assert find_quotations(text, 0, len(text)) == []
+
+
+def test_nested_single_quotes_stay_inside_the_double_quotation() -> None:
+    text = "“He told me ‘never again’ twice,” she said."
+    (q,) = find_quotations(text, 0, len(text))
+    assert text[q.start : q.end] == "He told me ‘never again’ twice,"
+
+
+def test_missing_opening_mark_at_paragraph_start() -> None:
+    q = one("Ukraine is ready to talk to anyone about it,” Mr Zelensky said on Sunday.")
+    assert q.text == "Ukraine is ready to talk to anyone about it,"
+    assert q.kind == "direct"
+    assert q.speaker == "Zelensky"
+
+
+def test_unbalanced_marks_never_raise_and_stay_in_bounds() -> None:
+    text = "“a “b ” c” d “ e"
+    for q in find_quotations(text, 0, len(text)):
+        assert 0 <= q.start <= q.end <= len(text)
+
+
+def test_sentences_never_split_inside_a_quotation() -> None:
+    text = "“It is over. We won,” he said. Then he left."
+    qs = find_quotations(text, 0, len(text))
+    sents = sentences(text, 0, len(text), [(q.outer_start, q.outer_end) for q in qs])
+    assert [text[s:e] for s, e in sents] == ["“It is over. We won,” he said.", "Then he left."]
+
+
+def test_abbreviations_do_not_end_sentences() -> None:
+    text = "Mr. Lee met Gen. Kim in the U.S. on Jan. 9. They talked."
+    assert len(sentences(text, 0, len(text))) == 2
+
+
+# ---------------------------------------------------------------- direct and partial quotes
+
+
+def test_direct_quote_with_postposed_pronoun_resolves_to_the_last_speaker() -> None:
+    text = "Maria Lopez said the vote was fair.\n“We counted every ballot,” she said."
+    q = one(text, "direct")
+    assert q.speaker == "Maria Lopez"
+    assert q.speaker_mention is not None and q.speaker_mention.text == "she"
+    assert q.cue is not None and q.cue.text == "said"
+
+
+def test_inverted_attribution_with_a_description() -> None:
+    text = (
+        "Ukrainian President Volodymyr Zelensky spoke on Sunday.\n"
+        "“There may be other options,” said the Ukrainian leder."
+    )
+    q = one(text, "direct")
+    assert q.speaker == "Volodymyr Zelensky"
+    assert q.speaker_mention is not None and q.speaker_mention.text == "the Ukrainian leder"
+
+
+def test_partial_quote_inside_reported_speech() -> None:
+    text = "Zelensky said that Putin could not “manage without military support from Pyongyang.”"
+    partial = one(text, "partial")
+    assert partial.text == "manage without military support from Pyongyang."
+    assert partial.speaker == "Zelensky"
+    # a reported clause that is mostly quoted is the quotation; otherwise both are kept
+    assert not [q for q in quotes_of(text) if q.kind == "indirect"]
+    longer = "Zelensky said that Russian President Vladimir Putin could not “manage without support.”"
+    assert one(longer, "indirect").text.startswith("that Russian President Vladimir Putin could not")
+
+
+def test_quote_that_opens_with_a_reporting_verb_keeps_the_outer_speaker() -> None:
+    text = "One man said his commanders “told him it was just training.”"
+    q = one(text, "partial")
+    assert q.speaker == "One man"
+
+
+def test_split_quotation_continues_the_speaker() -> None:
+    text = "“We will win,” he stated. “There is no doubt about it.”"
+    found = quotes_of("Mark Rutte spoke.\n" + text)
+    assert [q.kind for q in found] == ["direct", "direct"]
+    assert {q.speaker for q in found} == {"Mark Rutte"}
+
+
+def test_floating_quote_paragraph_continues_the_previous_speaker() -> None:
+    text = "“We are ready,” Mr Lee said on Sunday.\n\n“We have always been ready and we will stay ready.”"
+    found = quotes_of(text)
+    assert [q.speaker for q in found] == ["Lee", "Lee"]
+    assert found[1].cue is None
+
+
+def test_block_quote_introduced_by_a_colon() -> None:
+    text = "Zelensky said the offer was serious. He said on X:\n\n“Ukraine is ready to hand over the soldiers.”"
+    found = quotes_of(text)
+    q = next(q for q in found if q.kind == "direct")
+    assert q.speaker == "Zelensky"
+    assert q.channel == "X"
+    assert q.cue is not None and q.cue.text == "said"
+    assert [q.kind for q in found] == ["indirect", "direct"]
+
+
+def test_quotation_over_two_paragraphs() -> None:
+    text = "“The first part of it goes on and on\n\n“and the second part ends it,” said Anna Berg."
+    found = quotes_of(text)
+    assert [q.speaker for q in found] == ["Anna Berg", "Anna Berg"]
+
+
+def test_scare_quotes_and_titles_are_not_speech() -> None:
+    text = "The so-called “special operation” went on. The film “Dune” opened in March."
+    assert quotes_of(text) == []
+
+
+def test_headline_case_verbs_are_not_cues() -> None:
+    assert quotes_of("Zelenskyy Proposes Prisoner Exchange: Soldiers for POWs Held in Russia") == []
+
+
+# ---------------------------------------------------------------- reported speech
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "content"),
+    [
+        ("The Pentagon estimated that 10,000 troops were deployed.", "Pentagon", "that 10,000 troops were deployed"),
+        ("The soldier said he would prefer to stay.", "The soldier", "he would prefer to stay"),
+        ("Zelensky said Sunday he was ready to talk.", "Zelensky", "he was ready to talk"),
+        ("The troops were exhausted, the officer said.", "the officer", "The troops were exhausted"),
+        ("The troops were exhausted, said the officer.", "the officer", "The troops were exhausted"),
+        ("According to the Kremlin, the report is false.", "Kremlin", "the report is false"),
+        ("The report is false, according to the Kremlin.", "Kremlin", "The report is false"),
+        ("The soldier claimed to have hid in a shelter.", "The soldier", "to have hid in a shelter"),
+        ("Over the weekend Zelensky announced that two men were captured.", "Zelensky", "that two men were captured"),
+    ],
+)
+def test_indirect_speech_frames(text: str, speaker: str, content: str) -> None:
+    q = one(text, "indirect")
+    assert q.speaker == speaker
+    assert q.text == content
+
+
+def test_told_audience_that() -> None:
+    text = "South Korea’s National Intelligence Service (NIS) told lawmakers on Monday that 300 soldiers died."
+    q = one(text, "indirect")
+    assert q.speaker == "National Intelligence Service"
+    assert q.text == "that 300 soldiers died"
+    assert q.channel == "told lawmakers"
+    assert q.via == ("lawmakers",)
+
+
+def test_participle_takes_the_clause_subject() -> None:
+    q = one("The Kremlin declined to comment, stating the information could not be verified.", "indirect")
+    assert q.speaker == "Kremlin"
+    assert q.text == "the information could not be verified"
+
+
+def test_relay_chain_lawmakers_then_agency() -> None:
+    text = (
+        "South Korea’s National Intelligence Service (NIS) told lawmakers on Monday that 300 soldiers died, "
+        "Yonhap News Agency reported."
+    )
+    q = one(text, "indirect")
+    assert q.speaker == "National Intelligence Service"
+    assert q.via == ("lawmakers", "Yonhap News Agency")
+
+
+def test_agency_reporting_citing_a_source_relays_it() -> None:
+    text = "The NIS briefed parliament.\nThe soldiers had not asked to defect, Yonhap news agency reported, citing NIS."
+    q = next(q for q in quotes_of(text) if q.kind == "indirect" and "defect" in q.text)
+    assert q.speaker == "NIS"
+    assert q.via == ("Yonhap news agency",)
+
+
+def test_according_to_a_source_who_cited_another() -> None:
+    text = (
+        "The National Intelligence Service briefed the committee.\n"
+        "Troops were told to “self destruct”, according to Lee Seong-kweun, a lawmaker, who cited the "
+        "National Intelligence Service."
+    )
+    q = next(q for q in quotes_of(text) if q.kind == "partial")
+    assert q.speaker == "Lee Seong-kweun"
+    assert q.via == ("National Intelligence Service",)
+
+
+def test_wire_byline_puts_the_agency_on_every_path() -> None:
+    found = quotes_of("By AFP\n\n“We are ready,” Mr Lee said.")
+    assert found and all(q.via[-1] == "AFP" for q in found)
+
+
+# ---------------------------------------------------------------- speakers
+
+
+def test_acronym_and_the_agency_resolve_to_the_named_organisation() -> None:
+    text = (
+        "South Korea’s National Intelligence Service (NIS) said 300 soldiers died.\n"
+        "The NIS observed that they lacked training.\n"
+        "The agency also alleged that they were ordered to die."
+    )
+    assert {q.speaker for q in quotes_of(text)} == {"National Intelligence Service"}
+
+
+def test_family_name_first_names_and_honorifics() -> None:
+    text = "Lee Seong-kweun said the memos were real.\n“It was also found in the memos,” Mr Lee said."
+    assert {q.speaker for q in quotes_of(text)} == {"Lee Seong-kweun"}
+
+
+def test_possessive_descriptions_are_new_people() -> None:
+    text = "Zelensky spoke.\nThe soldier said his commanders told him that he was sent for training."
+    speakers = {q.speaker for q in quotes_of(text)}
+    assert "Zelensky" not in speakers
+    assert "his commanders" in speakers
+
+
+def test_coordinated_subjects_stay_whole() -> None:
+    q = one("Ukraine, South Korea and the US claim that Pyongyang sent 11,000 soldiers.", "indirect")
+    assert q.speaker == "Ukraine, South Korea and the US"
+
+
+# ---------------------------------------------------------------- embeds and furniture
+
+
+EMBED = (
+    "Story text here.\n"
+    "In addition to the first captured soldiers, there will be more. There should be no doubt left in the "
+    "world that the army depends on North… pic.twitter.com/4RyCfUoHoC\n"
+    "— Volodymyr Zelenskyy / Володимир Зеленський (@ZelenskyyUa) January 12, 2025\n"
+)
+
+
+def test_embedded_post() -> None:
+    q = one(EMBED, "embed")
+    assert q.speaker == "Volodymyr Zelenskyy"
+    assert q.channel == "X"
+    assert q.truncated
+    assert q.date is not None and q.date.isoformat() == "2025-01-12"
+    assert q.text.endswith("depends on North")
+    assert "pic.twitter" not in q.text
+
+
+def test_quotes_in_related_blocks_are_marked_related() -> None:
+    text = "“We are ready,” Mr Lee said.\n\nLatest Stories\n\n“Vote for me,” said Jane Doe in another story."
+    found = quotes_of(text)
+    assert [q.section for q in found] == ["body", "related"]
+
+
+# ---------------------------------------------------------------- the seed story
+
+
+@pytest.fixture(scope="module")
+def seeds() -> dict[str, Article]:
+    return {a.id: a for a in read_articles([SEEDS])}
+
+
+def _by_text(quotes: list[Quote], start: str) -> Quote:
+    return next(q for q in quotes if q.text.startswith(start))
+
+
+def test_seed_000_first_quote_is_zelenskyy_through_he(seeds: dict[str, Article]) -> None:
+    found = list(extract_quotes(seeds["000_508fbe3004b92db1.txt"]).quotes)
+    q = _by_text(found, "In addition to the first captured soldiers")
+    assert q.kind == "direct"
+    assert q.speaker == "Volodymyr Zelenskyy"
+    assert q.speaker_mention is not None and q.speaker_mention.text == "he"
+    nis = _by_text(found, "that at least 300 North Korean soldiers")
+    assert nis.speaker == "National Intelligence Service"
+    assert nis.via == ("lawmakers", "Yonhap News Agency")
+
+
+def test_seed_004_missing_opening_mark_and_organise(seeds: dict[str, Article]) -> None:
+    found = list(extract_quotes(seeds["004_acdc65f3d0f33f33.txt"]).quotes)
+    q = _by_text(found, "Ukraine is ready to hand over")
+    assert "organise" in q.text
+    assert q.kind == "direct"
+    assert q.speaker == "Volodymyr Zelensky"
+    assert all(
+        q.section == "related" for q in found if q.start > seeds["004_acdc65f3d0f33f33.txt"].text.index("Latest")
+    )
+
+
+def test_seed_embeds_in_002_and_003(seeds: dict[str, Article]) -> None:
+    for name in ("002_e14b13b26ce68424.txt", "003_44ab8f14aca57252.txt"):
+        embeds = [q for q in extract_quotes(seeds[name]).quotes if q.kind == "embed"]
+        assert len(embeds) == 1
+        assert embeds[0].truncated and embeds[0].channel == "X"
+
+
+def test_offsets_are_exact_on_every_seed(seeds: dict[str, Article]) -> None:
+    for art in seeds.values():
+        for q in extract_quotes(art).quotes:
+            assert art.text[q.start : q.end] == q.text
+            for span in (q.speaker_mention, q.cue):
+                if span is not None:
+                    assert art.text[span.start : span.end] == span.text
+
+
+def test_paragraphs_strip_whitespace() -> None:
+    text = "  a  \n\n b\n"
+    assert [text[s:e] for s, e in paragraphs(text)] == ["a", "b"]
