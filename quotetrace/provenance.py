@@ -1,0 +1,179 @@
+"""Provenance: quotes -> original statements, each quote with one best parent.
+
+The MemeTracker/NIFTY rule: a reproduction links to the longer quote it was most
+plausibly taken from (shorter to longer), so each quote has at most one parent and
+the links form a forest; each tree is one original statement. Quotes with the same
+words and different speakers are never merged silently: the link is kept and flagged
+as an attribution conflict.
+
+The statement's origin is the best primary evidence in the corpus: an embedded post,
+else the most complete quotation, earliest first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from quotetrace.match import PARAPHRASE_MIN_SHARED, Comparison, Words, candidate_pairs, compare, content_words
+from quotetrace.model import Article, Link, Quote, Statement
+
+_FIDELITY_RANK = {"verbatim": 4, "variant": 3, "truncated": 3, "altered": 2, "paraphrase": 1}
+# A quotation this short ("confirmed", "self destruct") says too little to link across
+# speakers: it links only to quotes of the same speaker.
+SHORT_WORDS = 4
+# Above this score a match between different speakers is an attribution conflict, not chance.
+CONFLICT_SCORE = 90.0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Provenance:
+    """The statements, the links between quotes, and the quotes with their statement ids set."""
+
+    quotes: tuple[Quote, ...]
+    statements: tuple[Statement, ...]
+    links: tuple[Link, ...]
+
+
+def link_quotes(quotes: Sequence[Quote], articles: Mapping[str, Article]) -> Provenance:
+    """Cluster ``quotes`` into statements and link each reproduction to its parent."""
+    body = [q for q in quotes if q.section == "body" and q.speaker is not None]
+    words = [Words.of(q.text) for q in body]
+    order = {q.id: _precedence(q, articles) for q in body}
+
+    pairs = candidate_pairs(words) | _paraphrase_pairs(body, words)
+    best: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}
+    conflicts: list[Link] = []
+    for i, j in sorted(pairs):
+        orig, rep = _orient(i, j, body, words, order)
+        qo, qr = body[orig], body[rep]
+        if qo.kind == "indirect" and qr.kind != "indirect":
+            continue  # a quotation never derives from a paraphrase of it
+        cmp = compare(words[orig], words[rep], paraphrase=qr.kind == "indirect")
+        if cmp is None:
+            continue
+        same_speaker = qo.speaker == qr.speaker or (_unnamed(qo.speaker) and _unnamed(qr.speaker))
+        if not same_speaker:
+            if cmp.fidelity != "paraphrase" and cmp.score >= CONFLICT_SCORE and len(words[rep]) >= SHORT_WORDS:
+                conflicts.append(_link(qr, qo, cmp, conflict=True))
+            continue
+        # the most faithful parent; among equals the most primary (an embedded post, the longest version)
+        key = (_FIDELITY_RANK[cmp.fidelity], cmp.score, qo.kind == "embed", len(words[orig]), _neg(order[qo.id]))
+        if rep not in best or key > best[rep][0]:
+            best[rep] = (key, orig, cmp)
+
+    parent = {rep: orig for rep, (_, orig, _) in best.items()}
+    root = {i: _root(i, parent) for i in range(len(body))}
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(body)):
+        members[root[i]].append(i)
+
+    statements: list[Statement] = []
+    statement_of: dict[str, str] = {}
+    groups = sorted(members.values(), key=lambda g: min(order[body[i].id] for i in g))
+    for n, group in enumerate(groups, start=1):
+        sid = f"S{n}"
+        origin = min(group, key=lambda i: _origin_key(body[i], words[i], order))
+        qs = [body[i] for i in sorted(group, key=lambda i: order[body[i].id])]
+        o = body[origin]
+        channels = Counter(q.channel for q in qs if q.channel)
+        statements.append(
+            Statement(
+                id=sid,
+                speaker=o.speaker,
+                text=o.text,
+                origin=o.id,
+                quotes=tuple(q.id for q in qs),
+                channel=o.channel or (channels.most_common(1)[0][0] if channels else None),
+                date=_statement_date(o, qs, articles),
+                conflict=any(c.source in {q.id for q in qs} for c in conflicts),
+            )
+        )
+        for q in qs:
+            statement_of[q.id] = sid
+
+    links = [_link(body[rep], body[orig], cmp) for rep, (_, orig, cmp) in sorted(best.items())]
+    links.extend(conflicts)
+    links.sort(key=lambda lk: (lk.source, lk.target))
+    out = tuple(dataclasses.replace(q, statement=statement_of.get(q.id)) for q in quotes)
+    return Provenance(out, tuple(statements), tuple(links))
+
+
+def _precedence(q: Quote, articles: Mapping[str, Article]) -> tuple[int, dt.date, str, int]:
+    """Reading order across the corpus: embedded posts first, then by article date, id, offset."""
+    art = articles.get(q.article)
+    date = q.date or (art.date if art and art.date else dt.date.max)
+    return (0 if q.kind == "embed" else 1, date, q.article, q.start)
+
+
+def _orient(
+    i: int, j: int, body: Sequence[Quote], words: Sequence[Words], order: Mapping[str, tuple[int, dt.date, str, int]]
+) -> tuple[int, int]:
+    """(original, reproduction): the longer is the original; on a tie, the one that came first."""
+    ki = (len(words[i]), _neg(order[body[i].id]))
+    kj = (len(words[j]), _neg(order[body[j].id]))
+    return (i, j) if ki >= kj else (j, i)
+
+
+def _neg(key: tuple[int, dt.date, str, int]) -> tuple[int, int, str, int]:
+    kind, date, article, start = key
+    # invert for "earlier is greater"; the article id stays a tie-break of last resort
+    return (-kind, -date.toordinal(), "".join(chr(0x10FFFF - ord(c)) for c in article), -start)
+
+
+def _origin_key(
+    q: Quote, w: Words, order: Mapping[str, tuple[int, dt.date, str, int]]
+) -> tuple[int, int, tuple[int, dt.date, str, int]]:
+    kind_rank = {"embed": 0, "direct": 1, "partial": 2, "indirect": 3}[q.kind]
+    return (kind_rank, -len(w), order[q.id])
+
+
+def _statement_date(o: Quote, qs: Sequence[Quote], articles: Mapping[str, Article]) -> dt.date | None:
+    if o.date:
+        return o.date
+    dates = [d for q in qs if (d := q.date or (articles[q.article].date if q.article in articles else None))]
+    return min(dates) if dates else None
+
+
+_UNNAMED_OPENERS = frozenset("the a an one two some his her their its another other each both".split())
+
+
+def _unnamed(name: str | None) -> bool:
+    """A description, not a name ("one of the men", "The soldier"): two of them may be one person."""
+    if not name:
+        return True
+    first = name.split()[0]
+    return first.lower() in _UNNAMED_OPENERS or first[:1].islower()
+
+
+def _root(i: int, parent: Mapping[int, int]) -> int:
+    seen = set()
+    while i in parent and i not in seen:
+        seen.add(i)
+        i = parent[i]
+    return i
+
+
+def _link(rep: Quote, orig: Quote, cmp: Comparison, *, conflict: bool = False) -> Link:
+    return Link(rep.id, orig.id, cmp.score, cmp.fidelity, cmp.diff, cmp.a_start, cmp.a_end, conflict)
+
+
+def _paraphrase_pairs(body: Sequence[Quote], words: Sequence[Words]) -> set[tuple[int, int]]:
+    """Pairs of one speaker's quotes, at least one of them reported speech, sharing content words."""
+    index: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, q in enumerate(body):
+        for w in content_words(words[i]):
+            index[(q.speaker or "", w)].append(i)
+    shared: Counter[tuple[int, int]] = Counter()
+    for members in index.values():
+        if len(members) > 500:
+            continue
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                a, b = members[x], members[y]
+                if body[a].kind == "indirect" or body[b].kind == "indirect":
+                    shared[(a, b)] += 1
+    return {p for p, n in shared.items() if n >= PARAPHRASE_MIN_SHARED}

@@ -1,0 +1,134 @@
+"""Matching and provenance: fidelity labels, diffs with offsets, blocking, one parent per quote."""
+
+from __future__ import annotations
+
+import itertools
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from quotetrace.match import Words, candidate_pairs, compare
+from quotetrace.model import Quote
+from quotetrace.provenance import link_quotes
+
+POST = (
+    "In addition to the first captured soldiers from North Korea, there will undoubtedly be more. It’s only a "
+    "matter of time before our troops manage to capture others."
+)
+OFFER = "Ukraine is ready to hand over Kim Jong Un's soldiers to him if he can organize their exchange."
+
+
+def test_verbatim_ignores_case_punctuation_and_quote_style() -> None:
+    c = compare(OFFER, "ukraine is ready to hand over Kim Jong Un’s soldiers to him, if he can organize their exchange")
+    assert c is not None and c.fidelity == "verbatim" and c.score == 100.0
+
+
+def test_truncated_locates_the_reproduced_part() -> None:
+    c = compare(POST, "undoubtedly be more")
+    assert c is not None and c.fidelity == "truncated"
+    assert POST[c.a_start : c.a_end] == "undoubtedly be more"
+    assert c.diff == ()
+
+
+def test_respelling_is_a_variant_with_a_word_diff() -> None:
+    rep = OFFER.replace("organize", "organise")
+    c = compare(OFFER, rep)
+    assert c is not None and c.fidelity == "variant"
+    (edit,) = c.diff
+    assert edit.op == "replace"
+    assert (edit.a_text, edit.b_text) == ("organize", "organise")
+    assert OFFER[edit.a_start : edit.a_end] == "organize"
+    assert rep[edit.b_start : edit.b_end] == "organise"
+
+
+def test_inserted_word_is_altered() -> None:
+    a = "who spread the truth about this war in Korean will be given that opportunity"
+    b = "who spread the truth about this war in Korean language will be given that opportunity"
+    c = compare(a, b)
+    assert c is not None and c.fidelity == "altered"
+    (edit,) = c.diff
+    assert edit.op == "insert" and edit.b_text == "language"
+
+
+def test_unrelated_texts_do_not_link() -> None:
+    assert compare(POST, "The weather in Kyiv was cold on Monday.") is None
+
+
+def test_reported_speech_links_as_paraphrase() -> None:
+    a = "There should be no doubt left that the Russian army is dependent on military assistance from North Korea."
+    b = "North Korea’s involvement underscores Russia’s increasing dependence on foreign military assistance"
+    c = compare(a, b, paraphrase=True)
+    assert c is not None and c.fidelity == "paraphrase"
+    assert compare(a, b) is None
+
+
+def test_blocking_finds_every_pair_that_shares_a_shingle() -> None:
+    texts = [Words.of(t) for t in (POST, "undoubtedly be more", OFFER, "hand over Kim Jong Un's soldiers", "x y")]
+    pairs = candidate_pairs(texts)
+    assert (0, 1) in pairs and (2, 3) in pairs
+    assert (0, 2) not in pairs
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(POST.split() + OFFER.split()), min_size=1, max_size=25), st.integers(0, 10))
+def test_blocking_recall_against_all_pairs(words: list[str], cut: int) -> None:
+    """Every pair that compare() would link shares a shingle or is a short containment."""
+    a = " ".join(words)
+    b = " ".join(words[cut : cut + 5]) or a
+    texts = [Words.of(a), Words.of(b)]
+    if compare(texts[0], texts[1]) is not None and compare(texts[0], texts[1]).fidelity in ("verbatim", "truncated"):  # type: ignore[union-attr]
+        assert (0, 1) in candidate_pairs(texts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_compare_never_raises_and_offsets_stay_in_bounds(a: str, b: str) -> None:
+    c = compare(a, b, paraphrase=True)
+    if c is not None:
+        assert 0 <= c.a_start <= c.a_end <= len(a)
+        for e in c.diff:
+            assert a[e.a_start : e.a_end] == e.a_text
+            assert b[e.b_start : e.b_end] == e.b_text
+
+
+def _q(qid: str, article: str, text: str, kind: str = "direct", speaker: str | None = "Z") -> Quote:
+    return Quote(qid, article, 0, len(text), text, kind, speaker)  # type: ignore[arg-type]
+
+
+def test_one_parent_shorter_to_longer_and_one_statement() -> None:
+    qs = [
+        _q("a", "1.txt", POST, "embed"),
+        _q("b", "2.txt", "undoubtedly be more", "partial"),
+        _q("c", "3.txt", POST.split(".")[0] + "."),
+    ]
+    prov = link_quotes(qs, {})
+    assert {q.statement for q in prov.quotes} == {"S1"}
+    (st_,) = prov.statements
+    assert st_.origin == "a"
+    targets = {ln.source: ln.target for ln in prov.links}
+    assert targets == {"b": "a", "c": "a"}
+    assert len(targets) == len(set(targets))  # one parent each
+
+
+def test_same_words_different_speakers_is_a_conflict_not_a_merge() -> None:
+    qs = [_q("a", "1.txt", OFFER, speaker="Zelensky"), _q("b", "2.txt", OFFER, speaker="Putin")]
+    prov = link_quotes(qs, {})
+    assert len({q.statement for q in prov.quotes}) == 2
+    assert any(ln.conflict for ln in prov.links)
+    assert all(s.conflict for s in prov.statements if s.origin in ("a", "b")) or any(
+        s.conflict for s in prov.statements
+    )
+
+
+def test_linking_is_deterministic_whatever_the_input_order() -> None:
+    qs = [
+        _q("a", "1.txt", POST, "embed"),
+        _q("b", "2.txt", "undoubtedly be more", "partial"),
+        _q("c", "3.txt", OFFER),
+        _q("d", "4.txt", OFFER.replace("organize", "organise")),
+    ]
+    results = set()
+    for perm in itertools.permutations(qs):
+        prov = link_quotes(list(perm), {})
+        results.add(tuple(sorted((ln.source, ln.target, ln.fidelity) for ln in prov.links)))
+    assert len(results) == 1
