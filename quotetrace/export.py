@@ -1,0 +1,224 @@
+"""Trace -> JSON, and writing any output file atomically.
+
+The JSON contract (``quotetrace trace --format json``, ``Trace.to_json()``) is one
+object; names and meanings below are stable, new fields may be added::
+
+    {
+      "articles": [{
+        "id": str,            # the file name for files: stable across runs and machines
+        "path": str | null, "title": str | null, "outlet": str | null,
+        "agency": str | null,  # wire service the story came from (AFP, Reuters...)
+        "date": "YYYY-MM-DD" | null, "url": str | null, "byline": str | null,
+        "sections": [{"start": int, "end": int, "kind": "body" | "related", "label": str}],
+        "length": int         # len(text); the text itself is left out
+      }],
+      "quotes": [{
+        "id": str, "article": str,   # article id
+        "start": int, "end": int,    # article.text[start:end] == text
+        "text": str,
+        "kind": "direct" | "partial" | "indirect" | "embed",
+        "speaker": str | null,       # speaker name
+        "speaker_mention": {"start": int, "end": int, "text": str} | null,
+        "cue": {"start": int, "end": int, "text": str} | null,  # "said", "wrote on X"
+        "channel": str | null,       # X, Telegram, a televised statement...
+        "via": [str],                # intermediaries, nearest to the speaker first
+        "statement": str | null,     # statement id
+        "section": "body" | "related",
+        "truncated": bool,
+        "date": "YYYY-MM-DD" | null  # when the words were said, if the article says
+      }],
+      "speakers": [{"name": str, "aliases": [str], "kind": "person" | "organization" | "group" | "unknown",
+                    "handle": str | null}],
+      "statements": [{
+        "id": str, "speaker": str | null, "text": str, "channel": str | null,
+        "date": "YYYY-MM-DD" | null,
+        "origin": str,               # id of the quote taken as primary evidence
+        "quotes": [str],             # ids of every quote reproducing it
+        "conflict": bool             # the words are attributed to more than one speaker
+      }],
+      "links": [{
+        "source": str,               # quote id
+        "target": str,               # quote or statement id
+        "score": float,              # 0-100, one decimal
+        "fidelity": "verbatim" | "truncated" | "variant" | "altered" | "paraphrase",
+        "target_start": int, "target_end": int,  # reproduced part of the target's text
+        "conflict": bool,
+        "diff": [{"op": "insert" | "delete" | "replace",
+                  "a_start": int, "a_end": int, "a_text": str,   # in the target's text
+                  "b_start": int, "b_end": int, "b_text": str}]  # in the source quote's text
+      }],
+      "warnings": [str]
+    }
+
+Lists keep the trace's order; keys keep the order above. The same trace always
+gives byte-identical JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import secrets
+from typing import Any
+
+from quotetrace.errors import OutputError
+from quotetrace.model import Article, Edit, Link, Quote, Span, Speaker, Statement, Trace
+
+__all__ = ["to_dict", "to_json", "write_atomic"]
+
+
+def _date(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _span(span: Span | None) -> dict[str, Any] | None:
+    return None if span is None else {"start": span.start, "end": span.end, "text": span.text}
+
+
+def _article(art: Article) -> dict[str, Any]:
+    return {
+        "id": art.id,
+        "path": art.path,
+        "title": art.title,
+        "outlet": art.outlet,
+        "agency": art.agency,
+        "date": _date(art.date),
+        "url": art.url,
+        "byline": art.byline,
+        "sections": [{"start": s.start, "end": s.end, "kind": s.kind, "label": s.label} for s in art.sections],
+        "length": len(art.text),
+    }
+
+
+def _quote(q: Quote) -> dict[str, Any]:
+    return {
+        "id": q.id,
+        "article": q.article,
+        "start": q.start,
+        "end": q.end,
+        "text": q.text,
+        "kind": q.kind,
+        "speaker": q.speaker,
+        "speaker_mention": _span(q.speaker_mention),
+        "cue": _span(q.cue),
+        "channel": q.channel,
+        "via": list(q.via),
+        "statement": q.statement,
+        "section": q.section,
+        "truncated": q.truncated,
+        "date": _date(q.date),
+    }
+
+
+def _speaker(sp: Speaker) -> dict[str, Any]:
+    return {"name": sp.name, "aliases": list(sp.aliases), "kind": sp.kind, "handle": sp.handle}
+
+
+def _statement(st: Statement) -> dict[str, Any]:
+    return {
+        "id": st.id,
+        "speaker": st.speaker,
+        "text": st.text,
+        "channel": st.channel,
+        "date": _date(st.date),
+        "origin": st.origin,
+        "quotes": list(st.quotes),
+        "conflict": st.conflict,
+    }
+
+
+def _edit(e: Edit) -> dict[str, Any]:
+    return {
+        "op": e.op,
+        "a_start": e.a_start,
+        "a_end": e.a_end,
+        "a_text": e.a_text,
+        "b_start": e.b_start,
+        "b_end": e.b_end,
+        "b_text": e.b_text,
+    }
+
+
+def _link(ln: Link) -> dict[str, Any]:
+    return {
+        "source": ln.source,
+        "target": ln.target,
+        # One decimal is all a rapidfuzz score means; more only makes diffs noisy.
+        "score": round(float(ln.score), 1),
+        "fidelity": ln.fidelity,
+        "target_start": ln.target_start,
+        "target_end": ln.target_end,
+        "conflict": ln.conflict,
+        "diff": [_edit(e) for e in ln.diff],
+    }
+
+
+def to_dict(trace: Trace) -> dict[str, Any]:
+    """The whole trace as plain data: the JSON contract described in this module's docstring.
+
+    >>> data = to_dict(trace)  # doctest: +SKIP
+    >>> data["links"][0]["fidelity"]  # doctest: +SKIP
+    'truncated'
+    """
+    return {
+        "articles": [_article(a) for a in trace.articles],
+        "quotes": [_quote(q) for q in trace.quotes],
+        "speakers": [_speaker(s) for s in trace.speakers],
+        "statements": [_statement(s) for s in trace.statements],
+        "links": [_link(ln) for ln in trace.links],
+        "warnings": list(trace.warnings),
+    }
+
+
+def to_json(trace: Trace, *, indent: int | None = 1) -> str:
+    """The trace as JSON text (UTF-8 characters kept as they are), ending in a newline.
+
+    ``indent=None`` gives one line, for JSON Lines.
+    """
+    if indent is not None and (not isinstance(indent, int) or isinstance(indent, bool) or indent < 0):
+        raise ValueError(f"indent must be a non-negative int or None; got {indent!r}")
+    return json.dumps(to_dict(trace), ensure_ascii=False, indent=indent) + "\n"
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
+    """Write ``data`` (str as UTF-8) to ``path`` so readers see the old file or the new one, never half.
+
+    The data goes to a hidden temporary file beside ``path``, is flushed to disk and
+    renamed over ``path``. Raises ``OutputError`` if it cannot be written.
+    """
+    target = os.fspath(path)
+    if not isinstance(data, str | bytes | bytearray | memoryview):
+        raise TypeError(f"data must be str or bytes; got {type(data).__name__}")
+    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    directory, name = os.path.split(os.path.abspath(target))
+    tmp = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
+    try:
+        # O_EXCL: never write through someone else's file or link; mode 0o666 lets the umask decide.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise
+    _sync_directory(directory)
+
+
+def _sync_directory(directory: str) -> None:
+    """Make the rename itself durable; not possible (nor needed) everywhere, e.g. Windows."""
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
