@@ -1,0 +1,57 @@
+"""Extraction speed: articles per second on a folder of articles (PolNeAR dev by default).
+
+    .venv/bin/python bench/bench_extract.py [FOLDER] [--repeat N]
+
+Prints articles/s and characters/s for extraction alone (ingest excluded), the best of
+N runs, and how time grows with article length (the same texts concatenated 1x, 4x,
+16x: a ratio near 4 per step means linear). Figures are for comparing runs on one
+machine, not absolute claims.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from quotetrace.extract import extract_quotes
+from quotetrace.ingest import article_from_text, read_articles
+
+DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "polnear" / "dev" / "text"
+
+
+def best_of(fn: object, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("folder", nargs="?", default=str(DEFAULT))
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    articles = read_articles([args.folder])
+    chars = sum(len(a.text) for a in articles)
+    quotes = sum(len(extract_quotes(a).quotes) for a in articles)
+    secs = best_of(lambda: [extract_quotes(a) for a in articles], args.repeat)
+    print(f"{len(articles)} articles, {chars:,} characters, {quotes} quotes")
+    print(
+        f"extraction: {secs:.3f} s = {len(articles) / secs:,.0f} articles/s, {chars / secs / 1e6:.2f} M chars/s, "
+        f"{1000 * secs / len(articles):.2f} ms per article"
+    )
+    base = "\n\n".join(a.text for a in articles[:20])
+    prev = None
+    for k in (1, 4, 16):
+        art = article_from_text("\n\n".join([base] * k), id=f"x{k}")
+        s = best_of(lambda art=art: extract_quotes(art), args.repeat)
+        ratio = f"  x{s / prev:.1f} for 4x the text" if prev else ""
+        print(f"one article of {len(art.text):>9,} chars: {s:.3f} s{ratio}")
+        prev = s
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""``python -m quotetrace`` runs the command-line interface."""
+
+from quotetrace.cli import main
+
+main()

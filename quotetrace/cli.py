@@ -1,0 +1,280 @@
+"""The ``quotetrace`` command: a thin click layer over the library.
+
+Library errors become ``Error: ...`` and exit code 1; warnings go to stderr as
+``Warning: ...`` lines; data goes to stdout or, atomically, to the ``-o`` file.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from quotetrace import __version__
+from quotetrace.errors import NoArticlesError, QuotetraceError
+from quotetrace.export import to_dict, to_json, write_atomic
+from quotetrace.extract import extract_quotes
+from quotetrace.ingest import read_articles
+from quotetrace.match import compare as compare_texts
+from quotetrace.model import Quote, Trace
+from quotetrace.pipeline import trace as run_trace
+from quotetrace.render import render
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+GRAPH_FORMATS = ("svg", "png", "pdf", "dot")
+TRACE_FORMATS = ("text", "json", *GRAPH_FORMATS)
+
+
+def _library_errors(func: F) -> F:
+    """Turn the library's own errors into one-line ``Error: ...`` messages."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except QuotetraceError as err:
+            raise click.ClickException(str(err)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class _Warnings:
+    """Collects input warnings; printed once the inputs are read, unless they are the error itself."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.messages: list[str] = []
+
+    def __call__(self, message: str) -> None:
+        self.messages.append(message)
+
+    def flush(self) -> None:
+        if not self.quiet:
+            for m in self.messages:
+                click.echo(f"Warning: {m}", err=True)
+        self.messages.clear()
+
+    def fail(self, err: NoArticlesError) -> NoReturn:
+        if len(self.messages) > 1:  # the error names only the first: list them all
+            self.flush()
+        raise click.ClickException(str(err)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="quotetrace")
+def cli() -> None:
+    """Trace quotes in news articles back to who really said them.
+
+    Extract every attributed quote (direct, partial, reported speech, embedded posts),
+    link each reproduction to the original statement with a fidelity label and the
+    words that changed, and draw the citation graph.
+
+    \b
+    Examples:
+      quotetrace trace seeds/ -o story.svg        provenance graph as SVG
+      quotetrace trace seeds/ --format json       the whole trace as JSON
+      quotetrace quotes seeds/004_*.txt           the quotes of one article
+      quotetrace compare "we will organize it" "we will organise it"
+    """
+
+
+def _paths_argument(func: F) -> F:
+    return click.argument("paths", nargs=-1, required=True, metavar="PATH...")(func)
+
+
+@cli.command()
+@_paths_argument
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (format from the extension)."
+)
+@click.option(
+    "-f", "--format", "fmt", type=click.Choice(TRACE_FORMATS), help="Output format [default: from -o, else text]."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Do not print warnings about skipped inputs.")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) when any input had to be skipped.")
+@_library_errors
+def trace(paths: Sequence[str], output: str | None, fmt: str | None, quiet: bool, strict: bool) -> None:
+    """Trace the quotes in PATH... (files, folders, globs, '-' for stdin).
+
+    Reads .txt, .md, .html and .jsonl articles (a manifest.json beside them adds
+    metadata), and prints a summary, or writes the provenance graph as SVG, PNG, PDF
+    or DOT, or the whole trace as JSON.
+    """
+    fmt = _format_for(output, fmt)
+    warnings = _Warnings(quiet)
+    try:
+        t = run_trace(list(paths), on_warning=warnings)
+    except NoArticlesError as err:
+        warnings.fail(err)
+    warnings.flush()
+    if strict and t.warnings:
+        raise click.ClickException(f"{len(t.warnings)} input problem(s) and --strict: {t.warnings[0]}")
+    data = _trace_output(t, fmt)
+    _emit(data, output, t)
+
+
+def _format_for(output: str | None, fmt: str | None) -> str:
+    if fmt is not None:
+        return fmt
+    if output is None:
+        return "text"
+    ext = Path(output).suffix.lower().lstrip(".")
+    if ext in ("gv",):
+        return "dot"
+    if ext in ("txt",):
+        return "text"
+    if ext not in TRACE_FORMATS:
+        raise click.BadParameter(
+            f"cannot tell the format from '{output}': use a name ending in .{', .'.join(TRACE_FORMATS[1:])} "
+            "or give --format",
+            param_hint="'-o'",
+        )
+    return ext
+
+
+def _trace_output(t: Trace, fmt: str) -> str | bytes:
+    if fmt == "json":
+        return to_json(t)
+    if fmt == "text":
+        return _summary(t)
+    data = render(t.graph, fmt)
+    return data.decode("utf-8") if fmt in ("svg", "dot") else data
+
+
+def _emit(data: str | bytes, output: str | None, t: Trace | None = None) -> None:
+    if output is None or output == "-":
+        if isinstance(data, bytes):
+            if sys.stdout.isatty():
+                raise click.ClickException("binary output (PNG/PDF) needs -o FILE")
+            sys.stdout.buffer.write(data)
+        else:
+            click.echo(data, nl=not data.endswith("\n"))
+        return
+    if t is not None:
+        target = os.path.realpath(output)
+        for art in t.articles:
+            if art.path and os.path.realpath(art.path) == target:
+                raise click.ClickException(f"refusing to overwrite the input article {output}")
+    write_atomic(output, data)
+    click.echo(f"Wrote {output}", err=True)
+
+
+def _summary(t: Trace) -> str:
+    """A plain-text reading of the trace: statements, their reproductions and fidelity."""
+    fidelity = {ln.source: ln for ln in t.links if not ln.conflict}
+    quotes = {q.id: q for q in t.quotes}
+    lines = [repr(t), ""]
+    for st in t.statements:
+        head = ", ".join(x for x in (st.channel, st.date.isoformat() if st.date else None) if x)
+        lines.append(
+            f"{st.id}  {st.speaker or 'unknown speaker'}{f' ({head})' if head else ''}"
+            f"{'  [conflict]' if st.conflict else ''}"
+        )
+        lines.append(f"    “{_short(st.text, 110)}”")
+        for qid in st.quotes:
+            q = quotes[qid]
+            ln = fidelity.get(qid)
+            label = "origin" if qid == st.origin else (ln.fidelity if ln else "")
+            via = f" via {' > '.join(q.via)}" if q.via else ""
+            lines.append(f"    {label:<10} {q.article} {q.kind:<8}{via}: “{_short(q.text, 70)}”")
+        lines.append("")
+    related = [q for q in t.quotes if q.section == "related"]
+    if related:
+        lines.append(f"({len(related)} quotes in related-story blocks left out)")
+    return "\n".join(lines)
+
+
+def _short(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1].rsplit(" ", 1)[0] + "…"
+
+
+@cli.command()
+@_paths_argument
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(("text", "json", "jsonl")),
+    default="text",
+    show_default=True,
+    help="text: a line per quote; jsonl: a JSON object per quote.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Do not print warnings about skipped inputs.")
+@_library_errors
+def quotes(paths: Sequence[str], fmt: str, quiet: bool) -> None:
+    """List the attributed quotes in PATH..., article by article (no linking).
+
+    Each quote with its kind, speaker, reporting cue, channel and relay chain, and
+    its character offsets in the article.
+    """
+    warnings = _Warnings(quiet)
+    try:
+        articles = read_articles(list(paths), on_warning=warnings)
+    except NoArticlesError as err:
+        warnings.fail(err)
+    warnings.flush()
+    found: list[Quote] = []
+    for art in articles:
+        found.extend(extract_quotes(art).quotes)
+    if fmt == "text":
+        for q in found:
+            via = f" via {' > '.join(q.via)}" if q.via else ""
+            chan = f" on {q.channel}" if q.channel else ""
+            rel = " [related]" if q.section == "related" else ""
+            click.echo(
+                f"{q.article}:{q.start}-{q.end} {q.kind:<8} {q.speaker or '?'}{chan}{via}{rel}: “{_short(q.text, 90)}”"
+            )
+        return
+    t = Trace(articles, tuple(found), (), (), ())
+    rows = to_dict(t)["quotes"]
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+
+
+@cli.command()
+@click.argument("original")
+@click.argument("reproduction")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def compare(original: str, reproduction: str, as_json: bool) -> None:
+    """How faithfully REPRODUCTION reproduces ORIGINAL: score, fidelity and the changed words.
+
+    Reported speech is scored as a paraphrase when the words differ too much to align.
+    """
+    cmp = compare_texts(original, reproduction, paraphrase=True)
+    if as_json:
+        out: dict[str, Any] = {"linked": cmp is not None}
+        if cmp is not None:
+            out |= {
+                "score": cmp.score,
+                "fidelity": cmp.fidelity,
+                "diff": [{"op": e.op, "original": e.a_text, "reproduction": e.b_text} for e in cmp.diff],
+            }
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    if cmp is None:
+        click.echo("not linked: REPRODUCTION does not reproduce ORIGINAL")
+        sys.exit(1)
+    click.echo(f"score {cmp.score:.1f}  fidelity {cmp.fidelity}  covers {cmp.coverage:.0%} of the original")
+    for e in cmp.diff:
+        if e.op == "replace":
+            click.echo(f"  ~ {e.a_text!r} -> {e.b_text!r}")
+        elif e.op == "delete":
+            click.echo(f"  - {e.a_text!r}")
+        else:
+            click.echo(f"  + {e.b_text!r}")
+
+
+def main() -> None:
+    """Entry point of the ``quotetrace`` console script."""
+    cli(prog_name="quotetrace")

@@ -1,0 +1,72 @@
+"""The whole pipeline in one call: paths -> articles -> quotes -> statements -> ``Trace``.
+
+Each stage is a plain function a notebook user can also call alone; ``trace`` only
+strings them together and collects the warnings of each.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from typing import TextIO
+
+from quotetrace.extract import Extraction, extract_quotes
+from quotetrace.extract.speakers import merge_speakers
+from quotetrace.ingest import read_articles
+from quotetrace.model import Article, Quote, Trace
+from quotetrace.provenance import link_quotes
+
+LOGGER = logging.getLogger(__name__)
+
+PathLike = str | os.PathLike[str]
+
+
+def trace(
+    inputs: PathLike | Iterable[PathLike] | Sequence[Article],
+    *,
+    stdin: TextIO | None = None,
+    on_warning: Callable[[str], None] | None = None,
+) -> Trace:
+    """Trace the quotes in ``inputs`` back to the statements they reproduce.
+
+    ``inputs`` is a path, a list of paths (files, folders, glob patterns, ``-`` for
+    stdin) or a list of ``Article`` objects already read.
+
+    >>> import quotetrace as qt
+    >>> t = qt.trace("seeds/")  # doctest: +SKIP
+    >>> t.statements[0].origin  # doctest: +SKIP
+    """
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        if on_warning is not None:
+            on_warning(message)
+        else:
+            LOGGER.warning("%s", message)
+
+    if isinstance(inputs, str | os.PathLike):
+        articles = read_articles([inputs], stdin=stdin, on_warning=warn)
+    else:
+        items = list(inputs)
+        if items and all(isinstance(a, Article) for a in items):
+            articles = tuple(a for a in items if isinstance(a, Article))
+        else:
+            articles = read_articles([p for p in items if not isinstance(p, Article)], stdin=stdin, on_warning=warn)
+    extractions = [extract_quotes(a) for a in articles]
+    return assemble(articles, extractions, warnings=warnings)
+
+
+def assemble(articles: Sequence[Article], extractions: Sequence[Extraction], *, warnings: Sequence[str] = ()) -> Trace:
+    """Join per-article extractions into one ``Trace``: corpus-wide speakers, statements, links."""
+    speakers, rename = merge_speakers([ex.speakers for ex in extractions])
+    quotes: list[Quote] = []
+    for ex in extractions:
+        for q in ex.quotes:
+            name = rename.get(q.speaker, q.speaker) if q.speaker else None
+            via = tuple(rename.get(v, v) for v in q.via)
+            quotes.append(q if (name == q.speaker and via == q.via) else dataclasses.replace(q, speaker=name, via=via))
+    prov = link_quotes(quotes, {a.id: a for a in articles})
+    return Trace(tuple(articles), prov.quotes, tuple(speakers), prov.statements, prov.links, tuple(warnings))
