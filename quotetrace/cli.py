@@ -20,7 +20,7 @@ from quotetrace import __version__
 from quotetrace.errors import NoArticlesError, QuotetraceError
 from quotetrace.export import to_dict, to_json, write_atomic
 from quotetrace.extract import extract_quotes
-from quotetrace.ingest import read_articles
+from quotetrace.ingest import MANIFEST_NAME, read_articles
 from quotetrace.match import compare as compare_texts
 from quotetrace.model import Quote, Trace
 from quotetrace.pipeline import trace as run_trace
@@ -160,8 +160,11 @@ def _emit(data: str | bytes, output: str | None, t: Trace | None = None) -> None
     if t is not None:
         target = os.path.realpath(output)
         for art in t.articles:
-            if art.path and os.path.realpath(art.path) == target:
-                raise click.ClickException(f"refusing to overwrite the input article {output}")
+            if not art.path:
+                continue
+            inputs = (art.path, os.path.join(os.path.dirname(art.path), MANIFEST_NAME))
+            if target in (os.path.realpath(p) for p in inputs):
+                raise click.ClickException(f"refusing to overwrite the input file {output}: choose another -o")
     write_atomic(output, data)
     click.echo(f"Wrote {output}", err=True)
 
