@@ -25,7 +25,8 @@ object; names and meanings below are stable, new fields may be added::
         "statement": str | null,     # statement id
         "section": "body" | "related",
         "truncated": bool,
-        "date": "YYYY-MM-DD" | null  # when the words were said, if the article says
+        "date": "YYYY-MM-DD" | null, # when the words were said, if the article says
+        "speech": bool               # false for attributions of attitude ("criticized the deal")
       }],
       "speakers": [{"name": str, "aliases": [str], "kind": "person" | "organization" | "group" | "unknown",
                     "handle": str | null}],
@@ -109,6 +110,7 @@ def _quote(q: Quote) -> dict[str, Any]:
         "section": q.section,
         "truncated": q.truncated,
         "date": _date(q.date),
+        "speech": q.speech,
     }
 
 

@@ -79,6 +79,8 @@ class Quote:
     inside reported speech), ``indirect`` (reported speech: the reported clause) or
     ``embed`` (an embedded social post). ``via`` lists the intermediaries the words
     passed through on their way to this article, nearest to the speaker first.
+    ``speech`` is False for attributions of attitude rather than words ("Trump
+    criticized the deal"): they are extracted but never become statements.
     """
 
     id: str
@@ -96,6 +98,7 @@ class Quote:
     statement: str | None = None
     truncated: bool = False
     date: dt.date | None = None
+    speech: bool = True
 
 
 @dataclass(frozen=True, slots=True)

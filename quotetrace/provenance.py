@@ -40,7 +40,7 @@ class Provenance:
 
 def link_quotes(quotes: Sequence[Quote], articles: Mapping[str, Article]) -> Provenance:
     """Cluster ``quotes`` into statements and link each reproduction to its parent."""
-    body = [q for q in quotes if q.section == "body" and q.speaker is not None]
+    body = [q for q in quotes if q.section == "body" and q.speaker is not None and q.speech]
     words = [Words.of(q.text) for q in body]
     order = {q.id: _precedence(q, articles) for q in body}
 

@@ -33,6 +33,7 @@ QUOTE_KEYS = [
     "section",
     "truncated",
     "date",
+    "speech",
 ]
 LINK_KEYS = ["source", "target", "score", "fidelity", "target_start", "target_end", "conflict", "diff"]
 EDIT_KEYS = ["op", "a_start", "a_end", "a_text", "b_start", "b_end", "b_text"]

@@ -21,7 +21,8 @@ def quotes_of(text: str, **meta: str) -> list[Quote]:
 
 
 def one(text: str, kind: str | None = None) -> Quote:
-    found = [q for q in quotes_of(text) if kind is None or q.kind == kind]
+    """The one speech quote (of ``kind``) in ``text``; attitude attributions are left aside."""
+    found = [q for q in quotes_of(text) if (kind is None or q.kind == kind) and q.speech]
     assert len(found) == 1, found
     return found[0]
 
@@ -250,6 +251,13 @@ def test_possessive_descriptions_are_new_people() -> None:
     speakers = {q.speaker for q in quotes_of(text)}
     assert "Zelensky" not in speakers
     assert "his commanders" in speakers
+
+
+def test_attitude_attributions_are_kept_but_are_not_speech() -> None:
+    found = quotes_of("Jeb Bush criticized the merger as a terrible deal.")
+    (q,) = found
+    assert q.kind == "indirect" and not q.speech
+    assert q.speaker == "Jeb Bush" and q.cue is not None and q.cue.text == "criticized"
 
 
 def test_coordinated_subjects_stay_whole() -> None:

@@ -54,6 +54,7 @@ class _Attribution:
     cue: Span | None
     channel: str | None
     via: list[str] = field(default_factory=list)
+    speech: bool = True
 
 
 @dataclass
@@ -94,7 +95,15 @@ def extract_quotes(article: Article) -> Extraction:
             continue
         _paragraph(st, ps, pe, body_index)
     # quotations left open with no speaker found anywhere are not attributed speech
-    quotes = _dedupe([_renamed(q, st.resolver) for q in st.quotes if q.speaker is not None or q.section == "related"])
+    # quotations with no attribution at all are not speech; a mention whose referent is unknown
+    # ("it said" with nothing before it) is kept, with speaker null
+    quotes = _dedupe(
+        [
+            _renamed(q, st.resolver)
+            for q in st.quotes
+            if q.speaker is not None or q.speaker_mention is not None or q.section == "related"
+        ]
+    )
     spoken = {q.speaker for q in quotes if q.speaker}
     speakers = tuple(s for s in st.resolver.speakers() if s.name in spoken)
     return Extraction(article.id, tuple(quotes), speakers)
@@ -309,7 +318,7 @@ def _attribute(st: _State, toks: Sequence[Token], f: Frame, s: int, e: int, *, r
     # an outer relay frame in the same sentence: "..., Yonhap News Agency reported" / "..., according to two lawmakers"
     channel = find_channel(text, s, f.content_start) if f.content_start > s else None
     channel = channel or (find_channel(text, f.content_end, e) if f.content_end < e else None)
-    at = _Attribution(name, mspan, Span(f.cue.start, f.cue.end, f.cue.text), channel, via)
+    at = _Attribution(name, mspan, Span(f.cue.start, f.cue.end, f.cue.text), channel, via, f.cue.speech)
     _add_outer_relays(st, toks, f, at, s, e)
     at.via = _with_agency(st, at.via)
     return at
@@ -360,7 +369,19 @@ def _quote(st: _State, start: int, end: int, kind: QuoteKind, at: _Attribution |
     if at is None:
         return Quote(qid, art.id, start, end, text, kind, section=section)
     return Quote(
-        qid, art.id, start, end, text, kind, at.speaker, at.mention, at.cue, at.channel, tuple(at.via), section
+        qid,
+        art.id,
+        start,
+        end,
+        text,
+        kind,
+        at.speaker,
+        at.mention,
+        at.cue,
+        at.channel,
+        tuple(at.via),
+        section,
+        speech=at.speech or kind != "indirect",
     )
 
 

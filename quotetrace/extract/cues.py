@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from importlib import resources
 from dataclasses import dataclass
 
 from quotetrace.extract.segment import Token
@@ -17,7 +18,7 @@ from quotetrace.extract.segment import Token
 _VERBS = """
 say says said saying
 tell tells told telling
-state states stated stating
+stated stating
 write writes wrote written writing
 add adds added adding
 claim claims claimed claiming
@@ -55,7 +56,7 @@ pledge pledges pledged pledging
 urge urges urged urging
 concede concedes conceded conceding
 recall recalls recalled recalling
-remark remarks remarked remarking
+remarked remarking
 maintain maintains maintained maintaining
 contend contends contended contending
 complain complains complained complaining
@@ -83,6 +84,18 @@ specify specifies specified specifying
 acknowledge acknowledges acknowledged acknowledging
 """.split()
 CUE_VERBS = frozenset(_VERBS)
+
+
+def _learned(kind: str) -> frozenset[str]:
+    """Cue forms learned from PolNeAR train by ``bench/train_cues.py`` (counts only, no text)."""
+    rows = resources.files("quotetrace").joinpath("data/cues.tsv").read_text(encoding="utf-8").splitlines()
+    return frozenset(r.split("\t")[0] for r in rows[2:] if r.endswith("\t" + kind))
+
+
+# Attitude cues (criticized, endorsed, described...): attributions, not speech. They are
+# extracted (PolNeAR counts them) and marked ``speech=False``; statements are built from speech only.
+ATTITUDE_VERBS = _learned("attitude") - CUE_VERBS
+ALL_CUE_VERBS = CUE_VERBS | ATTITUDE_VERBS
 
 # Verbs that take the hearer before the content: "told lawmakers that ...".
 AUDIENCE_VERBS = frozenset(
@@ -158,6 +171,7 @@ class Cue:
     end: int
     text: str
     lemma: str
+    speech: bool = True
 
     @property
     def is_according(self) -> bool:
@@ -174,9 +188,9 @@ def cue_at(toks: Sequence[Token], i: int) -> Cue | None:
     low = t.lower
     if low == "according" and i + 1 < len(toks) and toks[i + 1].lower == "to":
         return Cue(t.start, toks[i + 1].end, f"{t.text} {toks[i + 1].text}", "according to")
-    if low in CUE_VERBS and (not t.is_cap or i == 0 or not toks[i - 1].is_word):
+    if low in ALL_CUE_VERBS and (not t.is_cap or i == 0 or not toks[i - 1].is_word):
         # a capitalised verb inside a sentence is headline case ("Zelenskyy Proposes ..."), not a cue
-        return Cue(t.start, t.end, t.text, low)
+        return Cue(t.start, t.end, t.text, low, low in CUE_VERBS)
     return None
 
 

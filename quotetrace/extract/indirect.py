@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from quotetrace.extract.cues import ALL_CUE_VERBS as CUE_VERBS
 from quotetrace.extract.cues import AUDIENCE_VERBS, NEEDS_CLAUSE, POSTPOSED_ONLY, Cue, cue_at
 from quotetrace.extract.segment import Token
 from quotetrace.extract.speakers import (
@@ -118,7 +119,7 @@ def _verb_frame(
         f = _postposed(text, toks, in_quote, i, cue)
         if f is not None:
             return f
-    if cue.lemma in POSTPOSED_ONLY and not (i + 1 < n and toks[i + 1].text == ":"):
+    if cue.lemma in POSTPOSED_ONLY and not _quotation_follows(toks, in_quote, i + 1):
         return None
     # participle after a comma: "..., saying that ..." takes the clause's subject
     subject: tuple[int, int] | None
@@ -126,8 +127,8 @@ def _verb_frame(
         subject = clause_subject(toks, 0, i)
     else:
         subject = subject_before(toks, _clause_floor(toks, i), i)
-        if subject is None and cue.is_participle:
-            subject = clause_subject(toks, 0, i)
+        if subject is None and (cue.is_participle or (prev is not None and prev.lower == "and")):
+            subject = clause_subject(toks, 0, i)  # "She greeted them and told them that ..."
     if subject is None:
         return None
     c = i + 1
@@ -149,6 +150,16 @@ def _verb_frame(
     return Frame(cue, i, subject, start, end, audience)
 
 
+def _quotation_follows(toks: Sequence[Token], in_quote: Sequence[bool], k: int) -> bool:
+    """``asks at the school, “Any questions?”``: a quotation after a few adjunct words."""
+    stop = min(len(toks), k + 8)
+    while k < stop and not in_quote[k]:
+        if toks[k].text in (".", ";"):
+            return False
+        k += 1
+    return k < stop
+
+
 def _after_quote_subject(toks: Sequence[Token], in_quote: Sequence[bool], i: int) -> bool:
     """``“...,” he said`` / ``“...” Mr Zelensky said``: a short subject right after a quotation."""
     k = i - 1
@@ -162,6 +173,8 @@ def _postposed(text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: in
     prev = toks[i - 1]
     if prev.text == "," or in_quote[i - 1]:
         subject = subject_after(toks, i, n)
+        if subject is not None:
+            subject = (subject[0], _appositive_end(toks, in_quote, subject[1]))
         inverted_subject = True
         comma = i - 1
     else:
@@ -175,6 +188,10 @@ def _postposed(text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: in
         return None
     # the rest of the sentence after the cue (and an inverted subject) must be adjuncts only
     tail = (subject[1] + 1) if inverted_subject else i + 1
+    if not inverted_subject and cue.lemma in AUDIENCE_VERBS and tail < n and not in_quote[tail]:
+        heard = _audience_end(toks, in_quote, tail)  # "“...,” Obama told reporters."
+        if heard is not None:
+            tail = heard + 1
     if not _only_adjuncts(toks, in_quote, tail):
         return None
     while comma > 0 and not toks[comma].is_word and not in_quote[comma]:
@@ -190,7 +207,8 @@ def _postposed(text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: in
 
 _ADJUNCT_START = frozenset(
     "on in at during to via through after before from with about while when last this earlier later today yesterday"
-    " citing adding according".split()
+    " citing adding according over outside inside near without under by as recently afterward afterwards again"
+    " also then separately privately publicly repeatedly once".split()
 )
 
 
@@ -203,11 +221,32 @@ def _only_adjuncts(toks: Sequence[Token], in_quote: Sequence[bool], k: int) -> b
         return True
     if t.text == ",":
         return k + 1 < len(toks) and (
-            toks[k + 1].lower in _ADJUNCT_START or (in_quote[k + 1] is False and toks[k + 1].lower.endswith("ing"))
+            toks[k + 1].lower in _ADJUNCT_START
+            or in_quote[k + 1]  # the quotation resumes: “A,” he said, “B.”
+            or toks[k + 1].lower.endswith("ing")
         )
     if in_quote[k]:
         return False
     return t.lower in _ADJUNCT_START or t.lower in _TIME or (t.is_cap and t.lower in _TIME)
+
+
+def _appositive_end(toks: Sequence[Token], in_quote: Sequence[bool], m: int) -> int:
+    """``said Stuart Stevens, who was Romney's adviser.``: the mention runs to the sentence's end,
+    or to the comma before the quotation resumes (``said X, an analyst, “but ...”``)."""
+    n = len(toks)
+    if m + 2 >= n or toks[m + 1].text != ",":
+        return m
+    k = m + 2
+    last = m
+    while k < n:
+        if toks[k].text == "," and k + 1 < n and in_quote[k + 1]:
+            break
+        if toks[k].lower in CUE_VERBS and not in_quote[k] or toks[k].text in (";", ":"):
+            return m
+        if toks[k].is_word and not in_quote[k]:
+            last = k
+        k += 1
+    return last if last - m <= 30 else m
 
 
 def _clause_floor(toks: Sequence[Token], i: int) -> int:

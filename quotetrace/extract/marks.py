@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_MARK = re.compile(r"[“”„«»\"‘’']")
+# Two apostrophes or backticks stand for a double mark in some wire and NYT copy (''like this'').
+_MARK = re.compile(r"''|``|[“”„«»\"‘’']")
 _DOUBLE_OPEN = "“„«"
 _DOUBLE_CLOSE = "”»"
 _BEFORE_OPEN = "([{—–-/:"  # characters after which a straight mark opens
@@ -53,31 +54,36 @@ def find_quotations(text: str, para_start: int, para_end: int) -> list[Quotation
 def _doubles(text: str, lo: int, hi: int) -> list[Quotation]:
     out: list[Quotation] = []
     open_at: int | None = None
+    open_len = 1
     open_char = ""
     for m in _MARK.finditer(text, lo, hi):
         i, c = m.start(), m.group()
         if c in "‘’'":
             continue
+        width = len(c)
+        if c == "``":
+            c = "“"
         if c == "“" and open_char == "„":  # German „…“
             c = "”"
-        if c == '"':
+        if c in ('"', "''"):
             prev = text[i - 1] if i > lo else " "
-            nxt = text[i + 1] if i + 1 < hi else " "
+            nxt = text[i + width] if i + width < hi else " "
             opens = (prev.isspace() or prev in _BEFORE_OPEN or i == lo) and not nxt.isspace()
             c = "“" if (open_at is None and opens) else "”"
         if c in _DOUBLE_OPEN:
             if open_at is not None:  # the previous quotation lost its closing mark
-                out.append(_make(text, open_at + 1, i, open_at, None))
-            open_at, open_char = i, c
+                out.append(_make(text, open_at + open_len, i, open_at, None))
+            open_at, open_len, open_char = i, width, c
         elif c in _DOUBLE_CLOSE:
+            close = i + width - 1
             if open_at is not None:
-                if i > open_at + 1:
-                    out.append(_make(text, open_at + 1, i, open_at, i))
+                if i > open_at + open_len:
+                    out.append(_make(text, open_at + open_len, i, open_at, close))
                 open_at, open_char = None, ""
             elif not out and _plausible_missing_open(text, lo, i):
-                out.append(_make(text, lo, i, None, i))
-    if open_at is not None and hi > open_at + 1:
-        out.append(_make(text, open_at + 1, hi, open_at, None))
+                out.append(_make(text, lo, i, None, close))
+    if open_at is not None and hi > open_at + open_len:
+        out.append(_make(text, open_at + open_len, hi, open_at, None))
     return [q for q in out if q.end > q.start]
 
 
@@ -99,7 +105,7 @@ def _singles(text: str, lo: int, hi: int, doubles: list[Quotation]) -> list[Quot
     last_close = _last_close(text, lo, hi)
     for m in _MARK.finditer(text, lo, hi):
         i, c = m.start(), m.group()
-        if c not in "‘’'":
+        if c not in "‘’'":  # a double mark, or '' and ``
             continue
         while di < len(inside) and inside[di][1] <= i:
             di += 1

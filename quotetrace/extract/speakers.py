@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
-from quotetrace.extract.cues import CUE_VERBS, PRONOUNS, is_news_org
+from quotetrace.extract.cues import ALL_CUE_VERBS as CUE_VERBS
+from quotetrace.extract.cues import PRONOUNS, is_news_org
 from quotetrace.extract.segment import Token
 from quotetrace.model import Span, Speaker, SpeakerKind
 
@@ -181,31 +182,32 @@ def subject_before(toks: Sequence[Token], lo: int, cue: int) -> tuple[int, int] 
 
 
 def _appositive_subject(toks: Sequence[Token], lo: int, comma: int) -> tuple[int, int] | None:
-    k = comma - 1
-    while k >= lo and toks[k].text != ",":
-        k -= 1
-    start = k + 1
-    if start < comma and toks[start].lower in ("who", "which"):
-        # "X, who cited Y, said": the subject is the chunk before the relative clause
-        return _appositive_subject(toks, lo, k) if k > lo else None
-    j = _strip_leading(toks, start, comma - 1)
-    if j is None or not _looks_like_np(toks, j, comma - 1):
-        return None
-    # "South Korea’s spy agency, the National Intelligence Service, has": both name the subject
-    if k > lo and toks[k].text == ",":
-        prev = k - 1
-        m = prev
-        while m - 1 >= lo and toks[m - 1].text != "," and toks[m - 1].lower not in _BOUNDARY:
-            m -= 1
-        m2 = _strip_leading(toks, m, prev)
-        if (
-            m2 is not None
-            and prev - m2 < 8
-            and _looks_like_np(toks, m2, prev)
-            and not any(toks[x].lower in CUE_VERBS for x in range(m2, prev + 1))
-        ):
-            return (m2, comma - 1)
-    return (j, comma - 1)
+    """``Michael Demastus, pastor of the church, said`` / ``the agency, the NIS, said``: the subject
+    runs from the leftmost noun phrase of the comma-separated chunks to the last comma."""
+    chunks: list[tuple[int, int]] = []  # (first, last) token of each chunk, right to left
+    end = comma - 1
+    k = end
+    while k >= lo and len(chunks) < 4:
+        while k >= lo and toks[k].text != "," and toks[k].lower not in _BOUNDARY and toks[k].lower not in CUE_VERBS:
+            k -= 1
+        chunks.append((k + 1, end))
+        if k < lo or toks[k].text != ",":
+            break
+        end = k - 1
+        k = end
+    best: tuple[int, int] | None = None
+    for first, last in chunks:
+        if first > last:
+            break
+        j = _strip_leading(toks, first, last)
+        if j is None or not _looks_like_np(toks, j, last) or toks[j].lower in ("who", "which", "whose"):
+            continue
+        if last - j > 12:
+            break
+        best = (j, comma - 1)
+        if toks[j].is_cap or toks[j].lower in PRONOUNS:
+            break  # a name or a pronoun: the appositives after it describe it
+    return best
 
 
 def _coordinated_list(toks: Sequence[Token], lo: int, j: int) -> int | None:
@@ -271,8 +273,15 @@ def subject_after(toks: Sequence[Token], cue: int, hi: int) -> tuple[int, int] |
     if k >= hi:
         return None
     first = toks[k]
-    if not (first.is_cap or first.lower in _DETERMINERS) or first.lower in _TIME or first.lower in ("that", "this"):
+    if first.lower in _TIME or first.lower in ("that", "this", "it", "there"):
         return None
+    if not (first.is_cap or first.lower in _DETERMINERS or first.lower in PRONOUNS):
+        # "said former Vermont governor Howard Dean", "said conservative activist Bob Klaus"
+        ahead = toks[k : min(hi, k + 5)]
+        if not any(t.is_cap for t in ahead if t.is_word) or any(
+            not t.is_word and t.text not in "’'-." for t in ahead[:2]
+        ):
+            return None
     m = k
     while m + 1 < hi and m - k < 9:
         t = toks[m + 1]
