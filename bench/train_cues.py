@@ -71,13 +71,17 @@ def main() -> None:
     rows.sort(key=lambda r: (-r[1], r[0]))
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("w", encoding="utf-8") as f:
-        f.write(f"# learned by bench/train_cues.py from PolNeAR train (min precision {args.min_precision}, "
-                f"min count {args.min_count}); counts only\n")
+        f.write(
+            f"# learned by bench/train_cues.py from PolNeAR train (min precision {args.min_precision}, "
+            f"min count {args.min_count}); counts only\n"
+        )
         f.write("word\tas_cue\toccurrences\tprecision\tclass\n")
         for w, n, o, p, c in rows:
             f.write(f"{w}\t{n}\t{o}\t{p:.3f}\t{c}\n")
-    print(f"wrote {OUT.relative_to(ROOT)}: {len(rows)} cue forms "
-          f"({sum(r[4] == 'attitude' for r in rows)} attitude, {sum(r[4] == 'speech' for r in rows)} speech)")
+    print(
+        f"wrote {OUT.relative_to(ROOT)}: {len(rows)} cue forms "
+        f"({sum(r[4] == 'attitude' for r in rows)} attitude, {sum(r[4] == 'speech' for r in rows)} speech)"
+    )
 
 
 if __name__ == "__main__":

@@ -241,7 +241,7 @@ def _appositive_end(toks: Sequence[Token], in_quote: Sequence[bool], m: int) -> 
     while k < n:
         if toks[k].text == "," and k + 1 < n and in_quote[k + 1]:
             break
-        if toks[k].lower in CUE_VERBS and not in_quote[k] or toks[k].text in (";", ":"):
+        if (toks[k].lower in CUE_VERBS and not in_quote[k]) or toks[k].text in (";", ":"):
             return m
         if toks[k].is_word and not in_quote[k]:
             last = k
