@@ -266,12 +266,16 @@ def _lead_is_frame(text: str, s: int, f: Frame) -> bool:
 
 
 def _mostly_quoted(text: str, quotations: Sequence[Quotation], cs: int, ce: int) -> bool:
-    """Reported speech whose words are mostly inside quotation marks is a quotation, not a paraphrase."""
+    """Reported speech that is almost all quotation is that quotation, not a paraphrase of it.
+
+    The 0.85 share was set on PolNeAR train, where reported clauses are annotated whole
+    ("that Mr. Clinton would be “in charge of ...”"): below it, both are kept.
+    """
     total = len(text[cs:ce].split())
     quoted = sum(
         len(text[max(q.start, cs) : min(q.end, ce)].split()) for q in quotations if q.start < ce and q.end > cs
     )
-    return quoted * 2 >= total
+    return quoted >= total * 0.85
 
 
 def _is_relay(frames: Sequence[Frame], fi: int) -> bool:

@@ -27,6 +27,7 @@ from quotetrace.extract.speakers import (
 _CLAUSE_START = frozenset(
     "he she they it we i you there this these those his her their its our the a an some any no one two many".split()
 )
+_CUE_PREPOSITIONS = frozenset(("to", "on", "at", "about", "of", "for", "with", "as", "against", "into"))
 _NOT_VERB_BEFORE = frozenset(("be", "is", "was", "were", "are", "been", "being", "to", "of", "and", "or", "as", "for"))
 
 
@@ -126,12 +127,16 @@ def _verb_frame(
     if cue.is_participle and prev is not None and prev.text in (",", "—"):
         subject = clause_subject(toks, 0, i)
     else:
-        subject = subject_before(toks, _clause_floor(toks, i), i)
-        if subject is None and (cue.is_participle or (prev is not None and prev.lower == "and")):
+        conjoined = prev is not None and prev.lower in ("and", "but", "or")
+        subject = None if conjoined else subject_before(toks, _clause_floor(toks, i), i)
+        if subject is None and (cue.is_participle or conjoined):
             subject = clause_subject(toks, 0, i)  # "She greeted them and told them that ..."
     if subject is None:
         return None
     c = i + 1
+    if not cue.speech and c < n and toks[c].lower in _CUE_PREPOSITIONS and not in_quote[c]:
+        cue = Cue(cue.start, toks[c].end, f"{cue.text} {toks[c].text}", cue.lemma, speech=False)
+        c += 1  # "referring to", "reflecting on": PolNeAR counts the preposition in the cue
     audience = None
     if cue.lemma in AUDIENCE_VERBS and c < n and not in_quote[c]:
         a_end = _audience_end(toks, in_quote, c)
@@ -213,21 +218,33 @@ _ADJUNCT_START = frozenset(
 
 
 def _only_adjuncts(toks: Sequence[Token], in_quote: Sequence[bool], k: int) -> bool:
-    """After a postposed cue only time, place, channel and "citing X" may follow."""
-    if k >= len(toks):
+    """After a postposed cue only time, place, channel and "citing X" may follow, up to the sentence's end.
+
+    ``..., he said on Friday.`` qualifies; ``he said on Friday that ...`` does not.
+    """
+    n = len(toks)
+    if k >= n:
         return True
     t = toks[k]
     if t.text in ".!?…":
         return True
     if t.text == ",":
-        return k + 1 < len(toks) and (
+        return k + 1 < n and (
             toks[k + 1].lower in _ADJUNCT_START
             or in_quote[k + 1]  # the quotation resumes: “A,” he said, “B.”
             or toks[k + 1].lower.endswith("ing")
         )
-    if in_quote[k]:
+    if in_quote[k] or not (t.lower in _ADJUNCT_START or t.lower in _TIME):
         return False
-    return t.lower in _ADJUNCT_START or t.lower in _TIME or (t.is_cap and t.lower in _TIME)
+    for j in range(k, n):
+        if toks[j].text == "," or j - k > 10:
+            return toks[j].text == "," and _only_adjuncts(toks, in_quote, j)
+        if in_quote[j] or toks[j].lower == "that" or toks[j].lower in CUE_VERBS or toks[j].lower in _SUBJECT_PRONOUNS:
+            return False
+    return True
+
+
+_SUBJECT_PRONOUNS = frozenset(("he", "she", "they", "it", "we", "i", "there"))
 
 
 def _appositive_end(toks: Sequence[Token], in_quote: Sequence[bool], m: int) -> int:
@@ -291,7 +308,7 @@ def _skip_adjuncts(toks: Sequence[Token], in_quote: Sequence[bool], c: int) -> i
         if t.lower in _PREPOSITIONS or t.lower in ("to", "through", "via", "about"):
             # find the next clause start within a few tokens
             k = c + 1
-            while k < n and k - c <= 7 and not in_quote[k]:
+            while k < n and k - c <= 12 and not in_quote[k]:
                 if toks[k].lower == "that" or toks[k].lower in ("he", "she", "they", "it", "we", "i"):
                     break
                 if toks[k].text in (",", ":"):
@@ -312,6 +329,8 @@ def _skip_adjuncts(toks: Sequence[Token], in_quote: Sequence[bool], c: int) -> i
 
 
 _TRAILING_FRAME = re.compile(r",\s*(?:according to|citing|adding|saying|stating|noting|which|while)\b", re.I)
+# "defended the route and said the police ...": a second cue in a coordinated verb phrase
+_COORDINATED_CUE = re.compile(r",?\s+(?:and|but)\s+(?:also\s+|then\s+|later\s+)?([a-z]+)\b")
 
 
 def _content_end(text: str, toks: Sequence[Token], n: int, sent_end: int, *, after: int = 0) -> int:
@@ -319,6 +338,10 @@ def _content_end(text: str, toks: Sequence[Token], n: int, sent_end: int, *, aft
     lo = toks[after].start if after < n else sent_end
     m = _TRAILING_FRAME.search(text, lo, sent_end)
     end = m.start() if m else sent_end
+    for c in _COORDINATED_CUE.finditer(text, lo, end):
+        if c.group(1) in CUE_VERBS:
+            end = c.start()
+            break
     post = _postposed_cue_at(text, lo, end)
     if post is not None:
         end = post

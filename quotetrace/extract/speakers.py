@@ -30,7 +30,7 @@ AUX = frozenset(
 )
 _BOUNDARY = frozenset(
     """that because while when after before as if though although whereas since so but or where wherein whereby
-    which who whom whose until unless than""".split()
+    which who whom whose until unless""".split()
 )
 _LEADING = frozenset(
     """meanwhile however but and also still now then so yet instead earlier later separately moreover furthermore
@@ -47,8 +47,9 @@ _TIME = frozenset(
     evening night week month year today yesterday tonight day days weeks months years time past recent""".split()
 )
 _DETERMINERS = frozenset(
-    "the a an his her their its our this that these those one two three four five some many several each both every"
-    " all any no another other most few".split()
+    "the a an his her their its our this that these those one two three four five six seven eight nine ten some many"
+    " several each both every all any no another other most few more less fewer half nearly almost about roughly only"
+    " just".split()
 )
 TITLES = frozenset(
     """president prime minister mr mr. mrs mrs. ms ms. dr dr. sen sen. senator rep rep. representative gov gov.
