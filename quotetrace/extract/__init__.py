@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from quotetrace.extract.cues import audience_relays, find_channel, is_news_org
+from quotetrace.extract.cues import audience_relays, find_channel, is_news_org, may_hold_cue
 from quotetrace.extract.embeds import Embed, find_embeds
 from quotetrace.extract.indirect import Frame, find_frames
 from quotetrace.extract.marks import Quotation, find_quotations
@@ -120,10 +120,13 @@ def _paragraph(st: _State, ps: int, pe: int, para: int) -> None:
     open_before = st.pending_open
     st.pending_open = []
     for s, e in sentences(text, ps, pe, protected):
+        in_sent = [q for q in quotations if s <= q.outer_start < e]
+        if not in_sent and not may_hold_cue(text, s, e):
+            st.resolver.mention_names(text[s:e])  # no speech here, but names a later "he" may need
+            continue
         toks = tokens(text, s, e)
         if not toks:
             continue
-        in_sent = [q for q in quotations if s <= q.outer_start < e]
         in_quote = _quote_mask(toks, in_sent)
         frames = find_frames(text, toks, in_quote, e)
         frame_attr = [_attribute(st, toks, f, s, e, relay=_is_relay(frames, fi)) for fi, f in enumerate(frames)]

@@ -96,6 +96,14 @@ def _learned(kind: str) -> frozenset[str]:
 # extracted (PolNeAR counts them) and marked ``speech=False``; statements are built from speech only.
 ATTITUDE_VERBS = _learned("attitude") - CUE_VERBS
 ALL_CUE_VERBS = CUE_VERBS | ATTITUDE_VERBS
+_LETTERS = re.compile(r"[a-z]+")
+_CUE_WORDS = ALL_CUE_VERBS | {"according"}
+
+
+def may_hold_cue(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` contains any cue word: most sentences do not, and skip the frame search."""
+    return not _CUE_WORDS.isdisjoint(_LETTERS.findall(text[start:end].lower()))
+
 
 # Verbs that take the hearer before the content: "told lawmakers that ...".
 AUDIENCE_VERBS = frozenset(
@@ -154,13 +162,15 @@ NEWS_ORGS = (
 _NEWS_WORDS = re.compile(r"\b(?:news agency|news service|newspaper|broadcaster|news|times|post|journal|tv)\b", re.I)
 
 
+_NEWS_ORG_RE = re.compile(
+    r"^(?:the\s+)?(?:" + "|".join(re.escape(o.lower().removeprefix("the ")) for o in NEWS_ORGS) + r")(?:\s|$)"
+)
+
+
 def is_news_org(name: str) -> bool:
     """True for wire services and outlets: they relay speech rather than originate it."""
     n = name.strip()
-    low = n.lower().removeprefix("the ")
-    return any(low == o.lower().removeprefix("the ") or low.startswith(o.lower() + " ") for o in NEWS_ORGS) or bool(
-        _NEWS_WORDS.search(n) and n[:1].isupper()
-    )
+    return bool(_NEWS_ORG_RE.match(n.lower())) or bool(_NEWS_WORDS.search(n) and n[:1].isupper())
 
 
 @dataclass(frozen=True, slots=True)

@@ -351,6 +351,8 @@ class SpeakerResolver:
         self._recent: list[_Entity] = []  # speakers in the order they spoke
         self._mentioned: list[_Entity] = []  # every resolved mention, most recent last
         self.renamed: dict[str, str] = {}  # names handed out earlier that a fuller name replaced
+        self._names_seen: dict[str, _Entity | None] = {}  # mention_names cache: a run resolves once
+        self._by_core: dict[tuple[str, str, str | None], _Entity] = {}
 
     def resolve(self, mention: str, *, is_speaker: bool = True) -> str | None:
         """The article-level name of the entity ``mention`` refers to (None for an unknown pronoun)."""
@@ -379,13 +381,17 @@ class SpeakerResolver:
         """Note the full names of people in a sentence, so a later "the Ukrainian leader" can find them."""
         for m in _PROPER_RUN.finditer(text):
             run = m.group()
-            if _ORG_WORDS.search(run):
-                continue
-            core, _ = _core_name(_words(run))
-            if len(core.split()) >= 2:
-                ent = self._resolve(run)
-                if ent is not None:
-                    self._mentioned.append(ent)
+            if run in self._names_seen:
+                ent = self._names_seen[run]
+            else:
+                ent = None
+                if not _ORG_WORDS.search(run):
+                    core, _ = _core_name(_words(run))
+                    if len(core.split()) >= 2:
+                        ent = self._resolve(run)
+                self._names_seen[run] = ent
+            if ent is not None:
+                self._mentioned.append(ent)
 
     def final_name(self, name: str) -> str:
         """The name an entity ended up with (names grow as fuller mentions appear)."""
@@ -464,6 +470,24 @@ class SpeakerResolver:
         return None
 
     def _proper(self, core: str, kind: SpeakerKind, descriptors: set[str], acronym: str | None) -> _Entity:
+        known = self._by_core.get((core, kind, acronym))
+        if known is not None:  # the same name again: no scan
+            known.descriptors |= descriptors
+            return known
+        e = self._match_proper(core, kind, acronym)
+        if e is None:
+            e = self._new(core, kind, descriptors, acronym=acronym)
+        else:
+            e.descriptors |= descriptors
+            e.acronym = e.acronym or acronym
+            if len(core.split()) > len(e.name.split()) and kind == "person":
+                self.renamed[e.name] = core  # "Zelensky" first, "Volodymyr Zelensky" later: keep the fuller name
+                e.name = core
+        self._by_core[(core, kind, acronym)] = e
+        return e
+
+    def _match_proper(self, core: str, kind: SpeakerKind, acronym: str | None) -> _Entity | None:
+        """The most recent named entity ``core`` names: same organisation name or acronym, or same person."""
         for e in reversed(self.entities):
             if not e.proper:
                 continue
@@ -473,17 +497,10 @@ class SpeakerResolver:
                     or (acronym and e.acronym == acronym)
                     or (e.acronym and core == e.acronym)
                 ):
-                    break
+                    return e
             elif _same_person(e.name, core):
-                break
-        else:
-            return self._new(core, kind, descriptors, acronym=acronym)
-        e.descriptors |= descriptors
-        e.acronym = e.acronym or acronym
-        if len(core.split()) > len(e.name.split()) and kind == "person":
-            self.renamed[e.name] = core  # "Zelensky" first, "Volodymyr Zelensky" later: keep the fuller name
-            e.name = core
-        return e
+                return e
+        return None
 
     def _description(self, ws: list[str]) -> _Entity:
         low = [w.lower() for w in ws]
