@@ -345,3 +345,34 @@ def test_offsets_are_exact_on_every_seed(seeds: dict[str, Article]) -> None:
 def test_paragraphs_strip_whitespace() -> None:
     text = "  a  \n\n b\n"
     assert [text[s:e] for s, e in paragraphs(text)] == ["a", "b"]
+
+
+# ---------------------------------------------------------------- regressions found on PolNeAR train
+
+
+def test_a_one_letter_platform_ends_a_sentence() -> None:
+    text = "He had said it on X. Neither Moscow nor Kyiv commented."
+    assert len(sentences(text, 0, len(text))) == 2
+    assert len(sentences("George W. Bush spoke.", 0, 21)) == 1
+
+
+def test_told_is_never_inverted() -> None:
+    q = one("“We will look at the data,” Google's executive, Laszlo Bock, told The New York Times.", "direct")
+    assert q.speaker_mention is not None and "Laszlo Bock" in q.speaker_mention.text
+    assert q.speaker == "Laszlo Bock"
+
+
+def test_relative_pronoun_is_the_mention_and_its_antecedent_the_speaker() -> None:
+    q = one("Bob Mulholland, a superdelegate who argued that the race was over, left early.", "indirect")
+    assert q.speaker_mention is not None and q.speaker_mention.text == "who"
+    assert q.speaker is not None and "Mulholland" in q.speaker
+
+
+def test_a_named_subject_speaks_a_quotation_with_no_cue() -> None:
+    q = one("Marco Rubio mused on a climate in which people “literally hate each other” now.", "partial")
+    assert q.speaker == "Marco Rubio" and q.cue is None
+
+
+def test_a_quotation_inside_the_subjects_relative_clause_is_not_the_subjects() -> None:
+    text = "“We are ready,” said Jane Roe.\n\nNorth Koreans who want “to bring peace closer will be given that chance.”"
+    assert [q.speaker for q in quotes_of(text)] == ["Jane Roe", "Jane Roe"]

@@ -24,7 +24,7 @@ from quotetrace.extract.embeds import Embed, find_embeds
 from quotetrace.extract.indirect import Frame, find_frames
 from quotetrace.extract.marks import Quotation, find_quotations
 from quotetrace.extract.segment import Token, paragraphs, sentences, tokens
-from quotetrace.extract.speakers import SpeakerResolver, mention_span, merge_speakers
+from quotetrace.extract.speakers import SpeakerResolver, clause_subject, mention_span, merge_speakers, subject_before
 from quotetrace.model import Article, Quote, QuoteKind, Span, Speaker
 
 __all__ = ["Extraction", "extract_quotes", "merge_speakers"]
@@ -256,10 +256,38 @@ def _quotation_attribution(
     if block is not None and q.outer_start == ps:
         return block, "direct", None
     words = len(text[q.start : q.end].split())
+    # 5. no cue at all, but the sentence's subject is a named person or a known speaker:
+    # "Rubio bemoaned a climate in which people “literally hate each other”"
+    subject = None if only_quote else _subject_of_sentence(st, toks, q)
+    if subject is not None and words >= 2:
+        return subject, "partial", None
     if st.last is not None and para - st.last_para <= 1 and (only_quote or words >= _MIN_FLOATING_WORDS + 2):
         inherited = _Attribution(st.last.speaker, st.last.mention, None, st.last.channel, list(st.last.via))
         return inherited, ("direct" if only_quote else "partial"), None
     return None, "direct", None
+
+
+def _subject_of_sentence(st: _State, toks: Sequence[Token], q: Quotation) -> _Attribution | None:
+    before = [i for i, t in enumerate(toks) if t.end <= q.outer_start]
+    if len(before) < 2:
+        return None
+    rng = clause_subject(toks, 0, before[-1] + 1)
+    if rng is None or rng[1] >= before[-1] or toks[rng[1] + 1].lower in ("who", "that", "which", "whose"):
+        return None  # "North Koreans who want “...”": the quotation is in the subject's own clause
+    first = toks[rng[0]]
+    mention = mention_span(st.text, toks, rng)
+    low = mention.text.lower()
+    if low in ("he", "she", "they") or (first.is_cap and _is_named(mention.text)):
+        name = st.resolver.resolve(mention.text)
+        if name is not None:
+            return _Attribution(name, mention, None, None, _with_agency(st, []))
+    return None
+
+
+def _is_named(mention: str) -> bool:
+    """A proper name, not a capitalised description ("The film", "Crows and ravens")."""
+    words = mention.split()
+    return all(w[:1].isupper() for w in words) and words[0].lower() not in ("the", "a", "an", "this", "these", "that")
 
 
 def _lead_is_frame(text: str, s: int, f: Frame) -> bool:
@@ -302,6 +330,17 @@ def _attribute(st: _State, toks: Sequence[Token], f: Frame, s: int, e: int, *, r
     subject_text = _clean_mention(mspan.text)
     if not subject_text:
         return None
+    if subject_text.lower() in ("who", "which") and f.subject[0] > 0:
+        # "Bob Mulholland, a superdelegate who accused ...": PolNeAR marks "who"; the speaker is its antecedent
+        k = f.subject[0] - 1 if toks[f.subject[0] - 1].text != "," else f.subject[0] - 2
+        antecedent = subject_before(toks, 0, k + 1) if k >= 0 else None
+        if antecedent and antecedent[0] > 1 and toks[antecedent[0] - 1].text == ",":
+            named = subject_before(toks, 0, antecedent[0] - 1)  # "Bob Mulholland, a superdelegate who"
+            if named and toks[named[0]].is_cap:
+                antecedent = named
+        subject_text = _clean_mention(mention_span(text, toks, antecedent).text) if antecedent else ""
+        if not subject_text:
+            return None
     name = st.resolver.resolve(subject_text, is_speaker=not relay)
     via: list[str] = []
     if f.audience is not None:

@@ -176,7 +176,8 @@ def _after_quote_subject(toks: Sequence[Token], in_quote: Sequence[bool], i: int
 def _postposed(text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: int, cue: Cue) -> Frame | None:
     n = len(toks)
     prev = toks[i - 1]
-    if prev.text == "," or in_quote[i - 1]:
+    if (prev.text == "," or in_quote[i - 1]) and cue.lemma not in AUDIENCE_VERBS:
+        # inverted "..., said X"; never "told X": X is the hearer
         subject = subject_after(toks, i, n)
         if subject is not None:
             subject = (subject[0], _appositive_end(toks, in_quote, subject[1]))
@@ -186,7 +187,12 @@ def _postposed(text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: in
         k = i - 1
         while k >= 0 and not in_quote[k] and toks[k].text not in ",":
             k -= 1
-        subject = subject_before(toks, k + 1, i)
+        if k == i - 1 and toks[k].text == ",":  # "“...,” Google's executive, Laszlo Bock, told the Times"
+            subject = subject_before(toks, 0, i)
+            while k >= 0 and not in_quote[k]:
+                k -= 1
+        else:
+            subject = subject_before(toks, k + 1, i)
         inverted_subject = False
         comma = k
     if subject is None:

@@ -110,8 +110,18 @@ def _ends_with_abbreviation(text: str, lo: int, dot: int) -> bool:
     word = text[i:dot].lower()
     if not word:
         return False
-    if len(word) == 1 and word.isalpha():  # an initial: "J. Smith", "U.S."
-        return True
+    if len(word) == 1 and word.isalpha():
+        # an initial ("George W. Bush", "J. Smith") follows a name or starts one; "on X." ends a sentence
+        j = i - 1
+        while j > lo and text[j].isspace():
+            j -= 1
+        if j <= lo or text[j] == ".":
+            return True
+        if not text[j].isalpha():
+            return False
+        while j > lo and text[j - 1].isalpha():
+            j -= 1
+        return text[j].isupper()
     return word in ABBREVIATIONS
 
 

@@ -26,7 +26,9 @@ AUX = frozenset(
     """has have had is was were are be been being would will could can may might shall should must did does do
     also further then later reportedly purportedly allegedly publicly repeatedly previously once again already
     still just now earlier recently subsequently initially first finally not never n’t n't privately separately
-    flatly openly quickly simply""".split()
+    flatly openly quickly simply don’t don't doesn’t doesn't didn’t didn't won’t won't wouldn’t wouldn't can’t can't
+    couldn’t couldn't isn’t isn't wasn’t wasn't aren’t aren't weren’t weren't hasn’t hasn't haven’t haven't hadn’t
+    hadn't""".split()
 )
 _BOUNDARY = frozenset(
     """that because while when after before as if though although whereas since so but or where wherein whereby
@@ -146,8 +148,10 @@ def subject_before(toks: Sequence[Token], lo: int, cue: int) -> tuple[int, int] 
         return None
     if toks[i].text == ",":  # "X, a lawmaker on the committee, said" / "the agency, the NIS, said"
         return _appositive_subject(toks, lo, i)
-    if toks[i].lower in PRONOUNS:
+    if toks[i].lower in PRONOUNS or toks[i].lower in ("who", "which"):
         return (i, i)
+    if toks[i].lower == "there":
+        return None
     end = i
     if toks[i].text == ")":  # "Dick Durbin (D-Ill.) said", "Service (NIS) told"
         k = i
@@ -175,6 +179,8 @@ def subject_before(toks: Sequence[Token], lo: int, cue: int) -> tuple[int, int] 
     listed = _coordinated_list(toks, lo, j)
     if listed is not None:
         j = listed
+    if toks[j].lower in _SUBJECT_PRONOUNS and j < i:
+        return None  # "she issued a statement calling on": a clause, not a subject
     if i - j + 1 > 12:  # a long clause, not a subject: keep the noun phrase next to the verb
         j = _trailing_np(toks, j, i)
     if not _looks_like_np(toks, j, i):
@@ -260,6 +266,7 @@ def _looks_like_np(toks: Sequence[Token], j: int, i: int) -> bool:
     )
 
 
+_SUBJECT_PRONOUNS = frozenset(("he", "she", "they", "it", "we", "i", "you"))
 _HEAD_SET = frozenset(h.rstrip("s") for h in (*PERSON_HEADS, *ORG_HEADS)) | {
     "lawmaker",
     "official",
@@ -315,6 +322,15 @@ def clause_subject(toks: Sequence[Token], lo: int, hi: int) -> tuple[int, int] |
         k += 1
     if not _looks_like_np(toks, j, k):
         return None
+    # "Peter Orszag, Obama’s former budget director, writing ...": the appositive belongs to the mention
+    if toks[j].is_cap and k + 2 < hi and toks[k + 1].text == ",":
+        m = k + 2
+        while m < hi and m - k < 14 and toks[m].text != ",":
+            if toks[m].lower in AUX or toks[m].lower in CUE_VERBS:
+                break
+            m += 1
+        if m < hi and toks[m].text == "," and m > k + 2:
+            return (j, m - 1)
     return (j, k)
 
 
