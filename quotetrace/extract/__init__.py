@@ -364,10 +364,25 @@ def _attribute(st: _State, toks: Sequence[Token], f: Frame, s: int, e: int, *, r
     # an outer relay frame in the same sentence: "..., Yonhap News Agency reported" / "..., according to two lawmakers"
     channel = find_channel(text, s, f.content_start) if f.content_start > s else None
     channel = channel or (find_channel(text, f.content_end, e) if f.content_end < e else None)
-    at = _Attribution(name, mspan, Span(f.cue.start, f.cue.end, f.cue.text), channel, via, f.cue.speech)
+    at = _Attribution(name, mspan, _cue_span(text, toks, f), channel, via, f.cue.speech)
     _add_outer_relays(st, toks, f, at, s, e)
     at.via = _with_agency(st, at.via)
     return at
+
+
+# Auxiliaries and adverbs right before a cue belong to it ("has said", "also said"), as PolNeAR
+# annotates them; the subject never includes them.
+_CUE_AUX = frozenset("has have had also does did is was were are been has also".split())
+
+
+def _cue_span(text: str, toks: Sequence[Token], f: Frame) -> Span:
+    start = f.cue.start
+    k = f.cue_index - 1
+    subject_end = f.subject[1] if f.subject is not None else -1
+    while k > subject_end and k >= 0 and toks[k].lower in _CUE_AUX and f.cue_index - k <= 2:
+        start = toks[k].start
+        k -= 1
+    return Span(start, f.cue.end, text[start : f.cue.end])
 
 
 def _add_outer_relays(st: _State, toks: Sequence[Token], f: Frame, at: _Attribution, s: int, e: int) -> None:
