@@ -197,6 +197,8 @@ def _embed(st: _State, emb: Embed) -> None:
 
 def _quote_mask(toks: Sequence[Token], quotations: Sequence[Quotation]) -> list[bool]:
     mask = [False] * len(toks)
+    if not quotations:
+        return mask
     qi = 0
     for i, t in enumerate(toks):
         while qi < len(quotations) and quotations[qi].outer_end <= t.start:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # A word: letters/digits joined by inner apostrophes or hyphens (O’Malley, Seong-kweun, Un’s).
 _TOKEN = re.compile(r"\w+(?:[’'\-]\w+)*|[^\w\s]")
@@ -22,15 +22,13 @@ ABBREVIATIONS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """A word or punctuation mark; ``lower`` is precomputed because every rule asks for it."""
+
     start: int
     end: int
     text: str
-
-    @property
-    def lower(self) -> str:
-        return self.text.lower()
+    lower: str
 
     @property
     def is_word(self) -> bool:
@@ -44,7 +42,10 @@ class Token:
 def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Word and punctuation tokens of ``text[start:end]``, with offsets into ``text``."""
     stop = len(text) if end is None else end
-    return [Token(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text, start, stop)]
+    new = tuple.__new__  # skips the NamedTuple's Python-level __new__: tokens are made by the million
+    return [
+        new(Token, (m.start(), m.end(), w, w.lower())) for m in _TOKEN.finditer(text, start, stop) for w in (m.group(),)
+    ]
 
 
 def paragraphs(text: str) -> list[tuple[int, int]]:

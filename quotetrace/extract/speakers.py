@@ -10,6 +10,7 @@ article to one entity (titles, surnames, spelling variants, descriptions such as
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -589,6 +590,17 @@ def _head_match(head: str, heads: Sequence[str]) -> str | None:
 
 
 def _core_name(ws: list[str]) -> tuple[str, set[str]]:
+    core, desc = _core_name_cached(tuple(ws))
+    return core, set(desc)
+
+
+@functools.lru_cache(maxsize=8192)
+def _core_name_cached(ws_tuple: tuple[str, ...]) -> tuple[str, frozenset[str]]:
+    core, desc = _split_name(list(ws_tuple))
+    return core, frozenset(desc)
+
+
+def _split_name(ws: list[str]) -> tuple[str, set[str]]:
     """Split a mention into its proper name and the descriptive words before it.
 
     ``Ukrainian President Volodymyr Zelenskyy`` -> ("Volodymyr Zelenskyy", {"ukrainian", "president"});
@@ -598,7 +610,7 @@ def _core_name(ws: list[str]) -> tuple[str, set[str]]:
     i = 0
     last_poss = -1
     for k, w in enumerate(ws):
-        if _strip_possessive(w) != w and k < len(ws) - 1:
+        if k < len(ws) - 1 and w.endswith(("’s", "'s", "’", "'")):
             last_poss = k
     if last_poss >= 0:
         desc |= {x.lower() for x in (_strip_possessive(w) for w in ws[: last_poss + 1])}
@@ -634,6 +646,8 @@ def _surname(name: str) -> str:
 def _same_person(a: str, b: str) -> bool:
     """``Zelensky`` / ``Volodymyr Zelenskyy`` / ``Mr Zelensky``: one surname (spelling-tolerant), same first name."""
     pa, pb = a.split(), b.split()
+    if pa[-1][:1].lower() != pb[-1][:1].lower() and pa[0][:1] != pb[0][:1]:
+        return False  # neither the surnames nor the first names start alike
     if (len(pa) == 1 or len(pb) == 1) and (pa[0] == pb[0] or pa[-1] == pb[-1]) and pa[0][:1].isupper():
         return True  # "Lee" / "Lee Seong-kweun" (family name first), "Zelensky" / "Volodymyr Zelensky"
     if fuzz.ratio(_surname(a).lower(), _surname(b).lower()) < 85:
