@@ -3,8 +3,10 @@
     .venv/bin/python bench/bench_extract.py [FOLDER] [--repeat N]
 
 Prints articles/s and characters/s for extraction alone (ingest excluded), the best of
-N runs, and how time grows with article length (the same texts concatenated 1x, 4x,
-16x: a ratio near 4 per step means linear). Figures are for comparing runs on one
+N runs after one warm-up pass, how time grows with article length (the same texts
+concatenated 1x, 4x, 16x: a ratio near 4 per step means linear), and hostile inputs at
+two sizes each (a wall of quotation marks, one line with no full stop, nested marks),
+whose ratio must also stay near the size ratio. Figures are for comparing runs on one
 machine, not absolute claims.
 """
 
@@ -51,6 +53,19 @@ def main() -> None:
         ratio = f"  x{s / prev:.1f} for 4x the text" if prev else ""
         print(f"one article of {len(art.text):>9,} chars: {s:.3f} s{ratio}")
         prev = s
+    hostile = {
+        "quotation marks only": '"',
+        "one line, no full stop": "He said “we are ready,” and Mr Lee said that the plan works ",
+        "nested marks": "“a ‘b “c ‘d ",
+    }
+    for name, unit in hostile.items():
+        times = []
+        for size in (250_000, 1_000_000):
+            art = article_from_text((unit * (size // len(unit) + 1))[:size], id=name)
+            t0 = time.perf_counter()
+            extract_quotes(art)
+            times.append(time.perf_counter() - t0)
+        print(f"{name:24} 250k chars {times[0]:.2f} s, 1M chars {times[1]:.2f} s  (x{times[1] / times[0]:.1f} for 4x)")
 
 
 if __name__ == "__main__":

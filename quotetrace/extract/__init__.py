@@ -14,6 +14,7 @@ each: ``marks`` (quotation spans), ``cues`` (reporting verbs, channels, relays),
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from collections.abc import Sequence
@@ -119,8 +120,14 @@ def _paragraph(st: _State, ps: int, pe: int, para: int) -> None:
     block, st.block = st.block, None
     open_before = st.pending_open
     st.pending_open = []
+    qi = 0
     for s, e in sentences(text, ps, pe, protected):
-        in_sent = [q for q in quotations if s <= q.outer_start < e]
+        while qi < len(quotations) and quotations[qi].outer_start < s:
+            qi += 1
+        qj = qi
+        while qj < len(quotations) and quotations[qj].outer_start < e:
+            qj += 1
+        in_sent = quotations[qi:qj]
         if not in_sent and not may_hold_cue(text, s, e):
             st.resolver.mention_names(text[s:e])  # no speech here, but names a later "he" may need
             continue
@@ -270,11 +277,11 @@ def _quotation_attribution(
 
 
 def _subject_of_sentence(st: _State, toks: Sequence[Token], q: Quotation) -> _Attribution | None:
-    before = [i for i, t in enumerate(toks) if t.end <= q.outer_start]
-    if len(before) < 2:
+    last = bisect.bisect_right([t.end for t in toks[:64]], q.outer_start) - 1  # a subject opens a sentence
+    if last < 1:
         return None
-    rng = clause_subject(toks, 0, before[-1] + 1)
-    if rng is None or rng[1] >= before[-1] or toks[rng[1] + 1].lower in ("who", "that", "which", "whose"):
+    rng = clause_subject(toks, 0, last + 1)
+    if rng is None or rng[1] >= last or toks[rng[1] + 1].lower in ("who", "that", "which", "whose"):
         return None  # "North Koreans who want “...”": the quotation is in the subject's own clause
     first = toks[rng[0]]
     mention = mention_span(st.text, toks, rng)

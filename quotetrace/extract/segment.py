@@ -93,7 +93,27 @@ def sentences(text: str, start: int, end: int, protected: Sequence[tuple[int, in
         cur = nxt
     if cur < end:
         out.append(_strip(text, cur, end))
-    return [s for s in out if s[1] > s[0]]
+    return [piece for s in out if s[1] > s[0] for piece in _bounded(text, s[0], s[1], prot)]
+
+
+# No sentence of news prose runs this long; a longer run (a 5 MB line, a wall of quotation
+# marks) is cut at clause boundaries so that the work per sentence stays bounded and the
+# whole pass stays linear in the length of the text.
+MAX_SENTENCE = 1500
+
+
+def _bounded(text: str, s: int, e: int, protected: Sequence[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    while e - s > MAX_SENTENCE:
+        cut = max(text.rfind(";", s, s + MAX_SENTENCE), text.rfind(", ", s, s + MAX_SENTENCE))
+        if cut <= s + MAX_SENTENCE // 3:
+            cut = text.rfind(" ", s, s + MAX_SENTENCE)
+        if cut <= s:
+            cut = s + MAX_SENTENCE
+        cut += 1
+        yield _strip(text, s, cut)
+        s = cut
+    if e > s:
+        yield _strip(text, s, e)
 
 
 def _strip(text: str, s: int, e: int) -> tuple[int, int]:
