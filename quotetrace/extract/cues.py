@@ -111,7 +111,7 @@ AUDIENCE_VERBS = frozenset(
 )
 # Verbs that only introduce speech after a quotation or a colon ("he continued"),
 # or only with a clause ("confirmed that"): never the frame of a bare noun phrase.
-POSTPOSED_ONLY = frozenset("continue continues continued ask asks asked asking answer answers answered".split())
+POSTPOSED_ONLY = frozenset("continue continues continued answer answers answered".split())
 NEEDS_CLAUSE = frozenset(
     """continue continues continued report reports reported reporting post posts posted agree agrees agreed agreeing
     charge charges charged charging counter counters countered countering answer answers answered answering""".split()
