@@ -27,6 +27,9 @@ from quotetrace.extract.speakers import (
 _CLAUSE_START = frozenset(
     "he she they it we i you there this these those his her their its our the a an some any no one two many".split()
 )
+_NEGATIONS = frozenset(
+    "not never n't n’t didn't didn’t doesn't doesn’t don't don’t hasn't hasn’t haven't haven’t hadn't hadn’t".split()
+)
 _CUE_PREPOSITIONS = frozenset(("to", "on", "at", "about", "of", "for", "with", "as", "against", "into"))
 _NOT_VERB_BEFORE = frozenset(("be", "is", "was", "were", "are", "been", "being", "to", "of", "and", "or", "as", "for"))
 
@@ -101,6 +104,8 @@ def _verb_frame(
     text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: int, cue: Cue, sent_end: int
 ) -> Frame | None:
     prev = toks[i - 1] if i > 0 else None
+    if prev is not None and prev.lower in _NEGATIONS:
+        return None  # "had not asked to defect": a denial of speech, not speech
     if prev is not None and (
         prev.lower in _NOT_VERB_BEFORE or prev.lower in ("the", "a", "an") or prev.text.endswith(("’s", "'s"))
     ):
@@ -311,6 +316,14 @@ def _skip_adjuncts(toks: Sequence[Token], in_quote: Sequence[bool], c: int) -> i
         if t.text == ",":
             c += 1
             continue
+        if (
+            t.lower == "to"
+            and c + 1 < n
+            and toks[c + 1].is_word
+            and not toks[c + 1].is_cap
+            and (toks[c + 1].lower not in _DETERMINERS)
+        ):
+            break  # "claimed to have hid": an infinitive is the content itself
         if t.lower in _PREPOSITIONS or t.lower in ("to", "through", "via", "about"):
             # find the next clause start within a few tokens
             k = c + 1
