@@ -376,3 +376,9 @@ def test_a_named_subject_speaks_a_quotation_with_no_cue() -> None:
 def test_a_quotation_inside_the_subjects_relative_clause_is_not_the_subjects() -> None:
     text = "“We are ready,” said Jane Roe.\n\nNorth Koreans who want “to bring peace closer will be given that chance.”"
     assert [q.speaker for q in quotes_of(text)] == ["Jane Roe", "Jane Roe"]
+
+
+def test_a_name_and_a_colon_introduce_speech() -> None:
+    q = one("Political insiders agree.\nInsiders: Trump will rebound in New Hampshire.", "indirect")
+    assert q.speaker == "Insiders" and q.cue is not None and q.cue.text == ":"
+    assert quotes_of("Related: the full list of candidates is here.") == []

@@ -128,7 +128,7 @@ def _paragraph(st: _State, ps: int, pe: int, para: int) -> None:
         while qj < len(quotations) and quotations[qj].outer_start < e:
             qj += 1
         in_sent = quotations[qi:qj]
-        if not in_sent and not may_hold_cue(text, s, e):
+        if not in_sent and not may_hold_cue(text, s, e) and text.find(":", s, min(e, s + 80)) < 0:
             st.resolver.mention_names(text[s:e])  # no speech here, but names a later "he" may need
             continue
         toks = tokens(text, s, e)

@@ -52,6 +52,9 @@ def find_frames(text: str, toks: Sequence[Token], in_quote: Sequence[bool], sent
     """Every reporting frame of one sentence, in order of their cues."""
     frames: list[Frame] = []
     n = len(toks)
+    colon = _colon_frame(text, toks, in_quote, sent_end)
+    if colon is not None:
+        frames.append(colon)
     for i in range(n):
         if in_quote[i]:
             continue
@@ -65,6 +68,33 @@ def find_frames(text: str, toks: Sequence[Token], in_quote: Sequence[bool], sent
         if f is not None:
             frames.append(f)
     return frames
+
+
+# Labels that end in a colon without naming a speaker.
+_NOT_SPEAKER_LABELS = frozenset(
+    "related read watch update updated correction note editor photo video source sources disclosure q a live more"
+    " breaking exclusive opinion analysis transcript".split()
+)
+
+
+def _colon_frame(text: str, toks: Sequence[Token], in_quote: Sequence[bool], sent_end: int) -> Frame | None:
+    """``Insiders: Trump will rebound`` / ``Cecile Richards: “...”``: a name, a colon, the words."""
+    for c in range(1, min(7, len(toks) - 2)):
+        if toks[c].text == ":":
+            break
+        if in_quote[c] or not (toks[c].is_cap or toks[c].text in ("’s", "'s", "-", ".")):
+            return None
+    else:
+        return None
+    head = toks[:c]
+    if not head[0].is_cap or head[0].lower in _NOT_SPEAKER_LABELS or head[0].lower in ("the", "a", "an"):
+        return None
+    content = c + 1
+    words = [t for t in toks[content:] if t.is_word]
+    if not words or sum(t.is_cap for t in words) > 0.5 * len(words):
+        return None  # "Zelenskyy Proposes Prisoner Exchange: Soldiers for POWs": a headline
+    cue = Cue(toks[c].start, toks[c].end, ":", ":")
+    return Frame(cue, c, (0, c - 1), toks[content].start, _rstrip(text, toks[content].start, sent_end))
 
 
 def _according(
