@@ -171,7 +171,9 @@ def _emit(data: str | bytes, output: str | None, t: Trace | None = None) -> None
 
 def _summary(t: Trace) -> str:
     """A plain-text reading of the trace: statements, their reproductions and fidelity."""
-    fidelity = {ln.source: ln for ln in t.links if not ln.conflict}
+    # each quote's fidelity to its statement (a link to the parent quote when there is none)
+    fidelity = {ln.source: ln for ln in t.links if not ln.conflict and not ln.target.startswith("S")}
+    fidelity |= {ln.source: ln for ln in t.links if not ln.conflict and ln.target.startswith("S")}
     quotes = {q.id: q for q in t.quotes}
     lines = [repr(t), ""]
     for st in t.statements:
@@ -184,10 +186,11 @@ def _summary(t: Trace) -> str:
         for qid in st.quotes:
             q = quotes[qid]
             ln = fidelity.get(qid)
-            label = "origin" if qid == st.origin else (ln.fidelity if ln else "")
+            label = (ln.fidelity if ln else "linked") + ("*" if qid == st.origin else "")
             via = f" via {' > '.join(q.via)}" if q.via else ""
             lines.append(f"    {label:<10} {q.article} {q.kind:<8}{via}: “{_short(q.text, 70)}”")
         lines.append("")
+    lines.append("* the statement's origin: the best primary evidence of what was said")
     related = [q for q in t.quotes if q.section == "related"]
     if related:
         lines.append(f"({len(related)} quotes in related-story blocks left out)")

@@ -19,11 +19,13 @@ shared shingles, not with the square of the number of quotes.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
@@ -90,11 +92,21 @@ class Comparison:
     coverage: float  # share of a's words that b reproduces
 
 
-def compare(a: str | Words, b: str | Words, *, paraphrase: bool = False) -> Comparison | None:
+def compare(
+    a: str | Words,
+    b: str | Words,
+    *,
+    paraphrase: bool = False,
+    open_end: bool = False,
+    weights: Mapping[str, float] | None = None,
+) -> Comparison | None:
     """Align ``b`` against ``a``; None when ``b`` does not reproduce ``a``.
 
     With ``paraphrase=True`` (reported speech) a failed verbatim alignment is retried
-    on content words and labelled ``paraphrase``.
+    on content words and labelled ``paraphrase``; ``weights`` (see ``idf_weights``) make
+    the words every quote of a story shares count less. With ``open_end=True`` ``a`` is known
+    to be cut off (an embedded post ending in "…"), so words ``b`` carries past its end
+    are not a change.
     """
     wa = a if isinstance(a, Words) else Words.of(a)
     wb = b if isinstance(b, Words) else Words.of(b)
@@ -105,14 +117,18 @@ def compare(a: str | Words, b: str | Words, *, paraphrase: bool = False) -> Comp
         window = wa.norm[lo:hi]
         ops = Levenshtein.opcodes(list(window), list(wb.norm))
         diff = tuple(_edits(wa, wb, lo, ops))
+        if open_end and hi == len(wa) and diff and diff[-1].op == "insert" and diff[-1].a_start >= wa.spans[-1][1]:
+            diff = diff[:-1]  # "... from North" then "Korea.": the original was cut, not the quote changed
         score = _score(window, wb.norm)
         if score >= MIN_SCORE:
             fidelity = _label(diff, lo, hi, len(wa))
+            if paraphrase and fidelity == "altered":
+                fidelity = "paraphrase"  # reported speech in the reporter's words, not a doctored quotation
             return Comparison(
                 round(score, 1), fidelity, diff, wa.spans[lo][0], wa.spans[hi - 1][1], (hi - lo) / len(wa)
             )
     if paraphrase:
-        return _paraphrase(wa, wb)
+        return _paraphrase(wa, wb, weights)
     return None
 
 
@@ -121,7 +137,26 @@ def _window(a: Sequence[str], b: Sequence[str]) -> tuple[int, int]:
     blocks = [blk for blk in Indel.opcodes(list(a), list(b)).as_matching_blocks() if blk.size]
     if not blocks:
         return 0, 0
-    return blocks[0].a, blocks[-1].a + blocks[-1].size
+    # a word or two matched far away from the rest ("there" ten words before "There should
+    # be...") is a chance match, not where the reproduction starts or ends
+    while len(blocks) > 1 and blocks[0].size <= 2 and _gap(blocks[0], blocks[1]) > 2 * blocks[0].size:
+        blocks.pop(0)
+    while len(blocks) > 1 and blocks[-1].size <= 2 and _gap(blocks[-2], blocks[-1]) > 2 * blocks[-1].size:
+        blocks.pop()
+    first, last = blocks[0], blocks[-1]
+    lo = max(0, first.a - first.b)
+    hi = min(len(a), last.a + last.size + (len(b) - last.b - last.size))
+    if (lo, hi) != (first.a, last.a + last.size):
+        # b's words left unmatched at either end may match the words right next to the window
+        sub = [blk for blk in Indel.opcodes(list(a[lo:hi]), list(b)).as_matching_blocks() if blk.size]
+        if sub:
+            return lo + sub[0].a, lo + sub[-1].a + sub[-1].size
+    return first.a, last.a + last.size
+
+
+def _gap(x: Any, y: Any) -> int:
+    """Words of ``a`` skipped between two matching blocks, beyond those ``b`` also skips."""
+    return int((y.a - x.a - x.size) - (y.b - x.b - x.size))
 
 
 def _score(window: Sequence[str], b: Sequence[str]) -> float:
@@ -194,15 +229,63 @@ def _stem(w: str) -> str:
     return w
 
 
-def _paraphrase(wa: Words, wb: Words) -> Comparison | None:
+def idf_weights(texts: Iterable[Words]) -> dict[str, float]:
+    """Inverse document frequency of each content word over ``texts`` (the quotes of one corpus)."""
+    df: Counter[str] = Counter()
+    n = 0
+    for w in texts:
+        df.update(content_words(w))
+        n += 1
+    return {word: math.log((n + 1) / (count + 0.5)) for word, count in df.items()}
+
+
+def _paraphrase(wa: Words, wb: Words, weights: Mapping[str, float] | None = None) -> Comparison | None:
     ca, cb = content_words(wa), content_words(wb)
     if not cb:
         return None
     shared = ca & cb
-    overlap = len(shared) / len(cb)
+    if weights:
+        # a word missing from the corpus statistics is rare: it counts fully
+        top = max(weights.values(), default=1.0)
+        total = sum(weights.get(x, top) for x in cb)
+        overlap = sum(weights.get(x, top) for x in shared) / total if total else 0.0
+    else:
+        overlap = len(shared) / len(cb)
     if len(shared) < PARAPHRASE_MIN_SHARED or overlap < PARAPHRASE_OVERLAP:
         return None
     return Comparison(round(100 * overlap, 1), "paraphrase", (), 0, len(wa.text), len(shared) / max(len(ca), 1))
+
+
+def consensus(base: Words, others: Sequence[Words]) -> str:
+    """``base``'s text without the words only it carries.
+
+    A word of the longest version that the other versions covering that stretch leave
+    out (at least two of them, and more than keep it) is an insertion of that version,
+    not the speaker's: "in Korean language" against two "in Korean".
+    """
+    keep = [0] * len(base)
+    drop = [0] * len(base)
+    for w in others:
+        lo, hi = _window(base.norm, w.norm)
+        if hi <= lo:
+            continue
+        for op in Levenshtein.opcodes(list(base.norm[lo:hi]), list(w.norm)):
+            votes = keep if op.tag == "equal" else drop if op.tag == "delete" else None
+            if votes is not None:
+                for k in range(lo + op.src_start, lo + op.src_end):
+                    votes[k] += 1
+    kept = [k for k in range(len(base)) if not (drop[k] >= 2 and drop[k] > keep[k])]
+    if len(kept) == len(base) or not kept:
+        return base.text
+    runs: list[list[int]] = [[kept[0]]]
+    for k in kept[1:]:
+        if k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    text = " ".join(base.text[base.spans[r[0]][0] : base.spans[r[-1]][1]] for r in runs)
+    end = base.spans[kept[-1]][1]
+    return text + base.text[end:].rstrip() if kept[-1] == len(base) - 1 else text
 
 
 # ---------------------------------------------------------------- blocking

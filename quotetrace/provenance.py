@@ -18,7 +18,16 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from quotetrace.match import PARAPHRASE_MIN_SHARED, Comparison, Words, candidate_pairs, compare, content_words
+from quotetrace.match import (
+    PARAPHRASE_MIN_SHARED,
+    Comparison,
+    Words,
+    candidate_pairs,
+    compare,
+    consensus,
+    content_words,
+    idf_weights,
+)
 from quotetrace.model import Article, Link, Quote, Statement
 
 _FIDELITY_RANK = {"verbatim": 4, "variant": 3, "truncated": 3, "altered": 2, "paraphrase": 1}
@@ -44,6 +53,7 @@ def link_quotes(quotes: Sequence[Quote], articles: Mapping[str, Article]) -> Pro
     words = [Words.of(q.text) for q in body]
     order = {q.id: _precedence(q, articles) for q in body}
 
+    idf = idf_weights(words)
     pairs = candidate_pairs(words) | _paraphrase_pairs(body, words)
     best: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}
     conflicts: list[Link] = []
@@ -52,7 +62,7 @@ def link_quotes(quotes: Sequence[Quote], articles: Mapping[str, Article]) -> Pro
         qo, qr = body[orig], body[rep]
         if qo.kind == "indirect" and qr.kind != "indirect":
             continue  # a quotation never derives from a paraphrase of it
-        cmp = compare(words[orig], words[rep], paraphrase=qr.kind == "indirect")
+        cmp = compare(words[orig], words[rep], paraphrase=qr.kind == "indirect", weights=idf)
         if cmp is None:
             continue
         same_speaker = qo.speaker == qr.speaker or (_unnamed(qo.speaker) and _unnamed(qr.speaker))
@@ -72,6 +82,7 @@ def link_quotes(quotes: Sequence[Quote], articles: Mapping[str, Article]) -> Pro
         members[root[i]].append(i)
 
     statements: list[Statement] = []
+    statement_links: list[Link] = []
     statement_of: dict[str, str] = {}
     groups = sorted(members.values(), key=lambda g: min(order[body[i].id] for i in g))
     for n, group in enumerate(groups, start=1):
@@ -80,11 +91,13 @@ def link_quotes(quotes: Sequence[Quote], articles: Mapping[str, Article]) -> Pro
         qs = [body[i] for i in sorted(group, key=lambda i: order[body[i].id])]
         o = body[origin]
         channels = Counter(q.channel for q in qs if q.channel)
+        text = _statement_text(origin, group, body, words)
+        statement_links.extend(_statement_links(sid, text, o, qs, idf))
         statements.append(
             Statement(
                 id=sid,
                 speaker=o.speaker,
-                text=o.text,
+                text=text,
                 origin=o.id,
                 quotes=tuple(q.id for q in qs),
                 channel=o.channel or (channels.most_common(1)[0][0] if channels else None),
@@ -97,9 +110,31 @@ def link_quotes(quotes: Sequence[Quote], articles: Mapping[str, Article]) -> Pro
 
     links = [_link(body[rep], body[orig], cmp) for rep, (_, orig, cmp) in sorted(best.items())]
     links.extend(conflicts)
+    links.extend(statement_links)
     links.sort(key=lambda lk: (lk.source, lk.target))
     out = tuple(dataclasses.replace(q, statement=statement_of.get(q.id)) for q in quotes)
     return Provenance(out, tuple(statements), tuple(links))
+
+
+def _statement_text(origin: int, group: Sequence[int], body: Sequence[Quote], words: Sequence[Words]) -> str:
+    """What the speaker said: an embedded post as posted, else the longest quotation without the
+    words only it carries (see ``match.consensus``)."""
+    o = body[origin]
+    if o.kind in ("embed", "indirect"):
+        return o.text
+    others = [words[i] for i in group if i != origin and body[i].kind != "indirect"]
+    return consensus(words[origin], others) if len(others) >= 2 else o.text
+
+
+def _statement_links(sid: str, text: str, origin: Quote, qs: Sequence[Quote], idf: Mapping[str, float]) -> list[Link]:
+    """Every member against the statement itself: how faithful each reproduction is to the original."""
+    out = []
+    sw = Words.of(text)
+    for q in qs:
+        cmp = compare(sw, Words.of(q.text), paraphrase=q.kind == "indirect", open_end=origin.truncated, weights=idf)
+        if cmp is not None:
+            out.append(Link(q.id, sid, cmp.score, cmp.fidelity, cmp.diff, cmp.a_start, cmp.a_end))
+    return out
 
 
 def _precedence(q: Quote, articles: Mapping[str, Article]) -> tuple[int, dt.date, str, int]:

@@ -41,6 +41,28 @@ def test_respelling_is_a_variant_with_a_word_diff() -> None:
     assert rep[edit.b_start : edit.b_end] == "organise"
 
 
+def test_consensus_drops_the_words_only_the_longest_version_has() -> None:
+    from quotetrace.match import consensus
+
+    long = Words.of("who spread the truth about this war in Korean language will be given that opportunity")
+    others = [
+        Words.of("spread the truth about this war in Korean will be given that opportunity"),
+        Words.of("the truth about this war in Korean will be given that opportunity."),
+        Words.of("who spread the truth about this war in Korean."),
+    ]
+    assert consensus(long, others) == "who spread the truth about this war in Korean will be given that opportunity"
+    assert consensus(long, others[:1]) == long.text  # one witness is not a majority
+
+
+def test_a_cut_original_is_extended_not_altered() -> None:
+    post = "There should be no doubt that the army depends on help from North"
+    quote = "There should be no doubt that the army depends on help from North Korea."
+    c = compare(post, quote, open_end=True)
+    assert c is not None and c.fidelity == "verbatim"
+    c2 = compare(post, quote)
+    assert c2 is not None and c2.fidelity == "altered"
+
+
 def test_inserted_word_is_altered() -> None:
     a = "who spread the truth about this war in Korean will be given that opportunity"
     b = "who spread the truth about this war in Korean language will be given that opportunity"
@@ -48,6 +70,16 @@ def test_inserted_word_is_altered() -> None:
     assert c is not None and c.fidelity == "altered"
     (edit,) = c.diff
     assert edit.op == "insert" and edit.b_text == "language"
+
+
+def test_reported_speech_that_changes_words_is_a_paraphrase_not_an_alteration() -> None:
+    c = compare(
+        OFFER,
+        "Ukraine is ready to hand over the soldiers of Kim Jong Un if he can organize an exchange",
+        paraphrase=True,
+    )
+    assert c is not None and c.fidelity == "paraphrase"
+    assert c.diff  # the changed words are still shown
 
 
 def test_unrelated_texts_do_not_link() -> None:
@@ -105,9 +137,12 @@ def test_one_parent_shorter_to_longer_and_one_statement() -> None:
     assert {q.statement for q in prov.quotes} == {"S1"}
     (st_,) = prov.statements
     assert st_.origin == "a"
-    targets = {ln.source: ln.target for ln in prov.links}
+    parents = [ln for ln in prov.links if not ln.target.startswith("S")]
+    targets = {ln.source: ln.target for ln in parents}
     assert targets == {"b": "a", "c": "a"}
-    assert len(targets) == len(set(targets))  # one parent each
+    assert len(parents) == len(targets)  # one parent each
+    # and every member is also measured against the statement itself
+    assert {ln.source for ln in prov.links if ln.target == "S1"} == {"a", "b", "c"}
 
 
 def test_same_words_different_speakers_is_a_conflict_not_a_merge() -> None:
