@@ -1,0 +1,54 @@
+"""Provenance on the real seed story: statements, origins and the fidelity of every reproduction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import quotetrace as qt
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.fixture(scope="module")
+def story() -> qt.Trace:
+    return qt.trace(SEEDS)
+
+
+def _fidelity_to_statement(t: qt.Trace, needle: str, article: str) -> str:
+    q = next(q for q in t.quotes if needle in q.text and q.article.startswith(article) and q.kind != "indirect")
+    (link,) = [ln for ln in t.links if ln.source == q.id and ln.target == q.statement]
+    return link.fidelity
+
+
+def test_every_reproduction_of_the_posts_carries_its_fidelity(story: qt.Trace) -> None:
+    assert _fidelity_to_statement(story, "organise", "004") == "variant"
+    assert _fidelity_to_statement(story, "in Korean language", "004") == "altered"
+    assert _fidelity_to_statement(story, "undoubtedly be more", "001") == "truncated"
+    assert _fidelity_to_statement(story, "There should be no doubt", "000") == "truncated"
+
+
+def test_the_embedded_post_is_the_origin_and_joins_its_fragments(story: qt.Trace) -> None:
+    embeds = [q for q in story.quotes if q.kind == "embed"]
+    statement = next(s for s in story.statements if s.id == embeds[0].statement)
+    assert statement.origin in {q.id for q in embeds}
+    assert {q.statement for q in embeds} == {statement.id}
+    members = [story.quote(i) for i in statement.quotes]
+    assert {m.article[:3] for m in members} >= {"000", "001", "002", "003", "004"}
+    assert statement.date is not None and statement.date.isoformat() == "2025-01-12"
+
+
+def test_the_statement_text_is_what_most_versions_say(story: qt.Trace) -> None:
+    q = next(q for q in story.quotes if "in Korean language" in q.text)
+    statement = next(s for s in story.statements if s.id == q.statement)
+    assert "in Korean will be given" in statement.text
+    assert "language" not in statement.text
+
+
+def test_diff_offsets_point_into_both_texts(story: qt.Trace) -> None:
+    texts = {s.id: s.text for s in story.statements} | {q.id: q.text for q in story.quotes}
+    for ln in story.links:
+        for e in ln.diff:
+            assert texts[ln.target][e.a_start : e.a_end] == e.a_text
+            assert texts[ln.source][e.b_start : e.b_end] == e.b_text
