@@ -39,8 +39,12 @@ _WORD = re.compile(r"\w+(?:['’]\w+)*")
 # "leder"/"leader" 90.9); reproductions below 60 are different statements.
 SPELLING_RATIO = 75.0
 MIN_SCORE = 60.0
-# Paraphrase: share of the reproduction's content words found in the original.
-PARAPHRASE_OVERLAP = 0.5
+# Paraphrase: IDF-weighted Dice of the content words of both texts. Chosen for precision on
+# the seed story (the only annotated links we have): 0.30 links more (seed linking F1 0.85)
+# but merges distinct statements of one speaker (P 0.89); 0.35 keeps P 0.98 (F1 0.81). A
+# false link misleads a fact-checker more than a missing one. To be recalibrated on the
+# reprint-chain generator planned for linking (issue 4), not on the seeds.
+PARAPHRASE_OVERLAP = 0.35
 PARAPHRASE_MIN_SHARED = 3
 
 STOPWORDS = frozenset(
@@ -244,13 +248,15 @@ def _paraphrase(wa: Words, wb: Words, weights: Mapping[str, float] | None = None
     if not cb:
         return None
     shared = ca & cb
-    if weights:
-        # a word missing from the corpus statistics is rare: it counts fully
-        top = max(weights.values(), default=1.0)
-        total = sum(weights.get(x, top) for x in cb)
-        overlap = sum(weights.get(x, top) for x in shared) / total if total else 0.0
-    else:
-        overlap = len(shared) / len(cb)
+    # weighted Dice: long reported speech that adds context is not penalised for it, and the
+    # words every quote of a story shares ("North Korean soldiers") count little
+    top = max(weights.values(), default=1.0) if weights else 1.0
+
+    def weight(words: set[str]) -> float:
+        return sum(weights.get(x, top) for x in words) if weights else float(len(words))
+
+    total = weight(ca) + weight(cb)
+    overlap = 2 * weight(shared) / total if total else 0.0
     if len(shared) < PARAPHRASE_MIN_SHARED or overlap < PARAPHRASE_OVERLAP:
         return None
     return Comparison(round(100 * overlap, 1), "paraphrase", (), 0, len(wa.text), len(shared) / max(len(ca), 1))

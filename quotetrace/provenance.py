@@ -60,8 +60,6 @@ def link_quotes(quotes: Sequence[Quote], articles: Mapping[str, Article]) -> Pro
     for i, j in sorted(pairs):
         orig, rep = _orient(i, j, body, words, order)
         qo, qr = body[orig], body[rep]
-        if qo.kind == "indirect" and qr.kind != "indirect":
-            continue  # a quotation never derives from a paraphrase of it
         cmp = compare(words[orig], words[rep], paraphrase=qr.kind == "indirect", weights=idf)
         if cmp is None:
             continue
@@ -147,7 +145,9 @@ def _precedence(q: Quote, articles: Mapping[str, Article]) -> tuple[int, dt.date
 def _orient(
     i: int, j: int, body: Sequence[Quote], words: Sequence[Words], order: Mapping[str, tuple[int, dt.date, str, int]]
 ) -> tuple[int, int]:
-    """(original, reproduction): the longer is the original; on a tie, the one that came first."""
+    """(original, reproduction): a quotation before reported speech of it; else the longer, then the earlier."""
+    if (body[i].kind == "indirect") != (body[j].kind == "indirect"):
+        return (j, i) if body[i].kind == "indirect" else (i, j)
     ki = (len(words[i]), _neg(order[body[i].id]))
     kj = (len(words[j]), _neg(order[body[j].id]))
     return (i, j) if ki >= kj else (j, i)
