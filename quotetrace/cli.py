@@ -6,13 +6,14 @@ Library errors become ``Error: ...`` and exit code 1; warnings go to stderr as
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any, NoReturn, TextIO, TypeVar
 
 import click
 
@@ -21,9 +22,11 @@ from quotetrace.errors import NoArticlesError, QuotetraceError
 from quotetrace.export import to_dict, to_json, write_atomic
 from quotetrace.extract import extract_quotes
 from quotetrace.ingest import MANIFEST_NAME, read_articles
+from quotetrace.match import Comparison
 from quotetrace.match import compare as compare_texts
 from quotetrace.model import Quote, Trace
 from quotetrace.pipeline import trace as run_trace
+from quotetrace.provenance import find_origin
 from quotetrace.render import render
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -82,6 +85,7 @@ def cli() -> None:
       quotetrace trace seeds/ --format json       the whole trace as JSON
       quotetrace quotes seeds/004_*.txt           the quotes of one article
       quotetrace compare "we will organize it" "we will organise it"
+      quotetrace find "organise their exchange" seeds/   where does a quote come from?
     """
 
 
@@ -249,29 +253,63 @@ def quotes(paths: Sequence[str], fmt: str, quiet: bool) -> None:
 
 
 @cli.command()
-@click.argument("original")
-@click.argument("reproduction")
+@click.argument("original", required=False)
+@click.argument("reproduction", required=False)
+@click.option(
+    "--pairs",
+    type=click.File("r", encoding="utf-8"),
+    help="Compare every line 'id<TAB>text_a<TAB>text_b' of this file ('-' for stdin); one JSON object per line out.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def compare(original: str, reproduction: str, as_json: bool) -> None:
+def compare(original: str | None, reproduction: str | None, pairs: TextIO | None, as_json: bool) -> None:
     """How faithfully REPRODUCTION reproduces ORIGINAL: score, fidelity and the changed words.
 
     Reported speech is scored as a paraphrase when the words differ too much to align.
+    With --pairs, each output line says whether text_b would be linked to text_a as the
+    same statement ("linked"), with its score and fidelity.
     """
+    if pairs is not None:
+        if original is not None or reproduction is not None:
+            raise click.UsageError("give ORIGINAL and REPRODUCTION, or --pairs FILE, not both")
+        _compare_pairs(pairs)
+        return
+    if original is None or reproduction is None:
+        raise click.UsageError("give ORIGINAL and REPRODUCTION (or --pairs FILE)")
     cmp = compare_texts(original, reproduction, paraphrase=True)
     if as_json:
-        out: dict[str, Any] = {"linked": cmp is not None}
-        if cmp is not None:
-            out |= {
-                "score": cmp.score,
-                "fidelity": cmp.fidelity,
-                "diff": [{"op": e.op, "original": e.a_text, "reproduction": e.b_text} for e in cmp.diff],
-            }
-        click.echo(json.dumps(out, ensure_ascii=False))
+        click.echo(json.dumps(_comparison_json(cmp), ensure_ascii=False))
         return
     if cmp is None:
         click.echo("not linked: REPRODUCTION does not reproduce ORIGINAL")
         sys.exit(1)
     click.echo(f"score {cmp.score:.1f}  fidelity {cmp.fidelity}  covers {cmp.coverage:.0%} of the original")
+    _print_diff(cmp)
+
+
+def _comparison_json(cmp: Comparison | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"linked": cmp is not None, "score": cmp.score if cmp else 0.0}
+    out["fidelity"] = cmp.fidelity if cmp else None
+    if cmp is not None:
+        out["diff"] = [{"op": e.op, "original": e.a_text, "reproduction": e.b_text} for e in cmp.diff]
+    return out
+
+
+def _compare_pairs(pairs: TextIO) -> None:
+    for n, line in enumerate(pairs, start=1):
+        line = line.rstrip("\n").rstrip("\r")
+        if not line.strip():
+            continue
+        cols = line.split("\t")
+        if len(cols) != 3:
+            click.echo(f"Warning: line {n}: expected 'id<TAB>text_a<TAB>text_b', got {len(cols)} column(s)", err=True)
+            continue
+        pair_id, a, b = cols
+        out = {"id": pair_id} | _comparison_json(compare_texts(a, b, paraphrase=True))
+        out.pop("diff", None)
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
+def _print_diff(cmp: Comparison) -> None:
     for e in cmp.diff:
         if e.op == "replace":
             click.echo(f"  ~ {e.a_text!r} -> {e.b_text!r}")
@@ -279,6 +317,56 @@ def compare(original: str, reproduction: str, as_json: bool) -> None:
             click.echo(f"  - {e.a_text!r}")
         else:
             click.echo(f"  + {e.b_text!r}")
+
+
+@cli.command()
+@click.argument("quote")
+@_paths_argument
+@click.option("-n", "--limit", default=3, show_default=True, help="How many candidate statements to show.")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print warnings about skipped inputs.")
+@_library_errors
+def find(quote: str, paths: Sequence[str], limit: int, as_json: bool, quiet: bool) -> None:
+    """Where does QUOTE come from? Trace PATH... and show who said it, where it first
+    appeared, and how QUOTE differs from what was said.
+    """
+    warnings = _Warnings(quiet)
+    try:
+        t = run_trace(list(paths), on_warning=warnings)
+    except NoArticlesError as err:
+        warnings.fail(err)
+    warnings.flush()
+    quotes = {q.id: q for q in t.quotes}
+    findings = find_origin(t.statements, quotes, quote, limit=limit)
+    if as_json:
+        rows = []
+        for f in findings:
+            row: dict[str, Any] = {"statement": f.statement.id, "speaker": f.statement.speaker}
+            row["text"] = f.statement.text
+            row |= {"origin": f.statement.origin, "date": f.statement.date.isoformat() if f.statement.date else None}
+            row |= {"appears_in": sorted({quotes[q].article for q in f.statement.quotes})}
+            rows.append(row | _comparison_json(f.comparison))
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    if not findings:
+        click.echo("not found: no statement in these articles matches the quote")
+        sys.exit(1)
+    for f in findings:
+        st = f.statement
+        origin = quotes[st.origin]
+        art = t.article(origin.article)
+        when = st.date.isoformat() if st.date else "undated"
+        click.echo(f"{st.speaker or 'unknown speaker'}{f' on {st.channel}' if st.channel else ''}, {when}  ({st.id})")
+        click.echo(f"  said: “{_short(st.text, 150)}”")
+        click.echo(f"  best evidence: {origin.kind} in {origin.article}{f' ({art.outlet})' if art.outlet else ''}")
+        first = min((t.article(quotes[q].article) for q in st.quotes), key=lambda a: (a.date or dt.date.max, a.id))
+        click.echo(f"  first seen: {first.id}{f', {first.date.isoformat()}' if first.date else ' (undated)'}")
+        click.echo(f"  your quote: {f.comparison.fidelity}, score {f.comparison.score:.1f}")
+        _print_diff(f.comparison)
+        click.echo(
+            f"  reproduced in {len({quotes[q].article for q in st.quotes})} article(s), {len(st.quotes)} quote(s)"
+        )
+        click.echo("")
 
 
 def main() -> None:

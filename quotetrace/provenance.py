@@ -212,3 +212,48 @@ def _paraphrase_pairs(body: Sequence[Quote], words: Sequence[Words]) -> set[tupl
                 if body[a].kind == "indirect" or body[b].kind == "indirect":
                     shared[(a, b)] += 1
     return {p for p, n in shared.items() if n >= PARAPHRASE_MIN_SHARED}
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Finding:
+    """Where a quote a reader brings comes from: the statement, how the quote differs from it."""
+
+    statement: Statement
+    comparison: Comparison
+    via_quote: str | None  # the member quote it matched best, when that beat the statement text
+
+
+def find_origin(
+    statements: Sequence[Statement], quotes: Mapping[str, Quote], text: str, *, limit: int = 3
+) -> list[Finding]:
+    """The statements ``text`` most plausibly reproduces, best first.
+
+    Each statement is tried through its own text and through every quote of it, so a
+    cut or respelled version still finds its way home.
+
+    >>> t = qt.trace("seeds/")  # doctest: +SKIP
+    >>> find_origin(t.statements, {q.id: q for q in t.quotes}, "organise their exchange")  # doctest: +SKIP
+    """
+    target = Words.of(text)
+    idf = idf_weights(Words.of(q.text) for q in quotes.values())
+    found: list[tuple[tuple[Any, ...], Finding]] = []
+    for st in statements:
+        best: tuple[tuple[Any, ...], Comparison, str | None] | None = None
+        for qid, candidate in [(None, st.text), *((q, quotes[q].text) for q in st.quotes if q in quotes)]:
+            # a reader's quote is a quotation: align it as one, and only then as a paraphrase
+            cmp = compare(Words.of(candidate), target) or compare(
+                Words.of(candidate), target, paraphrase=True, weights=idf
+            )
+            if cmp is None:
+                continue
+            key = (_FIDELITY_RANK[cmp.fidelity], cmp.score)
+            if best is None or key > best[0]:
+                best = (key, cmp, qid)
+        if best is None:
+            continue
+        # report the differences against what was said, when the quote aligns with it at all
+        own = compare(Words.of(st.text), target) or compare(Words.of(st.text), target, paraphrase=True, weights=idf)
+        finding = Finding(st, own, None) if own is not None else Finding(st, best[1], best[2])
+        found.append(((*best[0], len(st.quotes)), finding))
+    found.sort(key=lambda kv: kv[0], reverse=True)
+    return [f for _, f in found[:limit]]

@@ -295,3 +295,39 @@ def test_compare_unrelated_is_not_linked() -> None:
     assert result.exit_code == 1
     assert "not linked" in result.stdout
     assert "Traceback" not in result.output
+
+
+def test_compare_pairs_prints_one_json_object_per_line(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(
+        "p1\twe will organize it\twe will organise it\np2\tThe army is ready\tThe weather is cold today\nbroken\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["compare", "--pairs", str(pairs)])
+    assert result.exit_code == 0
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert rows[0] == {"id": "p1", "linked": True, "score": rows[0]["score"], "fidelity": "variant"}
+    assert rows[1]["id"] == "p2" and rows[1]["linked"] is False
+    assert "line 3" in result.stderr
+
+
+def test_compare_needs_texts_or_pairs() -> None:
+    result = CliRunner().invoke(cli, ["compare", "only one text"])
+    assert result.exit_code == 2
+
+
+def test_find_names_the_speaker_and_the_changed_words(seeds_dir: Path) -> None:
+    quote = "Ukraine is ready to hand over Kim Jong Un’s soldiers if he can organise their exchange"
+    result = CliRunner().invoke(cli, ["find", quote, str(seeds_dir), "-n", "1"])
+    assert result.exit_code == 0, result.output
+    assert "Zelensky" in result.stdout
+    assert "'organize' -> 'organise'" in result.stdout
+    as_json = CliRunner().invoke(cli, ["find", quote, str(seeds_dir), "--json"])
+    rows = json.loads(as_json.stdout)
+    assert rows[0]["fidelity"] == "altered" and "Zelensky" in rows[0]["speaker"]
+
+
+def test_find_reports_an_unknown_quote(seeds_dir: Path) -> None:
+    result = CliRunner().invoke(cli, ["find", "the moon is made of cheese", str(seeds_dir)])
+    assert result.exit_code == 1
+    assert "not found" in result.stdout
