@@ -35,7 +35,9 @@ object; names and meanings below are stable, new fields may be added::
         "date": "YYYY-MM-DD" | null,
         "origin": str,               # id of the quote taken as primary evidence
         "quotes": [str],             # ids of every quote reproducing it
-        "conflict": bool             # the words are attributed to more than one speaker
+        "conflict": bool,            # the words are attributed to more than one speaker
+        "timeline": [{"article": str, "date": "YYYY-MM-DD" | null,  # first appearance per article,
+                      "quote": str, "fidelity": str | null}]        # earliest first, undated last
       }],
       "links": [{
         "source": str,               # quote id
@@ -62,10 +64,12 @@ import datetime as dt
 import json
 import os
 import secrets
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from quotetrace.errors import OutputError
 from quotetrace.model import Article, Edit, Link, Quote, Span, Speaker, Statement, Trace
+from quotetrace.provenance import timeline
 
 __all__ = ["to_dict", "to_json", "write_atomic"]
 
@@ -118,7 +122,9 @@ def _speaker(sp: Speaker) -> dict[str, Any]:
     return {"name": sp.name, "aliases": list(sp.aliases), "kind": sp.kind, "handle": sp.handle}
 
 
-def _statement(st: Statement) -> dict[str, Any]:
+def _statement(
+    st: Statement, quotes: Mapping[str, Quote], articles: Mapping[str, Article], links: Sequence[Link]
+) -> dict[str, Any]:
     return {
         "id": st.id,
         "speaker": st.speaker,
@@ -128,6 +134,10 @@ def _statement(st: Statement) -> dict[str, Any]:
         "origin": st.origin,
         "quotes": list(st.quotes),
         "conflict": st.conflict,
+        "timeline": [
+            {"article": a.article, "date": _date(a.date), "quote": a.quote, "fidelity": a.fidelity}
+            for a in timeline(st, quotes, articles, links)
+        ],
     }
 
 
@@ -164,11 +174,13 @@ def to_dict(trace: Trace) -> dict[str, Any]:
     >>> data["links"][0]["fidelity"]  # doctest: +SKIP
     'truncated'
     """
+    quotes = {q.id: q for q in trace.quotes}
+    articles = {a.id: a for a in trace.articles}
     return {
         "articles": [_article(a) for a in trace.articles],
         "quotes": [_quote(q) for q in trace.quotes],
         "speakers": [_speaker(s) for s in trace.speakers],
-        "statements": [_statement(s) for s in trace.statements],
+        "statements": [_statement(s, quotes, articles, trace.links) for s in trace.statements],
         "links": [_link(ln) for ln in trace.links],
         "warnings": list(trace.warnings),
     }

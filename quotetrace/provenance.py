@@ -257,3 +257,31 @@ def find_origin(
         found.append(((*best[0], len(st.quotes)), finding))
     found.sort(key=lambda kv: kv[0], reverse=True)
     return [f for _, f in found[:limit]]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Appearance:
+    """One article's first reproduction of a statement, for a timeline."""
+
+    article: str
+    date: dt.date | None
+    quote: str
+    fidelity: str | None
+
+
+def timeline(
+    statement: Statement, quotes: Mapping[str, Quote], articles: Mapping[str, Article], links: Sequence[Link]
+) -> list[Appearance]:
+    """Where a statement appeared, one entry per article, earliest first (undated articles last)."""
+    fidelity = {ln.source: ln.fidelity for ln in links if ln.target == statement.id}
+    first: dict[str, Quote] = {}
+    for qid in statement.quotes:
+        q = quotes.get(qid)
+        if q is not None and (q.article not in first or q.start < first[q.article].start):
+            first[q.article] = q
+    out = []
+    for article_id, q in first.items():
+        art = articles.get(article_id)
+        out.append(Appearance(article_id, art.date if art else None, q.id, fidelity.get(q.id)))
+    out.sort(key=lambda a: (a.date or dt.date.max, a.article))
+    return out

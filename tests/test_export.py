@@ -99,10 +99,22 @@ def test_speakers_and_statements_round_trip(data: dict[str, Any]) -> None:
     assert speakers == trace.speakers
     assert list(data["speakers"][0]) == ["name", "aliases", "kind", "handle"]
     statements = tuple(
-        Statement(**{**s, "quotes": tuple(s["quotes"]), "date": _date(s["date"])}) for s in data["statements"]
+        Statement(
+            **{k: v for k, v in s.items() if k != "timeline"} | {"quotes": tuple(s["quotes"]), "date": _date(s["date"])}
+        )
+        for s in data["statements"]
     )
     assert statements == trace.statements
-    assert list(data["statements"][0]) == ["id", "speaker", "text", "channel", "date", "origin", "quotes", "conflict"]
+    assert list(data["statements"][0]) == [
+        "id", "speaker", "text", "channel", "date", "origin", "quotes", "conflict", "timeline"
+    ]  # fmt: skip
+    # the timeline: one entry per article, earliest first, undated last
+    for s in data["statements"]:
+        entries = s["timeline"]
+        assert len({e["article"] for e in entries}) == len(entries)
+        dated = [e["date"] for e in entries if e["date"]]
+        assert dated == sorted(dated)
+        assert all(e["date"] is None for e in entries[len(dated) :])
 
 
 def test_links(data: dict[str, Any]) -> None:
