@@ -19,13 +19,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from quotetrace.match import (
-    PARAPHRASE_MIN_SHARED,
     Comparison,
     Words,
     candidate_pairs,
     compare,
     consensus,
-    content_words,
     idf_weights,
 )
 from quotetrace.model import Article, Link, Quote, Statement
@@ -52,28 +50,30 @@ def link_quotes(quotes: Sequence[Quote], articles: Mapping[str, Article]) -> Pro
     body = [q for q in quotes if q.section == "body" and q.speaker is not None and q.speech]
     words = [Words.of(q.text) for q in body]
     order = {q.id: _precedence(q, articles) for q in body}
+    earlier_first = {qid: _neg(key) for qid, key in order.items()}  # computed once: compared often
 
     idf = idf_weights(words)
-    pairs = candidate_pairs(words) | _paraphrase_pairs(body, words)
+    pairs = candidate_pairs(words) | _paraphrase_pairs(body, words, idf)
     best: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}
     conflicts: list[Link] = []
     for i, j in sorted(pairs):
-        orig, rep = _orient(i, j, body, words, order)
+        orig, rep = _orient(i, j, body, words, earlier_first)
         qo, qr = body[orig], body[rep]
-        cmp = compare(words[orig], words[rep], paraphrase=qr.kind == "indirect", weights=idf)
+        cmp = compare(words[orig], words[rep], paraphrase=qr.kind == "indirect", weights=idf, diff=False)
         if cmp is None:
             continue
         same_speaker = qo.speaker == qr.speaker or (_unnamed(qo.speaker) and _unnamed(qr.speaker))
         if not same_speaker:
             if cmp.fidelity != "paraphrase" and cmp.score >= CONFLICT_SCORE and len(words[rep]) >= SHORT_WORDS:
-                conflicts.append(_link(qr, qo, cmp, conflict=True))
+                conflicts.append(_link(qr, qo, _with_diff(words, orig, rep, cmp, body, idf), conflict=True))
             continue
         # the most faithful parent; among equals the most primary (an embedded post, the longest version)
-        key = (_FIDELITY_RANK[cmp.fidelity], cmp.score, qo.kind == "embed", len(words[orig]), _neg(order[qo.id]))
+        key = (_FIDELITY_RANK[cmp.fidelity], cmp.score, qo.kind == "embed", len(words[orig]), earlier_first[qo.id])
         if rep not in best or key > best[rep][0]:
             best[rep] = (key, orig, cmp)
 
     parent = {rep: orig for rep, (_, orig, _) in best.items()}
+    conflicted = {c.source for c in conflicts}
     root = {i: _root(i, parent) for i in range(len(body))}
     members: dict[int, list[int]] = defaultdict(list)
     for i in range(len(body)):
@@ -100,18 +100,29 @@ def link_quotes(quotes: Sequence[Quote], articles: Mapping[str, Article]) -> Pro
                 quotes=tuple(q.id for q in qs),
                 channel=o.channel or (channels.most_common(1)[0][0] if channels else None),
                 date=_statement_date(o, qs, articles),
-                conflict=any(c.source in {q.id for q in qs} for c in conflicts),
+                conflict=any(q.id in conflicted for q in qs),
             )
         )
         for q in qs:
             statement_of[q.id] = sid
 
-    links = [_link(body[rep], body[orig], cmp) for rep, (_, orig, cmp) in sorted(best.items())]
+    links = [
+        _link(body[rep], body[orig], _with_diff(words, orig, rep, cmp, body, idf))
+        for rep, (_, orig, cmp) in sorted(best.items())
+    ]
     links.extend(conflicts)
     links.extend(statement_links)
     links.sort(key=lambda lk: (lk.source, lk.target))
     out = tuple(dataclasses.replace(q, statement=statement_of.get(q.id)) for q in quotes)
     return Provenance(out, tuple(statements), tuple(links))
+
+
+def _with_diff(
+    words: Sequence[Words], orig: int, rep: int, cmp: Comparison, body: Sequence[Quote], idf: Mapping[str, float]
+) -> Comparison:
+    """The kept link's comparison again, this time with its word diff (ranking skipped it)."""
+    full = compare(words[orig], words[rep], paraphrase=body[rep].kind == "indirect", weights=idf)
+    return full if full is not None else cmp
 
 
 def _statement_text(origin: int, group: Sequence[int], body: Sequence[Quote], words: Sequence[Words]) -> str:
@@ -143,13 +154,17 @@ def _precedence(q: Quote, articles: Mapping[str, Article]) -> tuple[int, dt.date
 
 
 def _orient(
-    i: int, j: int, body: Sequence[Quote], words: Sequence[Words], order: Mapping[str, tuple[int, dt.date, str, int]]
+    i: int,
+    j: int,
+    body: Sequence[Quote],
+    words: Sequence[Words],
+    earlier_first: Mapping[str, tuple[int, int, str, int]],
 ) -> tuple[int, int]:
     """(original, reproduction): a quotation before reported speech of it; else the longer, then the earlier."""
     if (body[i].kind == "indirect") != (body[j].kind == "indirect"):
         return (j, i) if body[i].kind == "indirect" else (i, j)
-    ki = (len(words[i]), _neg(order[body[i].id]))
-    kj = (len(words[j]), _neg(order[body[j].id]))
+    ki = (len(words[i]), earlier_first[body[i].id])
+    kj = (len(words[j]), earlier_first[body[j].id])
     return (i, j) if ki >= kj else (j, i)
 
 
@@ -196,22 +211,34 @@ def _link(rep: Quote, orig: Quote, cmp: Comparison, *, conflict: bool = False) -
     return Link(rep.id, orig.id, cmp.score, cmp.fidelity, cmp.diff, cmp.a_start, cmp.a_end, conflict)
 
 
-def _paraphrase_pairs(body: Sequence[Quote], words: Sequence[Words]) -> set[tuple[int, int]]:
-    """Pairs of one speaker's quotes, at least one of them reported speech, sharing content words."""
+# Paraphrase blocking: each report probes the speaker's quotes with its rarest content words
+# (two reports of one statement share its distinctive words, "exchange", "warriors", not the
+# story's common ones) and keeps the candidates that share the most of them.
+RARE_KEYS = 10
+MAX_POSTING = 300
+PARAPHRASE_CANDIDATES = 12
+
+
+def _paraphrase_pairs(body: Sequence[Quote], words: Sequence[Words], idf: Mapping[str, float]) -> set[tuple[int, int]]:
+    """Pairs of one speaker's quotes, one of them reported speech, sharing rare content words."""
     index: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, q in enumerate(body):
-        for w in content_words(words[i]):
+        for w in words[i].content:
             index[(q.speaker or "", w)].append(i)
-    shared: Counter[tuple[int, int]] = Counter()
-    for members in index.values():
-        if len(members) > 500:
+    pairs: set[tuple[int, int]] = set()
+    for i, q in enumerate(body):
+        if q.kind != "indirect":
             continue
-        for x in range(len(members)):
-            for y in range(x + 1, len(members)):
-                a, b = members[x], members[y]
-                if body[a].kind == "indirect" or body[b].kind == "indirect":
-                    shared[(a, b)] += 1
-    return {p for p, n in shared.items() if n >= PARAPHRASE_MIN_SHARED}
+        keys = [(q.speaker or "", w) for w in words[i].content]
+        keys = sorted((key for key in keys if len(index[key]) <= MAX_POSTING), key=lambda key: (len(index[key]), key))
+        shared: Counter[int] = Counter()
+        for key in keys[:RARE_KEYS]:
+            shared.update(j for j in index[key] if j != i)
+        best = sorted(shared, key=lambda j: (-shared[j], -len(words[j]), j))[:PARAPHRASE_CANDIDATES]
+        for j in best:
+            if shared[j] >= min(2, len(keys)):
+                pairs.add((i, j) if i < j else (j, i))
+    return pairs
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
