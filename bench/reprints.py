@@ -38,11 +38,30 @@ from quotetrace.provenance import link_quotes
 ROOT = Path(__file__).resolve().parent.parent
 POLNEAR = ROOT.parent / "shared" / "data" / "polnear" / "train" / "text"
 SPEAKERS = ("Volodymyr Zelensky", "National Intelligence Service", "Kim Jong Un", "Lee Seong-kweun", "Kremlin")
-SPELLINGS = (("organize", "organise"), ("recognize", "recognise"), ("defense", "defence"), ("center", "centre"),
-             ("program", "programme"), ("labor", "labour"), ("honor", "honour"), ("color", "colour"))  # fmt: skip
+SPELLINGS = (
+    ("organize", "organise"),
+    ("recognize", "recognise"),
+    ("defense", "defence"),
+    ("center", "centre"),
+    ("program", "programme"),
+    ("labor", "labour"),
+    ("honor", "honour"),
+    ("color", "colour"),
+)
 FILLERS = ("also", "really", "already", "clearly", "now", "still", "very", "all")
-PRONOUNS = {"i": "he", "we": "they", "our": "their", "my": "his", "us": "them", "me": "him", "am": "was",
-            "are": "were", "is": "was", "will": "would", "can": "could"}  # fmt: skip
+PRONOUNS = {
+    "i": "he",
+    "we": "they",
+    "our": "their",
+    "my": "his",
+    "us": "them",
+    "me": "him",
+    "am": "was",
+    "are": "were",
+    "is": "was",
+    "will": "would",
+    "can": "could",
+}
 FIDELITIES = ("verbatim", "truncated", "variant", "altered", "paraphrase")
 REWORDINGS = ("said", "noted", "indeed", "matters", "things", "people", "country", "issue", "plan")
 
@@ -163,7 +182,7 @@ def quotes_of(reprints: list[Reprint]) -> list[Quote]:
             r.text,
             r.kind,  # type: ignore[arg-type]
             SPEAKERS[r.statement % len(SPEAKERS)],
-        )  # fmt: skip
+        )
         for i, r in enumerate(reprints)
     ]
 
