@@ -17,9 +17,9 @@ from importlib.metadata import PackageNotFoundError, version
 from quotetrace.errors import GraphvizMissingError, InputError, NoArticlesError, OutputError, QuotetraceError
 from quotetrace.extract import Extraction, extract_quotes
 from quotetrace.graph import build_graph
-from quotetrace.ingest import article_from_text, read_articles
+from quotetrace.ingest import article_from_text, read_articles, read_sources
 from quotetrace.match import compare
-from quotetrace.model import Article, Edit, Link, Quote, Section, Span, Speaker, Statement, Trace
+from quotetrace.model import Article, Edit, Link, Quote, Section, SourceDocument, Span, Speaker, Statement, Trace
 from quotetrace.pipeline import trace
 from quotetrace.provenance import link_quotes
 from quotetrace.render import to_dot, to_svg
@@ -43,6 +43,7 @@ __all__ = [
     "Quote",
     "QuotetraceError",
     "Section",
+    "SourceDocument",
     "Span",
     "Speaker",
     "Statement",
@@ -54,6 +55,7 @@ __all__ = [
     "extract_quotes",
     "link_quotes",
     "read_articles",
+    "read_sources",
     "to_dot",
     "to_svg",
     "trace",

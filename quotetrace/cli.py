@@ -89,6 +89,17 @@ def cli() -> None:
     """
 
 
+def _source_option(func: F) -> F:
+    return click.option(
+        "--source",
+        "sources",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="JSON Lines of original statements ({speaker, text, date, channel, url} a line), e.g. the "
+        "original post's text: each becomes the origin of the statement it matches. Repeatable.",
+    )(func)
+
+
 def _paths_argument(func: F) -> F:
     return click.argument("paths", nargs=-1, required=True, metavar="PATH...")(func)
 
@@ -103,8 +114,11 @@ def _paths_argument(func: F) -> F:
 )
 @click.option("-q", "--quiet", is_flag=True, help="Do not print warnings about skipped inputs.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when any input had to be skipped.")
+@_source_option
 @_library_errors
-def trace(paths: Sequence[str], output: str | None, fmt: str | None, quiet: bool, strict: bool) -> None:
+def trace(
+    paths: Sequence[str], output: str | None, fmt: str | None, quiet: bool, strict: bool, sources: Sequence[str]
+) -> None:
     """Trace the quotes in PATH... (files, folders, globs, '-' for stdin).
 
     Reads .txt, .md, .html and .jsonl articles (a manifest.json beside them adds
@@ -114,7 +128,7 @@ def trace(paths: Sequence[str], output: str | None, fmt: str | None, quiet: bool
     fmt = _format_for(output, fmt)
     warnings = _Warnings(quiet)
     try:
-        t = run_trace(list(paths), on_warning=warnings)
+        t = run_trace(list(paths), on_warning=warnings, sources=list(sources))
     except NoArticlesError as err:
         warnings.fail(err)
     warnings.flush()
@@ -325,14 +339,15 @@ def _print_diff(cmp: Comparison) -> None:
 @click.option("-n", "--limit", default=3, show_default=True, help="How many candidate statements to show.")
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print warnings about skipped inputs.")
+@_source_option
 @_library_errors
-def find(quote: str, paths: Sequence[str], limit: int, as_json: bool, quiet: bool) -> None:
+def find(quote: str, paths: Sequence[str], limit: int, as_json: bool, quiet: bool, sources: Sequence[str]) -> None:
     """Where does QUOTE come from? Trace PATH... and show who said it, where it first
     appeared, and how QUOTE differs from what was said.
     """
     warnings = _Warnings(quiet)
     try:
-        t = run_trace(list(paths), on_warning=warnings)
+        t = run_trace(list(paths), on_warning=warnings, sources=list(sources))
     except NoArticlesError as err:
         warnings.fail(err)
     warnings.flush()

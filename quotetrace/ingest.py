@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from quotetrace.errors import InputError, NoArticlesError
-from quotetrace.model import Article, Section
+from quotetrace.model import Article, Section, SourceDocument
 
 LOGGER = logging.getLogger(__name__)
 
@@ -682,3 +682,48 @@ def _article_from_html(
 
 def _log_warning(message: str) -> None:
     LOGGER.warning("%s", message)
+
+
+def read_sources(
+    paths: Iterable[str | os.PathLike[str]], *, on_warning: Callable[[str], None] | None = None
+) -> tuple[SourceDocument, ...]:
+    """Source documents from JSON Lines files: one object per line with ``speaker`` and ``text``,
+    and optionally ``id``, ``date`` (YYYY-MM-DD), ``channel`` (X, Telegram...) and ``url``.
+
+    A bad line is reported through ``on_warning`` and skipped; a missing or unreadable
+    file raises ``InputError``.
+    """
+    warn = on_warning or _log_warning
+    out: list[SourceDocument] = []
+    for path in paths:
+        shown = os.fspath(path)
+        try:
+            lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+        except FileNotFoundError:
+            raise InputError(f"no such source file: {shown}") from None
+        except (OSError, UnicodeDecodeError) as err:
+            raise InputError(
+                f"{shown}: cannot read the source file ({err.__class__.__name__}); give UTF-8 JSON Lines"
+            ) from None
+        for n, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                warn(f"{shown}:{n}: not valid JSON ({err.msg}); skipped")
+                continue
+            if (
+                not isinstance(row, dict)
+                or not isinstance(row.get("text"), str)
+                or not isinstance(row.get("speaker"), str)
+            ):
+                warn(f"{shown}:{n}: a source needs 'speaker' and 'text' strings; skipped")
+                continue
+            source_id = str(row.get("id") or f"source:{Path(shown).name}:{n}")
+            meta = {k: row[k] for k in ("date", "url") if row.get(k)}
+            if row.get("channel"):
+                meta["outlet"] = row["channel"]
+            article = article_from_text(row["text"], id=source_id, path=shown, metadata=meta)
+            out.append(SourceDocument(article, row["speaker"], row.get("channel") or None))
+    return tuple(out)

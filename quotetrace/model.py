@@ -72,6 +72,19 @@ class Article:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceDocument:
+    """Primary evidence a user supplies: the words as the speaker published them.
+
+    The original post's text, a transcript, a press release. It becomes the origin of the
+    statement it matches, and every quote in the articles is measured against it.
+    """
+
+    article: Article
+    speaker: str
+    channel: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Quote:
     """One attributed piece of speech in one article.
 

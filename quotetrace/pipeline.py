@@ -9,13 +9,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import TextIO
 
-from quotetrace.extract import Extraction, extract_quotes
+from quotetrace.extract import Extraction, extract_quotes, extract_source
 from quotetrace.extract.speakers import merge_speakers
-from quotetrace.ingest import read_articles
-from quotetrace.model import Article, Quote, Trace
+from quotetrace.ingest import read_articles, read_sources
+from quotetrace.model import Article, Quote, SourceDocument, Trace
 from quotetrace.provenance import link_quotes
 
 LOGGER = logging.getLogger(__name__)
@@ -28,11 +28,14 @@ def trace(
     *,
     stdin: TextIO | None = None,
     on_warning: Callable[[str], None] | None = None,
+    sources: Iterable[PathLike] | Sequence[SourceDocument] = (),
 ) -> Trace:
     """Trace the quotes in ``inputs`` back to the statements they reproduce.
 
     ``inputs`` is a path, a list of paths (files, folders, glob patterns, ``-`` for
-    stdin) or a list of ``Article`` objects already read.
+    stdin) or a list of ``Article`` objects already read. ``sources`` are JSON Lines
+    files of primary evidence (the original post's text, see ``ingest.read_sources``) or
+    ``SourceDocument`` objects: each becomes the origin of the statement it matches.
 
     >>> import quotetrace as qt
     >>> t = qt.trace("seeds/")  # doctest: +SKIP
@@ -56,11 +59,28 @@ def trace(
         else:
             articles = read_articles([p for p in items if not isinstance(p, Article)], stdin=stdin, on_warning=warn)
     extractions = [extract_quotes(a) for a in articles]
-    return assemble(articles, extractions, warnings=warnings)
+    given = list(sources)
+    docs = [d for d in given if isinstance(d, SourceDocument)]
+    paths = [p for p in given if not isinstance(p, SourceDocument)]
+    if paths:
+        docs.extend(read_sources(paths, on_warning=warn))
+    if docs:
+        articles = (*articles, *(d.article for d in docs))
+        extractions = [*extractions, *(extract_source(d) for d in docs)]
+    return assemble(articles, extractions, warnings=warnings, primary={d.article.id for d in docs})
 
 
-def assemble(articles: Sequence[Article], extractions: Sequence[Extraction], *, warnings: Sequence[str] = ()) -> Trace:
-    """Join per-article extractions into one ``Trace``: corpus-wide speakers, statements, links."""
+def assemble(
+    articles: Sequence[Article],
+    extractions: Sequence[Extraction],
+    *,
+    warnings: Sequence[str] = (),
+    primary: Collection[str] = (),
+) -> Trace:
+    """Join per-article extractions into one ``Trace``: corpus-wide speakers, statements, links.
+
+    ``primary`` names the articles that are user-supplied source documents.
+    """
     speakers, rename = merge_speakers([ex.speakers for ex in extractions])
     quotes: list[Quote] = []
     for ex in extractions:
@@ -68,5 +88,5 @@ def assemble(articles: Sequence[Article], extractions: Sequence[Extraction], *, 
             name = rename.get(q.speaker, q.speaker) if q.speaker else None
             via = tuple(rename.get(v, v) for v in q.via)
             quotes.append(q if (name == q.speaker and via == q.via) else dataclasses.replace(q, speaker=name, via=via))
-    prov = link_quotes(quotes, {a.id: a for a in articles})
+    prov = link_quotes(quotes, {a.id: a for a in articles}, primary=primary)
     return Trace(tuple(articles), prov.quotes, tuple(speakers), prov.statements, prov.links, tuple(warnings))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from quotetrace.match import (
@@ -45,8 +45,14 @@ class Provenance:
     links: tuple[Link, ...]
 
 
-def link_quotes(quotes: Sequence[Quote], articles: Mapping[str, Article]) -> Provenance:
-    """Cluster ``quotes`` into statements and link each reproduction to its parent."""
+def link_quotes(
+    quotes: Sequence[Quote], articles: Mapping[str, Article], *, primary: Collection[str] = ()
+) -> Provenance:
+    """Cluster ``quotes`` into statements and link each reproduction to its parent.
+
+    ``primary`` names articles that are source documents a user supplied (the original
+    post's text): their quotes are the origin of any statement they belong to.
+    """
     body = [q for q in quotes if q.section == "body" and q.speaker is not None and q.speech]
     words = [Words.of(q.text) for q in body]
     order = {q.id: _precedence(q, articles) for q in body}
@@ -85,7 +91,7 @@ def link_quotes(quotes: Sequence[Quote], articles: Mapping[str, Article]) -> Pro
     groups = sorted(members.values(), key=lambda g: min(order[body[i].id] for i in g))
     for n, group in enumerate(groups, start=1):
         sid = f"S{n}"
-        origin = min(group, key=lambda i: _origin_key(body[i], words[i], order))
+        origin = min(group, key=lambda i: (body[i].article not in primary, _origin_key(body[i], words[i], order)))
         qs = [body[i] for i in sorted(group, key=lambda i: order[body[i].id])]
         o = body[origin]
         channels = Counter(q.channel for q in qs if q.channel)

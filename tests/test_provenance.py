@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,39 @@ def test_diff_offsets_point_into_both_texts(story: qt.Trace) -> None:
         for e in ln.diff:
             assert texts[ln.target][e.a_start : e.a_end] == e.a_text
             assert texts[ln.source][e.b_start : e.b_end] == e.b_text
+
+
+POST = (
+    "In addition to the first captured soldiers from North Korea, there will undoubtedly be more. It’s only a "
+    "matter of time before our troops manage to capture others. There should be no doubt left in the world that "
+    "the Russian army is dependent on military assistance from North Korea."
+)
+
+
+def test_a_supplied_source_document_is_the_origin(tmp_path: Path) -> None:
+    source = tmp_path / "posts.jsonl"
+    row = {"speaker": "Volodymyr Zelensky", "channel": "X", "date": "2025-01-12", "text": POST}
+    source.write_text(json.dumps(row, ensure_ascii=False) + "\n", encoding="utf-8")
+    t = qt.trace(SEEDS, sources=[source])
+    origin = next(q for q in t.quotes if q.article.startswith("source:"))
+    statement = next(s for s in t.statements if s.id == origin.statement)
+    assert statement.origin == origin.id
+    assert statement.text == POST
+    # the embedded posts stop at "North…": against the full post they are cut, not the original
+    for q in t.quotes:
+        if q.kind == "embed" and q.id != origin.id:
+            (link,) = [ln for ln in t.links if ln.source == q.id and ln.target == statement.id]
+            assert link.fidelity == "truncated"
+
+
+def test_bad_source_lines_are_warnings_and_a_missing_file_an_error(tmp_path: Path) -> None:
+    source = tmp_path / "posts.jsonl"
+    source.write_text(
+        '{"text": "no speaker"}\nnot json\n' + json.dumps({"speaker": "A B", "text": "Hi there all."}) + "\n"
+    )
+    warnings: list[str] = []
+    docs = qt.read_sources([source], on_warning=warnings.append)
+    assert [d.speaker for d in docs] == ["A B"]
+    assert len(warnings) == 2 and all("posts.jsonl:" in w for w in warnings)
+    with pytest.raises(qt.InputError, match="no such source file"):
+        qt.read_sources([tmp_path / "missing.jsonl"])

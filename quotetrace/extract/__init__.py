@@ -26,9 +26,9 @@ from quotetrace.extract.indirect import Frame, find_frames
 from quotetrace.extract.marks import Quotation, find_quotations
 from quotetrace.extract.segment import Token, paragraphs, sentences, tokens
 from quotetrace.extract.speakers import SpeakerResolver, clause_subject, mention_span, merge_speakers, subject_before
-from quotetrace.model import Article, Quote, QuoteKind, Span, Speaker
+from quotetrace.model import Article, Quote, QuoteKind, SourceDocument, Span, Speaker, SpeakerKind
 
-__all__ = ["Extraction", "extract_quotes", "merge_speakers"]
+__all__ = ["Extraction", "extract_quotes", "extract_source", "merge_speakers"]
 
 # A quotation this short with no reporting cue of its own is a scare quote or a title,
 # not speech ("the so-called 'special operation'"), unless a speaker is in context.
@@ -108,6 +108,23 @@ def extract_quotes(article: Article) -> Extraction:
     spoken = {q.speaker for q in quotes if q.speaker}
     speakers = tuple(s for s in st.resolver.speakers() if s.name in spoken)
     return Extraction(article.id, tuple(quotes), speakers)
+
+
+def extract_source(doc: SourceDocument) -> Extraction:
+    """A source document is one statement in the speaker's own words: a single ``embed`` quote."""
+    art = doc.article
+    start, end = 0, len(art.text)
+    while start < end and art.text[start].isspace():
+        start += 1
+    while end > start and art.text[end - 1].isspace():
+        end -= 1
+    quote = Quote(f"{art.id}#{start}-{end}s", art.id, start, end, art.text[start:end], "embed", doc.speaker,
+                  channel=doc.channel, date=art.date)  # fmt: skip
+    kind: SpeakerKind = "organization" if _ORG_HINT.search(doc.speaker) else "person"
+    return Extraction(art.id, (quote,), (Speaker(doc.speaker, (), kind),))
+
+
+_ORG_HINT = re.compile(r"\b(?:Service|Agency|Ministry|Office|Forces|Kremlin|Pentagon|Party|Committee|Government)\b")
 
 
 # ---------------------------------------------------------------- paragraphs
