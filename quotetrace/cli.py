@@ -90,6 +90,12 @@ def cli() -> None:
 
 
 def _source_option(func: F) -> F:
+    func = click.option(
+        "--semantic",
+        is_flag=True,
+        help="Also link reported speech by meaning (sentence embeddings; needs "
+        "'pip install quotetrace[semantic]', see README).",
+    )(func)
     return click.option(
         "--source",
         "sources",
@@ -117,7 +123,13 @@ def _paths_argument(func: F) -> F:
 @_source_option
 @_library_errors
 def trace(
-    paths: Sequence[str], output: str | None, fmt: str | None, quiet: bool, strict: bool, sources: Sequence[str]
+    paths: Sequence[str],
+    output: str | None,
+    fmt: str | None,
+    quiet: bool,
+    strict: bool,
+    sources: Sequence[str],
+    semantic: bool,
 ) -> None:
     """Trace the quotes in PATH... (files, folders, globs, '-' for stdin).
 
@@ -128,7 +140,7 @@ def trace(
     fmt = _format_for(output, fmt)
     warnings = _Warnings(quiet)
     try:
-        t = run_trace(list(paths), on_warning=warnings, sources=list(sources))
+        t = run_trace(list(paths), on_warning=warnings, sources=list(sources), semantic=semantic)
     except NoArticlesError as err:
         warnings.fail(err)
     warnings.flush()
@@ -341,13 +353,15 @@ def _print_diff(cmp: Comparison) -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Do not print warnings about skipped inputs.")
 @_source_option
 @_library_errors
-def find(quote: str, paths: Sequence[str], limit: int, as_json: bool, quiet: bool, sources: Sequence[str]) -> None:
+def find(
+    quote: str, paths: Sequence[str], limit: int, as_json: bool, quiet: bool, sources: Sequence[str], semantic: bool
+) -> None:
     """Where does QUOTE come from? Trace PATH... and show who said it, where it first
     appeared, and how QUOTE differs from what was said.
     """
     warnings = _Warnings(quiet)
     try:
-        t = run_trace(list(paths), on_warning=warnings, sources=list(sources))
+        t = run_trace(list(paths), on_warning=warnings, sources=list(sources), semantic=semantic)
     except NoArticlesError as err:
         warnings.fail(err)
     warnings.flush()

@@ -17,6 +17,7 @@ from quotetrace.extract.speakers import merge_speakers
 from quotetrace.ingest import read_articles, read_sources
 from quotetrace.model import Article, Quote, SourceDocument, Trace
 from quotetrace.provenance import link_quotes
+from quotetrace.semantic import Embedder, load_embedder
 
 LOGGER = logging.getLogger(__name__)
 
@@ -29,6 +30,7 @@ def trace(
     stdin: TextIO | None = None,
     on_warning: Callable[[str], None] | None = None,
     sources: Iterable[PathLike] | Sequence[SourceDocument] = (),
+    semantic: bool | Embedder = False,
 ) -> Trace:
     """Trace the quotes in ``inputs`` back to the statements they reproduce.
 
@@ -36,6 +38,8 @@ def trace(
     stdin) or a list of ``Article`` objects already read. ``sources`` are JSON Lines
     files of primary evidence (the original post's text, see ``ingest.read_sources``) or
     ``SourceDocument`` objects: each becomes the origin of the statement it matches.
+    ``semantic=True`` links reported speech by meaning too (needs the ``semantic`` extra;
+    see ``quotetrace.semantic``); an ``Embedder`` object may be given instead.
 
     >>> import quotetrace as qt
     >>> t = qt.trace("seeds/")  # doctest: +SKIP
@@ -67,7 +71,8 @@ def trace(
     if docs:
         articles = (*articles, *(d.article for d in docs))
         extractions = [*extractions, *(extract_source(d) for d in docs)]
-    return assemble(articles, extractions, warnings=warnings, primary={d.article.id for d in docs})
+    embedder = (load_embedder() if semantic is True else semantic) or None
+    return assemble(articles, extractions, warnings=warnings, primary={d.article.id for d in docs}, semantic=embedder)
 
 
 def assemble(
@@ -76,6 +81,7 @@ def assemble(
     *,
     warnings: Sequence[str] = (),
     primary: Collection[str] = (),
+    semantic: Embedder | None = None,
 ) -> Trace:
     """Join per-article extractions into one ``Trace``: corpus-wide speakers, statements, links.
 
@@ -88,5 +94,5 @@ def assemble(
             name = rename.get(q.speaker, q.speaker) if q.speaker else None
             via = tuple(rename.get(v, v) for v in q.via)
             quotes.append(q if (name == q.speaker and via == q.via) else dataclasses.replace(q, speaker=name, via=via))
-    prov = link_quotes(quotes, {a.id: a for a in articles}, primary=primary)
+    prov = link_quotes(quotes, {a.id: a for a in articles}, primary=primary, semantic=semantic)
     return Trace(tuple(articles), prov.quotes, tuple(speakers), prov.statements, prov.links, tuple(warnings))

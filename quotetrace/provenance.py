@@ -27,6 +27,7 @@ from quotetrace.match import (
     idf_weights,
 )
 from quotetrace.model import Article, Link, Quote, Statement
+from quotetrace.semantic import Embedder
 
 _FIDELITY_RANK = {"verbatim": 4, "variant": 3, "truncated": 3, "altered": 2, "paraphrase": 1}
 # A quotation this short ("confirmed", "self destruct") says too little to link across
@@ -46,12 +47,18 @@ class Provenance:
 
 
 def link_quotes(
-    quotes: Sequence[Quote], articles: Mapping[str, Article], *, primary: Collection[str] = ()
+    quotes: Sequence[Quote],
+    articles: Mapping[str, Article],
+    *,
+    primary: Collection[str] = (),
+    semantic: Embedder | None = None,
 ) -> Provenance:
     """Cluster ``quotes`` into statements and link each reproduction to its parent.
 
     ``primary`` names articles that are source documents a user supplied (the original
-    post's text): their quotes are the origin of any statement they belong to.
+    post's text): their quotes are the origin of any statement they belong to. With a
+    ``semantic`` embedder (see ``quotetrace.semantic``), reported speech that shares too few
+    words with any quotation is linked by meaning when one statement clearly stands out.
     """
     body = [q for q in quotes if q.section == "body" and q.speaker is not None and q.speech]
     words = [Words.of(q.text) for q in body]
@@ -78,6 +85,7 @@ def link_quotes(
         if rep not in best or key > best[rep][0]:
             best[rep] = (key, orig, cmp)
 
+    by_meaning = _semantic_parents(body, best, semantic) if semantic is not None else {}
     parent = {rep: orig for rep, (_, orig, _) in best.items()}
     conflicted = {c.source for c in conflicts}
     root = {i: _root(i, parent) for i in range(len(body))}
@@ -96,7 +104,7 @@ def link_quotes(
         o = body[origin]
         channels = Counter(q.channel for q in qs if q.channel)
         text = _statement_text(origin, group, body, words)
-        statement_links.extend(_statement_links(sid, text, o, qs, idf))
+        statement_links.extend(_statement_links(sid, text, o, qs, idf, by_meaning))
         statements.append(
             Statement(
                 id=sid,
@@ -141,7 +149,14 @@ def _statement_text(origin: int, group: Sequence[int], body: Sequence[Quote], wo
     return consensus(words[origin], others) if len(others) >= 2 else o.text
 
 
-def _statement_links(sid: str, text: str, origin: Quote, qs: Sequence[Quote], idf: Mapping[str, float]) -> list[Link]:
+def _statement_links(
+    sid: str,
+    text: str,
+    origin: Quote,
+    qs: Sequence[Quote],
+    idf: Mapping[str, float],
+    by_meaning: Mapping[str, float],
+) -> list[Link]:
     """Every member against the statement itself: how faithful each reproduction is to the original."""
     out = []
     sw = Words.of(text)
@@ -149,6 +164,58 @@ def _statement_links(sid: str, text: str, origin: Quote, qs: Sequence[Quote], id
         cmp = compare(sw, Words.of(q.text), paraphrase=q.kind == "indirect", open_end=origin.truncated, weights=idf)
         if cmp is not None:
             out.append(Link(q.id, sid, cmp.score, cmp.fidelity, cmp.diff, cmp.a_start, cmp.a_end))
+        elif q.id in by_meaning:  # linked by meaning alone: a paraphrase, scored by similarity
+            out.append(Link(q.id, sid, by_meaning[q.id], "paraphrase", (), 0, len(text)))
+    return out
+
+
+# Semantic linking (the optional extra): measured on the seed story's reported speech, cosine
+# similarity between sentences of one story is 0.5-0.7 whatever they say; a statement is taken
+# only when the best scores at least 0.6 and leads the next statement by 0.05.
+SEMANTIC_MIN = 0.6
+SEMANTIC_MARGIN = 0.05
+
+
+def _semantic_parents(
+    body: Sequence[Quote], best: dict[int, tuple[tuple[Any, ...], int, Comparison]], embedder: Embedder
+) -> dict[str, float]:
+    """Give reported speech left without a parent the quote of the statement it means, if one stands out.
+
+    Adds to ``best`` in place; returns the similarity (0-100) of each quote linked this way.
+    """
+    import numpy as np  # the semantic extra brings it
+
+    orphans = [i for i, q in enumerate(body) if q.kind == "indirect" and i not in best]
+    if not orphans:
+        return {}
+    parent = {rep: orig for rep, (_, orig, _) in best.items()}
+    root = [_root(i, parent) for i in range(len(body))]
+    vectors = np.asarray(embedder.encode([q.text for q in body]), dtype="float32")
+    out: dict[str, float] = {}
+    for i in orphans:
+        who = body[i].speaker
+        same = [
+            j
+            for j, q in enumerate(body)
+            if j != i and root[j] != root[i] and (q.speaker == who or (_unnamed(q.speaker) and _unnamed(who)))
+        ]
+        if not same:
+            continue
+        sims = vectors[same] @ vectors[i]
+        per_statement: dict[int, tuple[float, int]] = {}
+        for j, sim in zip(same, sims.tolist(), strict=True):
+            if root[j] not in per_statement or sim > per_statement[root[j]][0]:
+                per_statement[root[j]] = (sim, j)
+        ranked = sorted(per_statement.values(), reverse=True)
+        top, j = ranked[0]
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        if top < SEMANTIC_MIN or top - runner_up < SEMANTIC_MARGIN:
+            continue
+        score = round(100 * top, 1)
+        best[i] = ((1, score), j, Comparison(score, "paraphrase", (), 0, len(body[j].text), 0.0))
+        old, new = root[i], root[j]
+        root = [new if r == old else r for r in root]  # the statements merged: keep roots current
+        out[body[i].id] = score
     return out
 
 
