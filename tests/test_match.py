@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -167,3 +168,36 @@ def test_linking_is_deterministic_whatever_the_input_order() -> None:
         prov = link_quotes(list(perm), {})
         results.add(tuple(sorted((ln.source, ln.target, ln.fidelity) for ln in prov.links)))
     assert len(results) == 1
+
+
+SENTENCES = (POST, OFFER, "Those who express a desire to bring peace closer will be given that opportunity.")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 12), st.integers(4, 30), st.sampled_from(("Z", "N"))),
+        min_size=2,
+        max_size=8,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_linking_is_the_same_whatever_the_order_of_the_quotes(
+    cuts: list[tuple[int, int, int, str]], rng: random.Random
+) -> None:
+    """Statements (as sets of quote ids) and links do not depend on the order quotes come in."""
+    quotes = []
+    for n, (s, start, length, speaker) in enumerate(cuts):
+        words = SENTENCES[s].split()
+        text = " ".join(words[start : start + length]) or words[0]
+        quotes.append(_q(f"q{n}", f"{n}.txt", text, speaker=speaker))
+
+    def view(qs: list[Quote]) -> tuple[frozenset[frozenset[str]], frozenset[tuple[str, str, str]]]:
+        prov = link_quotes(qs, {})
+        members = {s.id: frozenset(s.quotes) for s in prov.statements}
+        links = frozenset((ln.source, ln.target, ln.fidelity) for ln in prov.links if not ln.target.startswith("S"))
+        return frozenset(members.values()), links
+
+    shuffled = list(quotes)
+    rng.shuffle(shuffled)
+    assert view(quotes) == view(shuffled)
