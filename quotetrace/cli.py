@@ -138,16 +138,22 @@ def trace(
     or DOT, or the whole trace as JSON.
     """
     fmt = _format_for(output, fmt)
+    t = _traced(paths, quiet=quiet, sources=sources, semantic=semantic)
+    if strict and t.warnings:
+        raise click.ClickException(f"{len(t.warnings)} input problem(s) and --strict: {t.warnings[0]}")
+    data = _trace_output(t, fmt)
+    _emit(data, output, t)
+
+
+def _traced(paths: Sequence[str], *, quiet: bool, sources: Sequence[str], semantic: bool) -> Trace:
+    """Run the pipeline, printing input warnings once the inputs are read (or failing with them)."""
     warnings = _Warnings(quiet)
     try:
         t = run_trace(list(paths), on_warning=warnings, sources=list(sources), semantic=semantic)
     except NoArticlesError as err:
         warnings.fail(err)
     warnings.flush()
-    if strict and t.warnings:
-        raise click.ClickException(f"{len(t.warnings)} input problem(s) and --strict: {t.warnings[0]}")
-    data = _trace_output(t, fmt)
-    _emit(data, output, t)
+    return t
 
 
 def _format_for(output: str | None, fmt: str | None) -> str:
@@ -359,12 +365,7 @@ def find(
     """Where does QUOTE come from? Trace PATH... and show who said it, where it first
     appeared, and how QUOTE differs from what was said.
     """
-    warnings = _Warnings(quiet)
-    try:
-        t = run_trace(list(paths), on_warning=warnings, sources=list(sources), semantic=semantic)
-    except NoArticlesError as err:
-        warnings.fail(err)
-    warnings.flush()
+    t = _traced(paths, quiet=quiet, sources=sources, semantic=semantic)
     quotes = {q.id: q for q in t.quotes}
     findings = find_origin(t.statements, quotes, quote, limit=limit)
     if as_json:
