@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -711,15 +711,6 @@ def _same_entity(a: Speaker, b: Speaker) -> bool:
         names_b = {b.name.lower(), *(x.lower() for x in b.aliases if _ACRONYM.match(x))}
         return bool(names_a & names_b)
     return False
-
-
-def speaker_index(speakers: Iterable[Speaker]) -> dict[str, list[str]]:
-    """Every alias -> canonical names (for lookups such as ``quotetrace find``)."""
-    idx: dict[str, list[str]] = defaultdict(list)
-    for s in speakers:
-        for a in (s.name, *s.aliases):
-            idx[a.lower()].append(s.name)
-    return dict(idx)
 
 
 def mention_span(text: str, toks: Sequence[Token], rng: tuple[int, int]) -> Span:
