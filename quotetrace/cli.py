@@ -19,7 +19,7 @@ import click
 
 from quotetrace import __version__
 from quotetrace.errors import NoArticlesError, QuotetraceError
-from quotetrace.export import to_dict, to_json, write_atomic
+from quotetrace.export import to_csv, to_dict, to_gexf, to_graphml, to_json, to_node_link, write_atomic
 from quotetrace.extract import extract_quotes
 from quotetrace.ingest import MANIFEST_NAME, read_articles
 from quotetrace.match import Comparison
@@ -32,7 +32,8 @@ from quotetrace.render import render
 F = TypeVar("F", bound=Callable[..., Any])
 
 GRAPH_FORMATS = ("svg", "png", "pdf", "dot")
-TRACE_FORMATS = ("text", "json", *GRAPH_FORMATS)
+EXPORT_FORMATS = ("graphml", "gexf", "node-link", "csv")
+TRACE_FORMATS = ("text", "json", *GRAPH_FORMATS, *EXPORT_FORMATS)
 
 
 def _library_errors(func: F) -> F:
@@ -135,7 +136,8 @@ def trace(
 
     Reads .txt, .md, .html and .jsonl articles (a manifest.json beside them adds
     metadata), and prints a summary, or writes the provenance graph as SVG, PNG, PDF
-    or DOT, or the whole trace as JSON.
+    or DOT, the whole trace as JSON, the graph for Gephi or yEd (GraphML, GEXF,
+    networkx node-link JSON: name the file x.node-link.json), or a CSV row per quote.
     """
     fmt = _format_for(output, fmt)
     t = _traced(paths, quiet=quiet, sources=sources, semantic=semantic)
@@ -161,6 +163,9 @@ def _format_for(output: str | None, fmt: str | None) -> str:
         return fmt
     if output is None:
         return "text"
+    name = Path(output).name.lower()
+    if name.endswith((".node-link.json", ".nodelink.json")):
+        return "node-link"
     ext = Path(output).suffix.lower().lstrip(".")
     if ext in ("gv",):
         return "dot"
@@ -180,6 +185,12 @@ def _trace_output(t: Trace, fmt: str) -> str | bytes:
         return to_json(t)
     if fmt == "text":
         return _summary(t)
+    if fmt == "csv":
+        return to_csv(t)
+    if fmt == "node-link":
+        return to_node_link(t.graph)
+    if fmt in ("graphml", "gexf"):
+        return (to_graphml if fmt == "graphml" else to_gexf)(t.graph).decode("utf-8")
     data = render(t.graph, fmt)
     return data.decode("utf-8") if fmt in ("svg", "dot") else data
 

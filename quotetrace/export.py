@@ -60,18 +60,22 @@ gives byte-identical JSON.
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
+import io
 import json
 import os
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import networkx as nx
+
 from quotetrace.errors import OutputError
 from quotetrace.model import Article, Edit, Link, Quote, Span, Speaker, Statement, Trace
 from quotetrace.provenance import timeline
 
-__all__ = ["to_dict", "to_json", "write_atomic"]
+__all__ = ["to_csv", "to_dict", "to_gexf", "to_graphml", "to_json", "to_node_link", "write_atomic"]
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -236,3 +240,88 @@ def _sync_directory(directory: str) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+# ---------------------------------------------------------------- graph and table exports
+
+# Spreadsheet programs run a cell that starts with one of these as a formula; a quote is
+# never a formula, so such a cell is written with a leading apostrophe (OWASP's advice).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = (
+    "id", "article", "outlet", "article_date", "start", "end", "kind", "speaker", "speaker_mention", "cue",
+    "channel", "via", "statement", "fidelity", "score", "section", "speech", "text",
+)  # fmt: skip
+
+
+def to_csv(trace: Trace) -> str:
+    """One row per quote, with its fidelity to its statement; safe to open in a spreadsheet."""
+    articles = {a.id: a for a in trace.articles}
+    to_statement = {(ln.source, ln.target): ln for ln in trace.links}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for q in trace.quotes:
+        art = articles.get(q.article)
+        link = to_statement.get((q.id, q.statement or ""))
+        row = (
+            q.id, q.article, art.outlet if art else None, _date(art.date) if art else None, q.start, q.end, q.kind,
+            q.speaker, q.speaker_mention.text if q.speaker_mention else None, q.cue.text if q.cue else None,
+            q.channel, " > ".join(q.via), q.statement, link.fidelity if link else None,
+            link.score if link else None, q.section, q.speech, q.text,
+        )  # fmt: skip
+        writer.writerow(_cell(v) for v in row)
+    return buffer.getvalue()
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _plain_graph(graph: nx.MultiDiGraph[str]) -> nx.MultiDiGraph[str]:
+    """A copy whose attributes GraphML and GEXF readers accept: no None, lists as JSON strings,
+    and one type per attribute name (floats stay floats even when whole)."""
+    clean: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    float_keys = {"score"}
+
+    def plain(attrs: Mapping[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in attrs.items():
+            if value is None:
+                continue
+            if isinstance(value, list | tuple | set | dict):
+                value = json.dumps(sorted(value) if isinstance(value, set) else value, ensure_ascii=False)
+            elif isinstance(value, dt.date):
+                value = value.isoformat()
+            elif key in float_keys:
+                value = float(value)
+            out[key] = value
+        return out
+
+    for node, attrs in graph.nodes(data=True):
+        clean.add_node(node, **plain(attrs))
+    for tail, head, key, attrs in graph.edges(keys=True, data=True):
+        clean.add_edge(tail, head, key=key, **plain(attrs))
+    return clean
+
+
+def to_graphml(graph: nx.MultiDiGraph[str]) -> bytes:
+    """GraphML for yEd, Gephi and networkx (``nx.read_graphml`` reads it back)."""
+    buffer = io.BytesIO()
+    nx.write_graphml(_plain_graph(graph), buffer, encoding="utf-8")
+    return buffer.getvalue()
+
+
+def to_gexf(graph: nx.MultiDiGraph[str]) -> bytes:
+    """GEXF for Gephi (``nx.read_gexf`` reads it back)."""
+    buffer = io.BytesIO()
+    nx.write_gexf(_plain_graph(graph), buffer, encoding="utf-8")
+    return buffer.getvalue()
+
+
+def to_node_link(graph: nx.MultiDiGraph[str]) -> str:
+    """networkx node-link JSON (``nx.node_link_graph(data, edges="edges")`` reads it back)."""
+    data = nx.node_link_data(_plain_graph(graph), edges="edges")
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
