@@ -27,12 +27,12 @@ from quotetrace.match import compare as compare_texts
 from quotetrace.model import Quote, Trace
 from quotetrace.pipeline import trace as run_trace
 from quotetrace.provenance import find_origin
-from quotetrace.render import render
+from quotetrace.render import render, to_html
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 GRAPH_FORMATS = ("svg", "png", "pdf", "dot")
-EXPORT_FORMATS = ("graphml", "gexf", "node-link", "csv")
+EXPORT_FORMATS = ("graphml", "gexf", "node-link", "csv", "html")
 TRACE_FORMATS = ("text", "json", *GRAPH_FORMATS, *EXPORT_FORMATS)
 
 
@@ -137,7 +137,8 @@ def trace(
     Reads .txt, .md, .html and .jsonl articles (a manifest.json beside them adds
     metadata), and prints a summary, or writes the provenance graph as SVG, PNG, PDF
     or DOT, the whole trace as JSON, the graph for Gephi or yEd (GraphML, GEXF,
-    networkx node-link JSON: name the file x.node-link.json), or a CSV row per quote.
+    networkx node-link JSON: name the file x.node-link.json), a CSV row per quote, or
+    an HTML report (-o report.html) with the graph and every statement's reproductions.
     """
     fmt = _format_for(output, fmt)
     t = _traced(paths, quiet=quiet, sources=sources, semantic=semantic)
@@ -187,6 +188,8 @@ def _trace_output(t: Trace, fmt: str) -> str | bytes:
         return _summary(t)
     if fmt == "csv":
         return to_csv(t)
+    if fmt == "html":
+        return to_html(t)
     if fmt == "node-link":
         return to_node_link(t.graph)
     if fmt in ("graphml", "gexf"):

@@ -226,6 +226,12 @@ class Trace:
 
         return to_svg(self.graph)
 
+    def to_html(self) -> str:
+        """A self-contained HTML report: the graph, every statement, its reproductions and timeline."""
+        from quotetrace.render import to_html
+
+        return to_html(self)
+
     def to_json(self, *, indent: int | None = 1) -> str:
         """The whole trace as JSON (the ``--format json`` contract)."""
         from quotetrace.export import to_json

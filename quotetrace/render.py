@@ -28,8 +28,9 @@ import graphviz
 import networkx as nx
 
 from quotetrace.errors import GraphvizMissingError, OutputError
+from quotetrace.model import Trace
 
-__all__ = ["FORMATS", "mimebundle", "render", "to_dot", "to_svg"]
+__all__ = ["FORMATS", "mimebundle", "render", "to_dot", "to_html", "to_svg"]
 
 FORMATS = ("svg", "png", "pdf", "dot")
 
@@ -342,3 +343,110 @@ def mimebundle(graph: nx.MultiDiGraph[str], *, summary: str) -> dict[str, str]:
 
 def _html_note(summary: str, exc: Exception) -> str:
     return f"<pre>{html.escape(summary)}</pre>\n<p><em>No drawing:</em> {html.escape(str(exc))}</p>"
+
+
+# ---------------------------------------------------------------- the HTML report
+
+_REPORT_CSS = """
+body{font-family:Helvetica,Arial,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;color:#222;
+line-height:1.45}h1{font-size:1.6rem}h3{font-size:1rem;color:#555}
+h2{font-size:1.2rem;margin-top:2.2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+figure{margin:1rem 0;overflow:auto;border:1px solid #eee;padding:.5rem}figure svg{max-width:100%;height:auto}
+blockquote{margin:.6rem 0;padding:.4rem .8rem;border-left:4px solid #888;background:#f7f7f7}
+table{border-collapse:collapse;width:100%;font-size:.92rem}th{background:#fafafa}
+td,th{border-bottom:1px solid #eee;padding:.35rem;text-align:left;vertical-align:top}
+mark.rep,mark.ins{background:#ffe08a}del{color:#b00020}.fid{font-weight:bold;white-space:nowrap}
+.verbatim{color:#1b5e20}.truncated{color:#33691e}.variant{color:#0d47a1}.altered{color:#e65100}
+.paraphrase{color:#6a1b9a}.origin{font-size:.8rem;color:#555}.note{color:#666;font-size:.9rem}
+"""
+
+
+def to_html(trace: Trace) -> str:
+    """One self-contained HTML report: the graph inline, then every statement with its origin,
+    each reproduction (outlet, date, fidelity, the changed words marked) and its timeline.
+
+    Every piece of article text is escaped: a ``<script>`` in an article stays text.
+    """
+    from quotetrace.provenance import timeline
+
+    articles = {a.id: a for a in trace.articles}
+    quotes = {q.id: q for q in trace.quotes}
+    to_statement = {(ln.source, ln.target): ln for ln in trace.links}
+    try:
+        figure = to_svg(trace.graph)
+    except GraphvizMissingError as err:
+        figure = f'<p class="note">{html.escape(str(err))}</p>'
+    title = f"Quote provenance: {len(trace.articles)} articles, {len(trace.statements)} statements"
+    parts = [
+        "<!doctype html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title><style>{_REPORT_CSS}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p class="note">{len(trace.quotes)} quotes by {len(trace.speakers)} speakers. Made by quotetrace.</p>',
+        f"<figure>{figure}</figure>",
+    ]
+    shown = sorted(trace.statements, key=lambda s: (-len(s.quotes), s.id))
+    for st in shown:
+        head = " · ".join(x for x in (st.channel, st.date.isoformat() if st.date else None) if x)
+        where = f" · {html.escape(head)}" if head else ""
+        parts.append(
+            f'<h2 id="{html.escape(st.id)}">{html.escape(st.speaker or "Unknown speaker")}{where} '
+            f'<span class="origin">({html.escape(st.id)})</span></h2>'
+        )  # fmt: skip
+        parts.append(f"<blockquote>{html.escape(st.text)}</blockquote>")
+        origin = quotes.get(st.origin)
+        if origin is not None:
+            parts.append(f'<p class="origin">Origin: {html.escape(origin.kind)} in '
+                         f"{html.escape(_article_label(articles, origin.article))}</p>")  # fmt: skip
+        parts.append("<table><tr><th>Article</th><th>Date</th><th>Kind</th><th>Fidelity</th><th>Words</th></tr>")
+        for qid in st.quotes:
+            q = quotes[qid]
+            art = articles.get(q.article)
+            link = to_statement.get((q.id, st.id))
+            fidelity = link.fidelity if link else "linked"
+            via = f"<br><span class='note'>via {html.escape(' → '.join(q.via))}</span>" if q.via else ""
+            parts.append(
+                f"<tr><td>{html.escape(_article_label(articles, q.article))}{via}</td>"
+                f"<td>{html.escape(art.date.isoformat() if art and art.date else '')}</td>"
+                f"<td>{html.escape(q.kind)}</td><td class='fid {html.escape(fidelity)}'>{html.escape(fidelity)}</td>"
+                f"<td>{_marked(q.text, link.diff if link else ())}</td></tr>"
+            )
+        parts.append("</table>")
+        appearances = timeline(st, quotes, articles, trace.links)
+        if len(appearances) > 1:
+            parts.append("<h3>Timeline</h3><ol>")
+            for a in appearances:
+                when = a.date.isoformat() if a.date else "undated"
+                parts.append(f"<li>{html.escape(when)}: {html.escape(_article_label(articles, a.article))}"
+                             f" ({html.escape(a.fidelity or 'linked')})</li>")  # fmt: skip
+            parts.append("</ol>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _article_label(articles: dict[str, Any], article_id: str) -> str:
+    art = articles.get(article_id)
+    if art is None:
+        return article_id
+    name = art.outlet or art.title or article_id
+    return name if name == article_id else f"{name} ({article_id})"
+
+
+def _marked(text: str, diff: Any) -> str:
+    """The quote's text, escaped, with the words that differ from the statement marked."""
+    out: list[str] = []
+    pos = 0
+    for e in sorted(diff, key=lambda e: (e.b_start, e.b_end)):
+        if e.b_start < pos:
+            continue
+        out.append(html.escape(text[pos : e.b_start]))
+        if e.op == "delete":
+            out.append(f'<del title="left out">{html.escape(e.a_text)}</del>')
+        else:
+            tip = f"was: {e.a_text}" if e.op == "replace" else "added"
+            out.append(f'<mark class="{"rep" if e.op == "replace" else "ins"}" title="{html.escape(tip)}">'
+                       f"{html.escape(text[e.b_start : e.b_end])}</mark>")  # fmt: skip
+        pos = max(pos, e.b_end)
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
