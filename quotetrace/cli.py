@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO, TypeVar
 
 import click
+import networkx as nx
 
 from quotetrace import __version__
 from quotetrace.errors import NoArticlesError, QuotetraceError
 from quotetrace.export import to_csv, to_dict, to_gexf, to_graphml, to_json, to_node_link, write_atomic
 from quotetrace.extract import extract_quotes
+from quotetrace.graph import auto_focus, focus
 from quotetrace.ingest import MANIFEST_NAME, read_articles
 from quotetrace.match import Comparison
 from quotetrace.match import compare as compare_texts
@@ -121,6 +123,17 @@ def _paths_argument(func: F) -> F:
 )
 @click.option("-q", "--quiet", is_flag=True, help="Do not print warnings about skipped inputs.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when any input had to be skipped.")
+@click.option(
+    "--speaker", "focus_speakers", multiple=True, help="Draw only statements by this speaker (name or alias)."
+)
+@click.option("--statement", "focus_statements", multiple=True, help="Draw only this statement (S1...). Repeatable.")
+@click.option("--min-articles", type=click.IntRange(min=1), help="Draw statements reproduced in at least N articles.")
+@click.option("--top", type=click.IntRange(min=1), help="Draw the N most reproduced statements.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Draw quotes in articles dated from this day.")
+@click.option(
+    "--until", type=click.DateTime(formats=["%Y-%m-%d"]), help="Draw quotes in articles dated up to this day."
+)
+@click.option("--all", "draw_all", is_flag=True, help="Draw every statement (a large story is otherwise focused).")
 @_source_option
 @_library_errors
 def trace(
@@ -131,6 +144,13 @@ def trace(
     strict: bool,
     sources: Sequence[str],
     semantic: bool,
+    focus_speakers: Sequence[str],
+    focus_statements: Sequence[str],
+    min_articles: int | None,
+    top: int | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    draw_all: bool,
 ) -> None:
     """Trace the quotes in PATH... (files, folders, globs, '-' for stdin).
 
@@ -139,13 +159,35 @@ def trace(
     or DOT, the whole trace as JSON, the graph for Gephi or yEd (GraphML, GEXF,
     networkx node-link JSON: name the file x.node-link.json), a CSV row per quote, or
     an HTML report (-o report.html) with the graph and every statement's reproductions.
+
+    A story of many statements is drawn with those reproduced in two or more articles;
+    --speaker, --statement, --min-articles, --top, --since and --until choose what to
+    draw, --all draws everything. JSON, CSV and the text summary always hold everything.
     """
     fmt = _format_for(output, fmt)
     t = _traced(paths, quiet=quiet, sources=sources, semantic=semantic)
     if strict and t.warnings:
         raise click.ClickException(f"{len(t.warnings)} input problem(s) and --strict: {t.warnings[0]}")
-    data = _trace_output(t, fmt)
+    focused = any((focus_speakers, focus_statements, min_articles, top, since, until))
+    note = None
+    if draw_all:
+        graph = t.graph
+    elif focused:
+        graph = focus(
+            t.graph,
+            speakers=focus_speakers,
+            statements=focus_statements,
+            min_articles=min_articles or 1,
+            top=top,
+            since=since.date().isoformat() if since else None,
+            until=until.date().isoformat() if until else None,
+        )
+    else:
+        graph, note = auto_focus(t.graph)
+    data = _trace_output(t, fmt, graph)
     _emit(data, output, t)
+    if note and fmt not in ("json", "csv", "text") and not quiet:
+        click.echo(f"Note: {note}", err=True)
 
 
 def _traced(paths: Sequence[str], *, quiet: bool, sources: Sequence[str], semantic: bool) -> Trace:
@@ -181,7 +223,7 @@ def _format_for(output: str | None, fmt: str | None) -> str:
     return ext
 
 
-def _trace_output(t: Trace, fmt: str) -> str | bytes:
+def _trace_output(t: Trace, fmt: str, graph: nx.MultiDiGraph[str]) -> str | bytes:
     if fmt == "json":
         return to_json(t)
     if fmt == "text":
@@ -189,12 +231,12 @@ def _trace_output(t: Trace, fmt: str) -> str | bytes:
     if fmt == "csv":
         return to_csv(t)
     if fmt == "html":
-        return to_html(t)
+        return to_html(t, graph)
     if fmt == "node-link":
-        return to_node_link(t.graph)
+        return to_node_link(graph)
     if fmt in ("graphml", "gexf"):
-        return (to_graphml if fmt == "graphml" else to_gexf)(t.graph).decode("utf-8")
-    data = render(t.graph, fmt)
+        return (to_graphml if fmt == "graphml" else to_gexf)(graph).decode("utf-8")
+    data = render(graph, fmt)
     return data.decode("utf-8") if fmt in ("svg", "dot") else data
 
 

@@ -350,3 +350,111 @@ def first_appearance(graph: nx.MultiDiGraph[str], statement_node: str) -> tuple[
         return None
     date = graph.nodes[articles[0]].get("date")
     return articles[0], None if date is None else str(date)
+
+
+# ---------------------------------------------------------------- focus
+
+# Without options, a story with more statements than this is drawn with only the statements
+# that travelled (reproduced in two articles or more): a 5-article story stays readable and a
+# 500-article one renders in seconds. JSON, CSV and text output always keep everything.
+AUTO_FOCUS_ABOVE = 15
+AUTO_TOP = 60
+
+
+def statement_reach(graph: nx.MultiDiGraph[str]) -> dict[str, set[str]]:
+    """Each statement node's articles (the ``quoted_in`` edges that carry it)."""
+    reach: dict[str, set[str]] = {n: set() for n, d in graph.nodes(data=True) if d.get("kind") == "statement"}
+    for _, head, data in graph.edges(data=True):
+        if data.get("kind") == "quoted_in" and f"statement:{data.get('statement')}" in reach:
+            reach[f"statement:{data['statement']}"].add(head)
+    return reach
+
+
+def focus(
+    graph: nx.MultiDiGraph[str],
+    *,
+    speakers: Iterable[str] = (),
+    statements: Iterable[str] = (),
+    min_articles: int = 1,
+    top: int | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> nx.MultiDiGraph[str]:
+    """The part of the graph a reader asked for: some speakers' or statements' provenance, the
+    statements that reached at least ``min_articles`` articles, the ``top`` most reproduced,
+    quotes in articles dated from ``since`` to ``until`` (ISO dates; undated articles stay).
+
+    >>> small = focus(graph, speakers=["Zelensky"], min_articles=2)  # doctest: +SKIP
+    """
+    in_range = {
+        n
+        for n, d in graph.nodes(data=True)
+        if d.get("kind") == "article"
+        and (since is None or not d.get("date") or str(d["date"]) >= since)
+        and (until is None or not d.get("date") or str(d["date"]) <= until)
+    }
+    reach = {s: arts & in_range for s, arts in statement_reach(graph).items()}
+    wanted = set(reach)
+    names = [s.casefold() for s in speakers]
+    if names:
+        wanted = {
+            s
+            for s in wanted
+            if any(
+                n in str(graph.nodes[s].get("speaker", "")).casefold()
+                or any(n in a.casefold() for a in _aliases(graph, str(graph.nodes[s].get("speaker", ""))))
+                for n in names
+            )
+        }
+    ids = {s if s.startswith("statement:") else f"statement:{s}" for s in statements}
+    if ids:
+        wanted &= ids
+    wanted = {s for s in wanted if len(reach[s]) >= max(1, min_articles)}
+    if top is not None:
+        wanted = set(sorted(wanted, key=lambda s: (-len(reach[s]), s))[:top])
+    kept: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    keep_ids = {s.removeprefix("statement:") for s in wanted}
+    for tail, head, key, data in graph.edges(keys=True, data=True):
+        kind = data.get("kind")
+        if kind == "said" and head in wanted:
+            pass
+        elif kind in ("relayed", "quoted_in") and str(data.get("statement")) in keep_ids:
+            if kind == "quoted_in" and head not in in_range:
+                continue
+        else:
+            continue
+        for node in (tail, head):
+            if node not in kept:
+                kept.add_node(node, **graph.nodes[node])
+        kept.add_edge(tail, head, key=key, **data)
+    for node in sorted(wanted):
+        if node not in kept:
+            kept.add_node(node, **graph.nodes[node])
+    for tail, head, key, data in graph.edges(keys=True, data=True):
+        if data.get("kind") == "copied_from" and tail in kept and head in kept:
+            kept.add_edge(tail, head, key=key, **data)
+    return kept
+
+
+def auto_focus(graph: nx.MultiDiGraph[str]) -> tuple[nx.MultiDiGraph[str], str | None]:
+    """The default view: everything for a small story, the statements that travelled for a large one.
+
+    Returns the graph to draw and, when something was left out, a one-line note saying what.
+    """
+    reach = statement_reach(graph)
+    if len(reach) <= AUTO_FOCUS_ABOVE:
+        return graph, None
+    focused = focus(graph, min_articles=2, top=AUTO_TOP)
+    shown = sum(1 for _, d in focused.nodes(data=True) if d.get("kind") == "statement")
+    if shown == 0:
+        focused = focus(graph, top=AUTO_TOP)
+        shown = sum(1 for _, d in focused.nodes(data=True) if d.get("kind") == "statement")
+        return focused, f"drawing the {shown} most quoted of {len(reach)} statements; --all draws every one"
+    return focused, (
+        f"drawing {shown} of {len(reach)} statements (those reproduced in 2 or more articles); --all draws every one"
+    )
+
+
+def _aliases(graph: nx.MultiDiGraph[str], speaker: str) -> list[str]:
+    node = graph.nodes.get(f"speaker:{speaker}") if f"speaker:{speaker}" in graph else None
+    return [a for a in str(node.get("aliases", "")).split("; ") if a] if node else []

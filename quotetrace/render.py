@@ -361,11 +361,13 @@ mark.rep,mark.ins{background:#ffe08a}del{color:#b00020}.fid{font-weight:bold;whi
 """
 
 
-def to_html(trace: Trace) -> str:
+def to_html(trace: Trace, graph: nx.MultiDiGraph[str] | None = None) -> str:
     """One self-contained HTML report: the graph inline, then every statement with its origin,
     each reproduction (outlet, date, fidelity, the changed words marked) and its timeline.
 
-    Every piece of article text is escaped: a ``<script>`` in an article stays text.
+    ``graph`` is the graph to draw (a ``graph.focus`` of ``trace.graph``); the statements
+    listed below it are always all of them. Every piece of article text is escaped: a
+    ``<script>`` in an article stays text.
     """
     from quotetrace.provenance import timeline
 
@@ -373,7 +375,7 @@ def to_html(trace: Trace) -> str:
     quotes = {q.id: q for q in trace.quotes}
     to_statement = {(ln.source, ln.target): ln for ln in trace.links}
     try:
-        figure = to_svg(trace.graph)
+        figure = to_svg(trace.graph if graph is None else graph)
     except GraphvizMissingError as err:
         figure = f'<p class="note">{html.escape(str(err))}</p>'
     title = f"Quote provenance: {len(trace.articles)} articles, {len(trace.statements)} statements"

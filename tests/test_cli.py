@@ -113,7 +113,7 @@ def test_trace_writes_svg(seeds_dir: Path, seed_trace: Trace, tmp_path: Path, mo
     result = run("trace", str(seeds_dir), "-o", "story.svg")
     assert result.exit_code == 0, result.output
     assert result.stdout == ""
-    assert result.stderr.strip() == "Wrote story.svg"
+    assert _without_notes(result.stderr) == "Wrote story.svg"
     svg = (tmp_path / "story.svg").read_text(encoding="utf-8")
     assert svg.startswith("<svg")
     assert svg.rstrip().endswith("</svg>")
@@ -143,7 +143,7 @@ def no_dot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_dot_output_needs_no_graphviz(seeds_dir: Path, no_dot: Path) -> None:
     result = run("trace", str(seeds_dir), "-o", "x.dot")
     assert result.exit_code == 0, result.output
-    assert result.stderr.strip() == "Wrote x.dot"
+    assert _without_notes(result.stderr) == "Wrote x.dot"
     dot = (no_dot / "x.dot").read_text(encoding="utf-8")
     assert dot.startswith("digraph quotetrace {")
     assert "Zelensky" in dot
@@ -331,3 +331,36 @@ def test_find_reports_an_unknown_quote(seeds_dir: Path) -> None:
     result = CliRunner().invoke(cli, ["find", "the moon is made of cheese", str(seeds_dir)])
     assert result.exit_code == 1
     assert "not found" in result.stdout
+
+
+def _without_notes(stderr: str) -> str:
+    """stderr less the "Note: drawing N of M statements" line a focused drawing adds."""
+    return "\n".join(line for line in stderr.strip().splitlines() if not line.startswith("Note: "))
+
+
+def test_a_large_story_is_focused_and_says_so(seeds_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "story.dot"
+    result = CliRunner().invoke(cli, ["trace", str(seeds_dir), "-o", str(out)])
+    assert result.exit_code == 0
+    assert "Note: drawing" in result.stderr and "--all" in result.stderr
+    focused = out.read_text(encoding="utf-8")
+    everything = tmp_path / "all.dot"
+    CliRunner().invoke(cli, ["trace", str(seeds_dir), "-o", str(everything), "--all"])
+    assert len(focused) < len(everything.read_text(encoding="utf-8"))
+    assert "National Intelligence Service" in focused and "Yonhap" in focused and "lawmakers" in focused
+
+
+def test_focus_options_choose_what_is_drawn(seeds_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "nis.graphml"
+    result = CliRunner().invoke(cli, ["trace", str(seeds_dir), "-o", str(out), "--speaker", "NIS"])
+    assert result.exit_code == 0, result.output
+    import networkx as nx
+
+    graph = nx.read_graphml(out)
+    speakers = {d["label"] for _, d in graph.nodes(data=True) if d.get("kind") == "speaker"}
+    assert speakers == {"National Intelligence Service"}
+    dated = tmp_path / "top.graphml"
+    result = CliRunner().invoke(cli, ["trace", str(seeds_dir), "-o", str(dated), "--min-articles", "3", "--top", "2"])
+    assert result.exit_code == 0
+    statements = [n for n, d in nx.read_graphml(dated).nodes(data=True) if d.get("kind") == "statement"]
+    assert 1 <= len(statements) <= 2
