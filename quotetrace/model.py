@@ -245,9 +245,11 @@ class Trace:
         return to_dict(self)
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from quotetrace.graph import auto_focus
         from quotetrace.render import mimebundle
 
-        return mimebundle(self.graph, summary=repr(self))
+        graph, _ = auto_focus(self.graph)  # a large story shows the statements that travelled
+        return mimebundle(graph, summary=repr(self))
 
     def __repr__(self) -> str:
         return (
