@@ -75,7 +75,16 @@ from quotetrace.errors import OutputError
 from quotetrace.model import Article, Edit, Link, Quote, Span, Speaker, Statement, Trace
 from quotetrace.provenance import timeline
 
-__all__ = ["to_csv", "to_dict", "to_gexf", "to_graphml", "to_json", "to_node_link", "write_atomic"]
+__all__ = [
+    "quotes_frame",
+    "to_csv",
+    "to_dict",
+    "to_gexf",
+    "to_graphml",
+    "to_json",
+    "to_node_link",
+    "write_atomic",
+]
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -325,3 +334,27 @@ def to_node_link(graph: nx.MultiDiGraph[str]) -> str:
     """networkx node-link JSON (``nx.node_link_graph(data, edges="edges")`` reads it back)."""
     data = nx.node_link_data(_plain_graph(graph), edges="edges")
     return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def quotes_frame(trace: Trace) -> Any:
+    """The quotes as a pandas ``DataFrame``, a row per quote (the CSV's columns, typed).
+
+    Needs pandas (``pip install 'quotetrace[notebook]'``); without it, a clear error.
+    """
+    try:
+        import pandas as pd
+    except ImportError:
+        raise OutputError("quotes_frame() needs pandas: pip install pandas (or 'quotetrace[notebook]')") from None
+    frame = pd.read_csv(io.StringIO(to_csv(trace)), dtype=str, keep_default_na=False)
+    for column in ("start", "end"):
+        frame[column] = frame[column].astype(int)
+    frame["score"] = pd.to_numeric(frame["score"], errors="coerce")
+    frame["speech"] = frame["speech"] == "True"
+    # the CSV guards cells against spreadsheet formulas; a DataFrame holds the text as it is
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(lambda v: v[1:] if isinstance(v, str) and v[:2] in _GUARDED else v)
+    return frame.replace({"": None})
+
+
+_GUARDED = {"'" + c for c in _FORMULA_START}

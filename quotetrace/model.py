@@ -238,6 +238,12 @@ class Trace:
 
         return to_json(self, indent=indent)
 
+    def quotes_frame(self) -> Any:
+        """The quotes as a pandas DataFrame (needs pandas), a row per quote."""
+        from quotetrace.export import quotes_frame
+
+        return quotes_frame(self)
+
     def to_dict(self) -> dict[str, Any]:
         """The whole trace as plain data (what ``to_json`` serialises)."""
         from quotetrace.export import to_dict

@@ -331,12 +331,15 @@ def render(graph: nx.MultiDiGraph[str], fmt: str) -> bytes:
 
 
 def mimebundle(graph: nx.MultiDiGraph[str], *, summary: str) -> dict[str, str]:
-    """What a notebook shows for a trace: the summary and the SVG drawing.
+    """What a notebook shows for a trace: the summary, and the drawing as SVG and as HTML
+    (the SVG inline under the summary: front ends that prefer HTML show both).
 
     Without Graphviz, an HTML note saying how to install it replaces the drawing.
     """
     try:
-        return {"text/plain": summary, "image/svg+xml": to_svg(graph)}
+        svg = to_svg(graph)
+        page = f"<div><p>{html.escape(summary)}</p>{svg}</div>"
+        return {"text/plain": summary, "image/svg+xml": svg, "text/html": page}
     except (GraphvizMissingError, OutputError) as exc:
         return {"text/plain": summary, "text/html": _html_note(summary, exc)}
 
