@@ -123,8 +123,9 @@ def test_render_formats() -> None:
 def test_mimebundle_with_dot() -> None:
     trace = sample_trace()
     bundle = mimebundle(trace.graph, summary=repr(trace))
-    assert set(bundle) == {"text/plain", "image/svg+xml"}
+    assert set(bundle) == {"text/plain", "image/svg+xml", "text/html"}
     assert bundle["text/plain"].startswith("<Trace: 5 articles")
+    assert bundle["image/svg+xml"] in bundle["text/html"]
     assert trace._repr_mimebundle_() == bundle
     assert trace.to_svg() == bundle["image/svg+xml"]
 
