@@ -45,7 +45,7 @@ def story(n_articles: int, seed: int) -> Trace:
             title=f"Story {aid}",
             outlet=OUTLETS[k % len(OUTLETS)],
             date=start + dt.timedelta(days=k % 21),
-        )  # fmt: skip
+        )
         for k, (aid, parts) in enumerate(sorted(texts.items()))
     )
     prov = link_quotes(quotes, {a.id: a for a in articles})
@@ -68,8 +68,10 @@ def main() -> None:
     focused, note = auto_focus(graph)
     svg = to_svg(focused)
     t3 = time.perf_counter()
-    print(f"{len(t.articles)} articles, {len(t.quotes):,} quotes, {len(t.statements):,} statements "
-          f"(trace built in {t1 - t0:.1f} s, graph in {t2 - t1:.1f} s)")  # fmt: skip
+    print(
+        f"{len(t.articles)} articles, {len(t.quotes):,} quotes, {len(t.statements):,} statements "
+        f"(trace built in {t1 - t0:.1f} s, graph in {t2 - t1:.1f} s)"
+    )
     print(f"default view: {note or 'everything'}")
     print(f"  SVG in {t3 - t2:.1f} s, {len(svg.encode()) / 1e6:.2f} MB")
     if args.whole:
