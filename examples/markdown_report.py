@@ -17,7 +17,8 @@ import quotetrace as qt
 
 def report(t: qt.Trace, svg_name: str) -> str:
     quotes = {q.id: q for q in t.quotes}
-    links = {ln.source: ln for ln in t.links if not ln.conflict}
+    # each quote's link to its statement: how faithful it is to what was said
+    links = {(ln.source, ln.target): ln for ln in t.links if not ln.conflict}
     lines = ["# Quote provenance", "", f"![provenance graph]({svg_name})", ""]
     for st in t.statements:
         if len(st.quotes) < 2:
@@ -25,7 +26,7 @@ def report(t: qt.Trace, svg_name: str) -> str:
         lines += [f"## {st.speaker or 'Unknown speaker'}: {st.id}", "", f"> {st.text}", ""]
         for qid in st.quotes:
             q = quotes[qid]
-            ln = links.get(qid)
+            ln = links.get((qid, st.id))
             label = "origin" if qid == st.origin else (ln.fidelity if ln else "linked")
             changed = ", ".join(f"{e.a_text or '∅'} → {e.b_text or '∅'}" for e in ln.diff) if ln else ""
             via = f" via {' → '.join(q.via)}" if q.via else ""

@@ -149,6 +149,13 @@ def test_dot_output_needs_no_graphviz(seeds_dir: Path, no_dot: Path) -> None:
     assert "Zelensky" in dot
 
 
+@pytest.mark.parametrize("name", ["x.json", "x.graphml", "x.gexf", "x.csv", "x.node-link.json"])
+def test_data_formats_need_no_graphviz(seeds_dir: Path, no_dot: Path, name: str) -> None:
+    result = run("trace", str(seeds_dir), "-o", name)
+    assert result.exit_code == 0, result.output
+    assert (no_dot / name).stat().st_size > 1000
+
+
 def test_svg_without_graphviz_says_how_to_install_it(seeds_dir: Path, no_dot: Path) -> None:
     result = run("trace", str(seeds_dir), "-o", "x.svg")
     error = assert_clean_failure(result)
