@@ -194,15 +194,25 @@ def trace(
         click.echo(f"Note: {note}", err=True)
 
 
-def _traced(paths: Sequence[str], *, quiet: bool, sources: Sequence[str], semantic: bool) -> Trace:
-    """Run the pipeline, printing input warnings once the inputs are read (or failing with them)."""
+R = TypeVar("R")
+
+
+def _reading(quiet: bool, load: Callable[[Callable[[str], None]], R]) -> R:
+    """Run ``load`` with a warning callback; print the warnings once the inputs are read (or fail with them)."""
     warnings = _Warnings(quiet)
     try:
-        t = run_trace(list(paths), on_warning=warnings, sources=list(sources), semantic=semantic)
+        result = load(warnings)
     except NoArticlesError as err:
         warnings.fail(err)
     warnings.flush()
-    return t
+    return result
+
+
+def _traced(paths: Sequence[str], *, quiet: bool, sources: Sequence[str], semantic: bool) -> Trace:
+    """The pipeline on ``paths``, input warnings reported the CLI's way."""
+    return _reading(
+        quiet, lambda warn: run_trace(list(paths), on_warning=warn, sources=list(sources), semantic=semantic)
+    )
 
 
 def _format_for(output: str | None, fmt: str | None) -> str:
@@ -317,12 +327,7 @@ def quotes(paths: Sequence[str], fmt: str, quiet: bool) -> None:
     Each quote with its kind, speaker, reporting cue, channel and relay chain, and
     its character offsets in the article.
     """
-    warnings = _Warnings(quiet)
-    try:
-        articles = read_articles(list(paths), on_warning=warnings)
-    except NoArticlesError as err:
-        warnings.fail(err)
-    warnings.flush()
+    articles = _reading(quiet, lambda warn: read_articles(list(paths), on_warning=warn))
     found: list[Quote] = []
     for art in articles:
         found.extend(extract_quotes(art).quotes)
