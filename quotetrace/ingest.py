@@ -7,7 +7,9 @@ stages can tell a story's own quotes from those in teasers.
 
 ``Article.text`` is the text exactly as read (UTF-8, BOM stripped, universal newlines,
 like ``Path.read_text(encoding="utf-8")``): every offset a later stage reports points
-into it. Input files are never written.
+into it. A file that is not UTF-8 is read in the encoding it declares with a byte-order
+mark (UTF-16, UTF-32) or the one charset-normalizer detects, with a warning saying which.
+Input files are never written.
 
 >>> articles = read_articles(["seeds/"])  # doctest: +SKIP
 >>> articles[1].agency, articles[1].date  # doctest: +SKIP
@@ -16,18 +18,21 @@ into it. Input files are never written.
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import datetime as dt
+import errno
 import glob
 import json
 import logging
 import os
 import re
+import stat
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any
 
 from quotetrace.errors import InputError, NoArticlesError
 from quotetrace.model import Article, Section, SourceDocument
@@ -68,6 +73,10 @@ WIRES = {
 }
 
 _GLOB_CHARS = frozenset("*?[")
+
+# The largest input file read unless the caller raises it (max_bytes, --max-bytes): the
+# longest news article is under 1 MB of text, and a 50 MB file is a dump or a mistake.
+MAX_BYTES = 50_000_000
 
 
 # --- metadata sniffing -------------------------------------------------------------
@@ -339,10 +348,29 @@ def _clean_metadata(raw: Mapping[str, Any], *, where: str, warn: Warn) -> dict[s
             else:
                 clean[key] = date
         elif isinstance(value, str):
-            clean[key] = value.strip() or None
+            clean[key] = _unicode(value)[0].strip() or None
         else:
             warn(f"{where}: {key} {value!r} ignored; it should be a string")
     return clean
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _unicode(text: str) -> tuple[str, int]:
+    """``text`` with each lone surrogate (JSON allows ``"\\ud800"``; no UTF-8 output
+    does) replaced by U+FFFD, which keeps every offset, and how many there were."""
+    return _SURROGATE_RE.subn("\ufffd", text)
+
+
+def _printable(path: str) -> str:
+    """A path as shown and used as an id: bytes of a file name that are not UTF-8
+    (which Python keeps as lone surrogates) become U+FFFD."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", errors="replace")
+    return path
 
 
 def _as_date(value: Any) -> dt.date | None:
@@ -362,35 +390,44 @@ def _as_date(value: Any) -> dt.date | None:
 
 
 def read_article(
-    path: str | os.PathLike[str], *, manifest: Mapping[str, Mapping[str, Any]] | None = None
+    path: str | os.PathLike[str],
+    *,
+    manifest: Mapping[str, Mapping[str, Any]] | None = None,
+    max_bytes: int | None = MAX_BYTES,
 ) -> list[Article]:
     """The articles in one file: one for ``.txt``/``.md``/``.html``, one per line for ``.jsonl``.
 
     ``manifest`` maps file names to metadata (as in a sidecar ``manifest.json``); when
     it is None the file's folder is searched for a ``manifest.json``. The article id is
-    the file name. Raises ``InputError`` when the file cannot be read; problems with
-    single ``.jsonl`` lines or the manifest are logged and skipped.
+    the file name. Raises ``InputError`` when the file cannot be read (missing, binary,
+    empty, larger than ``max_bytes``...); problems with single ``.jsonl`` lines, the
+    manifest or the encoding are logged.
     """
     file = Path(path)
     if manifest is None:
         manifest = load_manifest(file.parent, warn=_log_warning)
-    return _read_file(file, str(path), file.name, manifest, _log_warning)
+    return _read_file(file, str(path), file.name, manifest, _log_warning, max_bytes)
 
 
 def read_articles(
     paths: Iterable[str | os.PathLike[str]],
     *,
-    stdin: TextIO | None = None,
+    stdin: IO[str] | IO[bytes] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    max_bytes: int | None = MAX_BYTES,
 ) -> tuple[Article, ...]:
     """Every article in ``paths``: files, folders (recursive), glob patterns and ``-`` (stdin).
 
     Folders yield their ``.txt``, ``.md``, ``.html``, ``.htm`` and ``.jsonl`` files,
-    skipping hidden ones and ``manifest.json``. The result is sorted by path, each file
-    is read once, and ids are file names (paths relative to the common folder when two
-    files share a name). A problem with one input is passed to ``on_warning`` (logged
-    when it is None) and the rest are still read; ``NoArticlesError`` is raised only
-    when nothing at all could be read.
+    skipping hidden ones and ``manifest.json``; symbolic links to folders are followed,
+    each folder once. The result is sorted by path, each file is read once, and ids are
+    file names (paths relative to the common folder when two files share a name).
+
+    A problem with one input (missing, empty, binary, unreadable, larger than
+    ``max_bytes``, a broken link) is passed to ``on_warning`` (logged when it is None)
+    and the rest are still read; so is the encoding used for a file that is not UTF-8.
+    ``NoArticlesError`` is raised only when nothing at all could be read.
+    ``max_bytes=None`` reads files of any size.
 
     >>> arts = read_articles(["seeds/"], on_warning=print)  # doctest: +SKIP
     >>> [a.id for a in arts][:2]  # doctest: +SKIP
@@ -414,12 +451,12 @@ def read_articles(
     for source in sources:
         try:
             if source.file is None:
-                articles.append(_read_stdin(stdin if stdin is not None else sys.stdin))
+                articles.append(_read_stdin(stdin if stdin is not None else sys.stdin, max_bytes, warn))
                 continue
             folder = os.path.dirname(source.key)  # real path: one read per folder however it was spelled
             if folder not in manifests:
                 manifests[folder] = load_manifest(folder, warn=warn, shown=os.path.dirname(source.shown))
-            articles.extend(_read_file(source.file, source.shown, ids[source.key], manifests[folder], warn))
+            articles.extend(_read_file(source.file, source.shown, ids[source.key], manifests[folder], warn, max_bytes))
         except InputError as err:
             warn(str(err))
     if not articles:
@@ -429,6 +466,25 @@ def read_articles(
         first = f" ({n} problems: first one: {problems[0]})" if problems else ""
         raise NoArticlesError(f"no readable articles in the inputs{first}")
     return _unique_ids(articles, warn)
+
+
+def input_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[str, ...]:
+    """The real paths of the files ``read_articles(paths)`` would read, and of the
+    ``manifest.json`` beside each of them (stdin left out, problems not reported).
+
+    ``quotetrace trace -o`` checks its output against them, so that it never writes over an input.
+    """
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    found: set[str] = set()
+    for source in _collect(paths, lambda message: None):
+        if source.file is not None:
+            found.add(source.key)
+            found.add(os.path.join(os.path.dirname(source.key), MANIFEST_NAME))
+    for raw in paths:  # a manifest given by name is read as metadata
+        if Path(raw).name == MANIFEST_NAME:
+            found.add(os.path.realpath(raw))
+    return tuple(sorted(found))
 
 
 def load_manifest(folder: str | os.PathLike[str], *, warn: Warn, shown: str | None = None) -> dict[str, dict[str, Any]]:
@@ -441,10 +497,7 @@ def load_manifest(folder: str | os.PathLike[str], *, warn: Warn, shown: str | No
         return {}
     where = os.path.join(shown, MANIFEST_NAME) if shown else str(file)
     try:
-        data = json.loads(_decode(file.read_bytes(), where))
-    except OSError as err:
-        warn(f"{where}: cannot read it ({err.strerror}); check its permissions (manifest ignored)")
-        return {}
+        data = json.loads(_decode(_read_bytes(file, where, MAX_BYTES), where, warn))
     except InputError as err:
         warn(f"{err} (manifest ignored)")
         return {}
@@ -479,7 +532,7 @@ def _collect(paths: Iterable[str | os.PathLike[str]], warn: Warn) -> list[_Sourc
     def add(shown: str, file: Path | None) -> None:
         key = "-" if file is None else os.path.realpath(file)
         if key not in found:
-            found[key] = _Source(key, shown, file)
+            found[key] = _Source(key, _printable(shown), file)
 
     for raw in paths:
         shown = os.fspath(raw)
@@ -487,19 +540,23 @@ def _collect(paths: Iterable[str | os.PathLike[str]], warn: Warn) -> list[_Sourc
             add(shown, None)
             continue
         file = Path(shown)
-        if file.is_dir():
-            inside = _walk(shown)
+        if os.path.isdir(shown):
+            try:
+                inside, others = _walk(shown, warn)
+            except InputError as err:
+                warn(str(err))
+                continue
             if not inside:
-                warn(f"{shown}: no {', '.join(ACCEPTED_SUFFIXES)} files in this folder; point at the article files")
+                warn(_no_articles_in(_printable(shown), others))
             for name in inside:
                 add(name, Path(name))
         elif file.name == MANIFEST_NAME:
             # `quotetrace seeds/*` expands to the manifest too; it is read as metadata, not as an article
             LOGGER.debug("%s: sidecar manifest, not read as an article", shown)
-        elif file.exists():
-            add(shown, file)
+        elif os.path.lexists(shown):
+            add(shown, file)  # reading it says what is wrong with a broken link, a device...
         elif _GLOB_CHARS & set(shown):
-            matches = _glob(shown)
+            matches = _glob(shown, warn)
             if not matches:
                 warn(f"{shown}: no article files match this pattern; check it (and quote it so the shell leaves it)")
             for name in matches:
@@ -509,22 +566,136 @@ def _collect(paths: Iterable[str | os.PathLike[str]], warn: Warn) -> list[_Sourc
     return sorted(found.values(), key=lambda s: s.shown)
 
 
-def _walk(folder: str) -> list[str]:
-    files: list[str] = []
-    for root, dirs, names in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        files.extend(os.path.join(root, n) for n in sorted(names) if _wanted(n))
-    return files
+def _no_articles_in(folder: str, others: list[str]) -> str:
+    kinds = ", ".join(ACCEPTED_SUFFIXES)
+    if not others:
+        return f"{folder}: no {kinds} files in this folder; point at the article files"
+    return (
+        f"{folder}: no {kinds} files in this folder (only {len(others)} other file(s), such as {others[0]}); "
+        "point at the article files"
+    )
 
 
-def _glob(pattern: str) -> list[str]:
+def _walk(folder: str, warn: Warn) -> tuple[list[str], list[str]]:
+    """The article files below ``folder``, and the names of the other files there.
+
+    A broken symbolic link that may have been an article or a folder is reported.
+    """
     files: list[str] = []
-    for match in sorted(glob.glob(pattern, recursive=True)):
+    others: list[str] = []
+    for _, children in _folders(folder, warn):
+        for path, entry in children:
+            if _wanted(entry.name):
+                files.append(path)  # reading it reports a broken link
+            elif entry.is_symlink() and not os.path.exists(path):
+                if not os.path.splitext(entry.name)[1]:
+                    warn(_cannot_read(Path(path), _printable(path), FileNotFoundError(errno.ENOENT, "")))
+            elif entry.name != MANIFEST_NAME:
+                others.append(_printable(entry.name))
+    return files, others
+
+
+def _folders(top: str, warn: Warn) -> Iterator[tuple[str, list[tuple[str, os.DirEntry[str]]]]]:
+    """``top`` and every folder below it, each with its other entries; hidden ones left out.
+
+    Symbolic links to folders are followed, each real folder once, so a link back up the
+    tree is reported through ``warn`` and not followed (``os.walk`` and ``glob`` would
+    loop or repeat). A folder that cannot be listed is reported and skipped, or raises
+    ``InputError`` when it is ``top`` itself.
+    """
+    seen = {os.path.realpath(top or os.curdir)}
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder or os.curdir) as scan:
+                entries = sorted(scan, key=lambda e: e.name)
+        except OSError as err:
+            message = f"{_printable(folder or os.curdir)}: cannot read this folder ({err.strerror}); skipped"
+            if folder == top:
+                raise InputError(message) from None
+            warn(message)
+            continue
+        children: list[tuple[str, os.DirEntry[str]]] = []
+        below: list[str] = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = os.path.join(folder, entry.name)
+            if not _is_dir(entry):
+                children.append((path, entry))
+                continue
+            real = os.path.realpath(path)
+            if entry.is_symlink() and _within(os.path.realpath(folder or os.curdir), real):
+                target = _printable(_link_target(path))
+                warn(f"{_printable(path)}: symbolic link loop (it points back to {target}); not followed")
+            elif real not in seen:  # a second link to a folder already read adds nothing
+                seen.add(real)
+                below.append(path)
+        yield folder, children
+        stack.extend(reversed(below))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # follows symbolic links
+    except OSError:  # a link loop
+        return False
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _link_target(path: str | os.PathLike[str]) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return "?"
+
+
+# `**` as a whole path component: any depth of folders
+_RECURSIVE_RE = re.compile(r"(?:^|/)\*\*(?:/|$)")
+
+
+def _glob(pattern: str, warn: Warn) -> list[str]:
+    files: list[str] = []
+    for match in _glob_paths(pattern, warn):
         if os.path.isdir(match):
-            files.extend(_walk(match))
+            try:
+                files.extend(_walk(match, warn)[0])
+            except InputError as err:
+                warn(str(err))
         elif _wanted(os.path.basename(match)):
             files.append(match)
     return files
+
+
+def _glob_paths(pattern: str, warn: Warn) -> list[str]:
+    """The paths ``pattern`` matches, ``**`` matching any depth of folders as in ``glob.glob(recursive=True)``.
+
+    ``**`` is expanded with ``_folders``, which visits each folder once: ``glob`` itself
+    follows symbolic link loops, and two of them make it run for ever.
+    """
+    found = _RECURSIVE_RE.search(pattern)
+    if found is None:
+        return sorted(glob.glob(pattern))
+    head = pattern[: found.start() + 1] if found.group().startswith("/") else ""
+    rest = pattern[found.end() :]
+    roots = sorted(glob.glob(head)) if head else [""]
+    matches: set[str] = set()
+    for root in roots:
+        if root and not os.path.isdir(root):
+            continue
+        if not rest:
+            matches.add(root or os.curdir)  # every file below it
+            continue
+        try:
+            for folder, _ in _folders(root, warn):
+                matches.update(_glob_paths(os.path.join(glob.escape(folder), rest) if folder else rest, warn))
+        except InputError as err:
+            warn(str(err))
+    return sorted(matches)
 
 
 def _wanted(name: str) -> bool:
@@ -540,11 +711,11 @@ def _file_ids(sources: list[_Source]) -> dict[str, str]:
     ids = {"-": STDIN_ID}
     for name, group in by_name.items():
         if len(group) == 1:
-            ids[group[0].key] = name
+            ids[group[0].key] = _printable(name)
             continue
         common = os.path.commonpath([s.key for s in group])
         for source in group:
-            ids[source.key] = Path(os.path.relpath(source.key, common)).as_posix()
+            ids[source.key] = _printable(Path(os.path.relpath(source.key, common)).as_posix())
     return ids
 
 
@@ -564,8 +735,13 @@ def _unique_ids(articles: list[Article], warn: Warn) -> tuple[Article, ...]:
     return tuple(unique)
 
 
-def _read_stdin(stream: TextIO) -> Article:
-    text = _normalise(stream.read())
+def _read_stdin(stream: IO[str] | IO[bytes], max_bytes: int | None, warn: Warn) -> Article:
+    raw = getattr(stream, "buffer", None)  # the bytes under sys.stdin: decoded like a file's
+    limit = -1 if max_bytes is None else max_bytes + 1
+    data: str | bytes = (raw if raw is not None else stream).read(limit)
+    if max_bytes is not None and len(data) > max_bytes:
+        raise InputError(f"-: stdin holds more than {_size(max_bytes)}, the limit; skipped {_RAISE_LIMIT}")
+    text = _normalise(data) if isinstance(data, str) else _decode(data, "-", warn)
     if not text.strip():
         raise InputError("-: stdin is empty; pipe an article into it")
     if text.lstrip()[:15].lower().startswith(("<!doctype html", "<html")):
@@ -574,13 +750,14 @@ def _read_stdin(stream: TextIO) -> Article:
 
 
 def _read_file(
-    file: Path, shown: str, article_id: str, manifest: Mapping[str, Mapping[str, Any]], warn: Warn
+    file: Path,
+    shown: str,
+    article_id: str,
+    manifest: Mapping[str, Mapping[str, Any]],
+    warn: Warn,
+    max_bytes: int | None = MAX_BYTES,
 ) -> list[Article]:
-    try:
-        data = file.read_bytes()
-    except OSError as err:
-        raise InputError(f"{shown}: cannot read it ({err.strerror}); check that it is a readable file") from err
-    text = _decode(data, shown)
+    text = _decode(_read_bytes(file, shown, max_bytes), shown, warn)
     if not text.strip():
         raise InputError(f"{shown}: empty file; skipped (put an article in it or leave it out)")
     entry = manifest.get(file.name, {})
@@ -592,24 +769,190 @@ def _read_file(
     return [article_from_text(text, id=article_id, path=shown, metadata=entry)]
 
 
-def _decode(data: bytes, shown: str) -> str:
-    """Bytes -> text as ``Path.read_text(encoding="utf-8")`` gives it, minus a BOM."""
-    bom = b"\xef\xbb\xbf"
-    skipped = len(bom) if data.startswith(bom) else 0
+_RAISE_LIMIT = "(raise the limit with --max-bytes, or max_bytes= in Python)"
+
+
+def _read_bytes(file: Path, shown: str, max_bytes: int | None) -> bytes:
+    """The bytes of ``file``; ``InputError`` naming ``shown`` when it cannot be read or is too large.
+
+    The size is checked before reading, so a huge file costs nothing, and a pipe or device
+    is never opened (reading it could block for ever).
+    """
+    try:
+        info = file.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(f"{shown}: not a regular file (a pipe, socket or device); skipped")
+        _check_size(shown, info.st_size, max_bytes)
+        with file.open("rb") as fh:
+            data = fh.read(-1 if max_bytes is None else max_bytes + 1)
+    except OSError as err:
+        raise InputError(_cannot_read(file, shown, err)) from None
+    _check_size(shown, len(data), max_bytes)  # it grew while we looked
+    return data
+
+
+def _check_size(shown: str, size: int, max_bytes: int | None) -> None:
+    if max_bytes is not None and size > max_bytes:
+        size_, limit = _size(size), _size(max_bytes)
+        if size_ == limit:  # 50,000,001 bytes is 50.0 MB too
+            size_, limit = f"{size:,} bytes", f"{max_bytes:,} bytes"
+        raise InputError(f"{shown}: too large ({size_}, the limit is {limit}); skipped {_RAISE_LIMIT}")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n:,} bytes"
+
+
+def _cannot_read(file: Path, shown: str, err: OSError) -> str:
+    if err.errno == errno.ELOOP:
+        target = _printable(_link_target(file))
+        return f"{shown}: symbolic link loop (it points to {target}, which leads back to it); skipped"
+    if isinstance(err, FileNotFoundError) and file.is_symlink():
+        target = _printable(_link_target(file))
+        return f"{shown}: broken symbolic link (its target {target} does not exist); skipped"
+    if isinstance(err, PermissionError):
+        return f"{shown}: cannot read it (permission denied); skipped (check its permissions)"
+    return f"{shown}: cannot read it ({err.strerror or err}); skipped"
+
+
+# Signatures of the binary files most often mistaken for articles (a PDF or an image saved
+# as .txt, a Word document renamed): named in the warning, so the user knows what to convert.
+_MAGIC = (
+    (b"%PDF-", "a PDF document"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF87a", "a GIF image"),
+    (b"GIF89a", "a GIF image"),
+    (b"RIFF", "a RIFF file (WebP image, WAV or AVI)"),
+    (b"PK\x03\x04", "a ZIP archive (.docx, .odt and .epub documents are ZIP archives)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a Microsoft Office document (.doc, .xls)"),
+    (b"{\\rtf", "an RTF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"BZh91AY&SY", "a bzip2 archive"),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+    (b"(\xb5/\xfd", "a zstd archive"),
+    (b"7z\xbc\xaf'\x1c", "a 7-Zip archive"),
+    (b"Rar!\x1a\x07", "a RAR archive"),
+    (b"\x7fELF", "a program (ELF)"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
+# BOMs and their codecs; UTF-32 first, since its little-endian BOM starts like UTF-16's.
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", "UTF-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "UTF-32"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "UTF-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
+)
+# The encodings news files come in, for charset-normalizer to choose from. Left out: DOS
+# and Mac code pages (cp437, cp775, cp850, mac_*...), which it picks for short English
+# text with curly quotes (“ and ” in cp1252 are ō and ö in cp775).
+NEWS_ENCODINGS = (
+    "cp1252", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "cp1251", "iso8859_5", "koi8_r", "koi8_u",
+    "cp1253", "iso8859_7", "cp1254", "iso8859_9", "cp1255", "cp1256", "cp1257", "cp1258", "cp874", "tis_620",
+    "shift_jis", "cp932", "euc_jp", "iso2022_jp", "gb18030", "gb2312", "big5", "euc_kr", "cp949",
+)  # fmt: skip
+# When several encodings fit equally well (cp1250 and cp1252 read most French text alike,
+# and it is a tie), the one most news files use, checked on French, Spanish, German,
+# Czech, Polish, Turkish, Greek, Russian, Hebrew and Arabic sentences.
+_USUAL_ENCODINGS = ("cp1252", "latin_1", "iso8859_15", "cp1251", "cp1250")
+# Control characters no article holds (tab, newlines and form feed are not among them).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# How much of a decoded file is checked for them, and how many make it binary: 1%.
+CONTROL_SAMPLE = 65_536
+CONTROL_SHARE = 0.01
+
+
+def _decode(data: bytes, shown: str, warn: Warn) -> str:
+    """Bytes -> text as read: ``InputError`` for a binary file, and a warning through
+    ``warn`` naming the encoding when it is not UTF-8.
+
+    UTF-8 (a BOM stripped) is read as ``Path.read_text(encoding="utf-8")`` reads it:
+    newlines become ``\\n``. A UTF-16 or UTF-32 BOM is obeyed; UTF-16 without a BOM is
+    recognised by its zero bytes. Mostly UTF-8 with a few bad bytes (a download cut in
+    the middle of a character) is read with U+FFFD in their place; anything else in the
+    encoding charset-normalizer detects.
+    """
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            raise InputError(f"{shown}: looks like {what}, not text; skipped (give the article as text)")
+    text = _decode_text(data, shown, warn)
+    sample = text[:CONTROL_SAMPLE]
+    controls = len(_CONTROL_RE.findall(sample))
+    if controls > max(8, CONTROL_SHARE * len(sample)):
+        raise InputError(
+            f"{shown}: looks like a binary file ({controls} control characters in the first {len(sample):,}); "
+            "skipped (give the article as text)"
+        )
+    return _normalise(text)
+
+
+def _decode_text(data: bytes, shown: str, warn: Warn) -> str:
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data[len(bom) :].decode(codec)
+            except UnicodeDecodeError as err:
+                raise InputError(
+                    f"{shown}: starts with a {name} byte-order mark but is not {name} (bad bytes at offset "
+                    f"{err.start + len(bom)}); convert it to UTF-8"
+                ) from None
+            warn(f"{shown}: not UTF-8; read as {name} (it starts with a {name} byte-order mark)")
+            return text
+    skipped = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
     nul = data.find(b"\x00")
     if nul >= 0:
-        raise InputError(
-            f"{shown}: looks like a binary file (NUL byte at offset {nul}); give a text, Markdown, HTML or "
-            "JSON Lines file (UTF-16 text must be converted to UTF-8)"
-        )
+        utf16 = _utf16_without_bom(data)
+        if utf16 is None:
+            raise InputError(
+                f"{shown}: looks like a binary file (NUL byte at offset {nul}); skipped (give the article as text)"
+            )
+        codec, text = utf16
+        warn(f"{shown}: not UTF-8; read as {codec.upper()} (no byte-order mark, but every other byte is zero)")
+        return text
     try:
-        text = data[skipped:].decode("utf-8")
+        return data[skipped:].decode("utf-8")
     except UnicodeDecodeError as err:
-        byte = err.object[err.start]
-        raise InputError(
-            f"{shown}: not valid UTF-8 (byte 0x{byte:02x} at offset {err.start + skipped}); convert it to UTF-8"
-        ) from None
-    return _normalise(text)
+        first = f"byte 0x{err.object[err.start]:02x} at offset {err.start + skipped}"
+    text = data[skipped:].decode("utf-8", errors="replace")
+    bad = text.count("\ufffd")
+    good = len(text) - len(text.encode("ascii", errors="ignore")) - bad  # characters beyond ASCII read as UTF-8
+    if good >= bad:
+        warn(
+            f"{shown}: not valid UTF-8 ({bad} bad byte sequence(s), the first {first}); "
+            "read as UTF-8 with U+FFFD in their place"
+        )
+        return text
+    import charset_normalizer  # imported only when a file needs it
+
+    results = charset_normalizer.from_bytes(data, cp_isolation=list(NEWS_ENCODINGS))
+    match = results.best()
+    if match is not None:
+        ties = [r for r in results if (r.chaos, r.coherence) == (match.chaos, match.coherence)]
+        fits = {e for r in ties for e in (r.encoding, *r.could_be_from_charset)}
+        encoding = next((e for e in _USUAL_ENCODINGS if e in fits), match.encoding)
+        try:
+            text = data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            pass
+        else:
+            warn(f"{shown}: not UTF-8 ({first}); read as {encoding}, the encoding detected")
+            return text
+    raise InputError(f"{shown}: not UTF-8 ({first}), and no other text encoding fits; convert it to UTF-8")
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """``(codec, text)`` when ``data`` is UTF-16 without a BOM: text in the Latin range has
+    a zero byte in every other place, on one side only; else None."""
+    if len(data) % 2 or len(data) < 4:
+        return None
+    even, odd = data[0::2], data[1::2]
+    for codec, zeros, letters in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if zeros.count(0) * 2 >= len(zeros) and letters.count(0) == 0:
+            try:
+                return codec, data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+    return None
 
 
 def _normalise(text: str) -> str:
@@ -630,25 +973,35 @@ def _read_jsonl(text: str, name: str, shown: str, defaults: Mapping[str, Any], w
         except json.JSONDecodeError as err:
             warn(f"{where}: not valid JSON ({err.msg} at column {err.colno}); fix or remove this line")
             continue
+        except RecursionError:
+            warn(f"{where}: JSON nested too deeply to read; fix or remove this line")
+            continue
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             warn(f'{where}: expected a JSON object with a "text" string; fix or remove this line')
             continue
         if not record["text"].strip():
             warn(f'{where}: "text" is empty; line skipped')
             continue
+        text, lone = _unicode(record["text"])
+        if lone:
+            warn(f'{where}: "text" holds {lone} lone surrogate escape(s) (not Unicode); read as U+FFFD')
         article_id = record.get("id")
         if isinstance(article_id, int) and not isinstance(article_id, bool):
             article_id = str(article_id)
         if article_id is not None and (not isinstance(article_id, str) or not article_id.strip()):
             warn(f'{where}: "id" {article_id!r} is not a non-empty string; using "{name}:{lineno}"')
             article_id = None
+        if article_id is not None:
+            article_id = _unicode(article_id)[0]
         meta = {k: record[k] for k in METADATA_KEYS if k in record}
         meta = {**defaults, **_clean_metadata(meta, where=where, warn=warn)}
         # the JSON string is the text as read: no newline translation inside it
-        articles.append(
-            article_from_text(record["text"], id=article_id or f"{name}:{lineno}", path=shown, metadata=meta)
-        )
+        articles.append(article_from_text(text, id=article_id or f"{name}:{lineno}", path=shown, metadata=meta))
     return articles
+
+
+# lxml, under trafilatura, stops reading a page this many levels of tags deep.
+HTML_MAX_DEPTH = 255
 
 
 def _article_from_html(
@@ -656,8 +1009,20 @@ def _article_from_html(
 ) -> Article:
     import trafilatura  # heavy: imported only when there is HTML to read
 
-    text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_recall=True)
+    try:
+        text = trafilatura.extract(html, include_comments=False, include_tables=False, favor_recall=True)
+    except Exception as err:  # hostile HTML must cost one file, never the run (RecursionError, parser errors)
+        detail = " ".join(str(err).split())[:120]
+        raise InputError(
+            f"{shown}: trafilatura cannot read this HTML page ({type(err).__name__}{': ' if detail else ''}{detail}); "
+            "skipped"
+        ) from None
     if not text or not text.strip():
+        if _too_deep(html):
+            raise InputError(
+                f"{shown}: no article text found: tags are nested more than {HTML_MAX_DEPTH} deep, and only "
+                f"{HTML_MAX_DEPTH} levels can be read; skipped (save the article's text instead)"
+            )
         raise InputError(f"{shown}: no article text found in this HTML page; save the article's own page or its text")
     found: dict[str, Any] = {}
     try:
@@ -680,38 +1045,49 @@ def _article_from_html(
     return article_from_text(text, id=id, path=path, metadata={**found, **manifest_entry})
 
 
+def _too_deep(html: str) -> bool:
+    """Whether lxml gave up on ``html`` for nesting deeper than it reads."""
+    import lxml.html  # type: ignore[import-untyped]  # trafilatura's parser
+
+    parser = lxml.html.HTMLParser()
+    try:
+        lxml.html.document_fromstring(html, parser=parser)
+    except Exception:  # an empty or unparsable document: not a question of depth
+        return False
+    return any("depth" in entry.message.lower() for entry in parser.error_log)
+
+
 def _log_warning(message: str) -> None:
     LOGGER.warning("%s", message)
 
 
 def read_sources(
-    paths: Iterable[str | os.PathLike[str]], *, on_warning: Callable[[str], None] | None = None
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    on_warning: Callable[[str], None] | None = None,
+    max_bytes: int | None = MAX_BYTES,
 ) -> tuple[SourceDocument, ...]:
     """Source documents from JSON Lines files: one object per line with ``speaker`` and ``text``,
     and optionally ``id``, ``date`` (YYYY-MM-DD), ``channel`` (X, Telegram...) and ``url``.
 
-    A bad line is reported through ``on_warning`` and skipped; a missing or unreadable
-    file raises ``InputError``.
+    A bad line, or the encoding of a file that is not UTF-8, is reported through
+    ``on_warning``; a missing, unreadable, binary or too large file raises ``InputError``.
     """
     warn = on_warning or _log_warning
     out: list[SourceDocument] = []
     for path in paths:
-        shown = os.fspath(path)
-        try:
-            lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
-        except FileNotFoundError:
-            raise InputError(f"no such source file: {shown}") from None
-        except (OSError, UnicodeDecodeError) as err:
-            raise InputError(
-                f"{shown}: cannot read the source file ({err.__class__.__name__}); give UTF-8 JSON Lines"
-            ) from None
+        shown = _printable(os.fspath(path))
+        if not os.path.lexists(path):
+            raise InputError(f"no such source file: {shown}")
+        lines = _decode(_read_bytes(Path(path), shown, max_bytes), shown, warn).splitlines()
         for n, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
                 row = json.loads(line)
-            except json.JSONDecodeError as err:
-                warn(f"{shown}:{n}: not valid JSON ({err.msg}); skipped")
+            except (json.JSONDecodeError, RecursionError) as err:
+                reason = err.msg if isinstance(err, json.JSONDecodeError) else "nested too deeply"
+                warn(f"{shown}:{n}: not valid JSON ({reason}); skipped")
                 continue
             if (
                 not isinstance(row, dict)
@@ -720,10 +1096,14 @@ def read_sources(
             ):
                 warn(f"{shown}:{n}: a source needs 'speaker' and 'text' strings; skipped")
                 continue
-            source_id = str(row.get("id") or f"source:{Path(shown).name}:{n}")
+            source_id = _unicode(str(row.get("id") or f"source:{Path(shown).name}:{n}"))[0]
             meta = {k: row[k] for k in ("date", "url") if row.get(k)}
             if row.get("channel"):
                 meta["outlet"] = row["channel"]
-            article = article_from_text(row["text"], id=source_id, path=shown, metadata=meta)
-            out.append(SourceDocument(article, row["speaker"], row.get("channel") or None))
+            text, lone = _unicode(row["text"])
+            if lone:
+                warn(f"{shown}:{n}: 'text' holds {lone} lone surrogate escape(s) (not Unicode); read as U+FFFD")
+            article = article_from_text(text, id=source_id, path=shown, metadata=meta)
+            channel = _unicode(row["channel"])[0] if isinstance(row.get("channel"), str) else None
+            out.append(SourceDocument(article, _unicode(row["speaker"])[0], channel or None))
     return tuple(out)

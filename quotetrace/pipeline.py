@@ -10,11 +10,11 @@ import dataclasses
 import logging
 import os
 from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import TextIO
+from typing import IO
 
 from quotetrace.extract import Extraction, extract_quotes, extract_source
 from quotetrace.extract.speakers import merge_speakers
-from quotetrace.ingest import read_articles, read_sources
+from quotetrace.ingest import MAX_BYTES, read_articles, read_sources
 from quotetrace.model import Article, Quote, SourceDocument, Trace
 from quotetrace.provenance import link_quotes
 from quotetrace.semantic import Embedder, load_embedder
@@ -27,10 +27,11 @@ PathLike = str | os.PathLike[str]
 def trace(
     inputs: PathLike | Iterable[PathLike] | Sequence[Article],
     *,
-    stdin: TextIO | None = None,
+    stdin: IO[str] | IO[bytes] | None = None,
     on_warning: Callable[[str], None] | None = None,
     sources: Iterable[PathLike] | Sequence[SourceDocument] = (),
     semantic: bool | Embedder = False,
+    max_bytes: int | None = MAX_BYTES,
 ) -> Trace:
     """Trace the quotes in ``inputs`` back to the statements they reproduce.
 
@@ -39,7 +40,8 @@ def trace(
     files of primary evidence (the original post's text, see ``ingest.read_sources``) or
     ``SourceDocument`` objects: each becomes the origin of the statement it matches.
     ``semantic=True`` links reported speech by meaning too (needs the ``semantic`` extra;
-    see ``quotetrace.semantic``); an ``Embedder`` object may be given instead.
+    see ``quotetrace.semantic``); an ``Embedder`` object may be given instead. Input files
+    larger than ``max_bytes`` (50 MB; None for no limit) are skipped with a warning.
 
     >>> import quotetrace as qt
     >>> t = qt.trace("seeds/")  # doctest: +SKIP
@@ -55,19 +57,20 @@ def trace(
             LOGGER.warning("%s", message)
 
     if isinstance(inputs, str | os.PathLike):
-        articles = read_articles([inputs], stdin=stdin, on_warning=warn)
+        articles = read_articles([inputs], stdin=stdin, on_warning=warn, max_bytes=max_bytes)
     else:
         items = list(inputs)
         if items and all(isinstance(a, Article) for a in items):
             articles = tuple(a for a in items if isinstance(a, Article))
         else:
-            articles = read_articles([p for p in items if not isinstance(p, Article)], stdin=stdin, on_warning=warn)
+            paths = [p for p in items if not isinstance(p, Article)]
+            articles = read_articles(paths, stdin=stdin, on_warning=warn, max_bytes=max_bytes)
     extractions = [extract_quotes(a) for a in articles]
     given = list(sources)
     docs = [d for d in given if isinstance(d, SourceDocument)]
-    paths = [p for p in given if not isinstance(p, SourceDocument)]
-    if paths:
-        docs.extend(read_sources(paths, on_warning=warn))
+    source_paths = [p for p in given if not isinstance(p, SourceDocument)]
+    if source_paths:
+        docs.extend(read_sources(source_paths, on_warning=warn, max_bytes=max_bytes))
     if docs:
         articles = (*articles, *(d.article for d in docs))
         extractions = [*extractions, *(extract_source(d) for d in docs)]

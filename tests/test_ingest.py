@@ -391,24 +391,33 @@ def test_problems_are_logged_when_no_callback(tmp_path: Path, caplog: pytest.Log
     assert [r.getMessage() for r in caplog.records] == [f"no such file or folder: {tmp_path / 'missing.txt'}"]
 
 
-def test_invalid_utf8_and_binary_files_are_warnings_naming_the_file(tmp_path: Path) -> None:
+def test_other_encodings_and_binary_files_are_warnings_naming_the_file(tmp_path: Path) -> None:
     write(tmp_path / "good.txt", STORY)
     (tmp_path / "latin1.txt").write_bytes(b"Caf\xe9 owner said hello.\n")
     (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (tmp_path / "blob.txt").write_bytes(b"abc\x00\x01\x02")
     warnings: list[str] = []
     articles = read_articles([tmp_path], on_warning=warnings.append)
-    assert [a.id for a in articles] == ["good.txt"]
-    assert len(warnings) == 2
-    binary, latin1 = warnings
-    assert binary.startswith(str(tmp_path / "image.txt"))
-    assert "binary" in binary and "NUL byte at offset 8" in binary
-    assert latin1 == f"{tmp_path / 'latin1.txt'}: not valid UTF-8 (byte 0xe9 at offset 3); convert it to UTF-8"
+    assert [a.id for a in articles] == ["good.txt", "latin1.txt"]
+    assert articles[1].text == "Café owner said hello.\n"
+    assert len(warnings) == 3
+    blob, image, latin1 = warnings
+    assert blob.startswith(f"{tmp_path / 'blob.txt'}: looks like a binary file (NUL byte at offset 3); skipped")
+    assert image.startswith(f"{tmp_path / 'image.txt'}: looks like a PNG image, not text")
+    assert (
+        latin1 == f"{tmp_path / 'latin1.txt'}: not UTF-8 (byte 0xe9 at offset 3); read as cp1252, the encoding detected"
+    )
 
 
 def test_undecodable_offset_counts_the_bom(tmp_path: Path) -> None:
-    (tmp_path / "x.txt").write_bytes(b"\xef\xbb\xbfab\xff")
-    with pytest.raises(NoArticlesError, match="byte 0xff at offset 5"):
-        read_articles([tmp_path / "x.txt"])
+    (tmp_path / "x.txt").write_bytes(b"\xef\xbb\xbfab \xe2\x80\x9cc\xff")
+    warnings: list[str] = []
+    (art,) = read_articles([tmp_path / "x.txt"], on_warning=warnings.append)
+    assert art.text == "ab \u201cc\ufffd"
+    assert warnings == [
+        f"{tmp_path / 'x.txt'}: not valid UTF-8 (1 bad byte sequence(s), the first byte 0xff at offset 10); "
+        "read as UTF-8 with U+FFFD in their place"
+    ]
 
 
 def test_empty_html_extraction_is_a_warning(tmp_path: Path) -> None:
