@@ -10,6 +10,7 @@ import datetime as dt
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,7 +24,7 @@ from quotetrace.errors import NoArticlesError, QuotetraceError
 from quotetrace.export import to_csv, to_dict, to_gexf, to_graphml, to_json, to_node_link, write_atomic
 from quotetrace.extract import extract_quotes
 from quotetrace.graph import auto_focus, focus
-from quotetrace.ingest import MANIFEST_NAME, read_articles
+from quotetrace.ingest import MAX_BYTES, input_files, read_articles
 from quotetrace.match import Comparison
 from quotetrace.match import compare as compare_texts
 from quotetrace.model import Quote, Trace
@@ -111,7 +112,27 @@ def _source_option(func: F) -> F:
     )(func)
 
 
+_SIZE_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9}
+
+
+def _size(ctx: click.Context, param: click.Parameter, value: str) -> int | None:
+    """``--max-bytes``: bytes, or a number with a unit (50MB, 2GB, 500kB); 0 for no limit (None)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*", value, re.IGNORECASE)
+    unit = _SIZE_UNITS.get(match.group(2).lower()) if match else None
+    if match is None or unit is None:
+        raise click.BadParameter(f"{value!r} is not a size: give bytes (50000000) or a size such as 50MB or 2GB")
+    return int(float(match.group(1)) * unit) or None
+
+
 def _paths_argument(func: F) -> F:
+    func = click.option(
+        "--max-bytes",
+        metavar="SIZE",
+        default=f"{MAX_BYTES // 10**6}MB",
+        show_default=True,
+        callback=_size,
+        help="Skip input files larger than this (e.g. 200MB, 2GB; 0 for no limit).",
+    )(func)
     return click.argument("paths", nargs=-1, required=True, metavar="PATH...")(func)
 
 
@@ -144,6 +165,7 @@ def trace(
     fmt: str | None,
     quiet: bool,
     strict: bool,
+    max_bytes: int | None,
     sources: Sequence[str],
     semantic: bool,
     focus_speakers: Sequence[str],
@@ -167,7 +189,9 @@ def trace(
     draw, --all draws everything. JSON, CSV and the text summary always hold everything.
     """
     fmt = _format_for(output, fmt)
-    t = _traced(paths, quiet=quiet, sources=sources, semantic=semantic)
+    if output is not None and output != "-":
+        _refuse_to_overwrite_inputs(output, [*paths, *sources])
+    t = _traced(paths, quiet=quiet, sources=sources, semantic=semantic, max_bytes=max_bytes)
     if strict and t.warnings:
         raise click.ClickException(f"{len(t.warnings)} input problem(s) and --strict: {t.warnings[0]}")
     focused = any((focus_speakers, focus_statements, min_articles, top, since, until))
@@ -189,7 +213,7 @@ def trace(
     else:
         graph, note = auto_focus(t.graph)
     data = _trace_output(t, fmt, graph)
-    _emit(data, output, t)
+    _emit(data, output)
     if note and fmt not in ("json", "csv", "text") and not quiet:
         click.echo(f"Note: {note}", err=True)
 
@@ -208,11 +232,36 @@ def _reading(quiet: bool, load: Callable[[Callable[[str], None]], R]) -> R:
     return result
 
 
-def _traced(paths: Sequence[str], *, quiet: bool, sources: Sequence[str], semantic: bool) -> Trace:
+def _traced(
+    paths: Sequence[str], *, quiet: bool, sources: Sequence[str], semantic: bool, max_bytes: int | None
+) -> Trace:
     """The pipeline on ``paths``, input warnings reported the CLI's way."""
     return _reading(
-        quiet, lambda warn: run_trace(list(paths), on_warning=warn, sources=list(sources), semantic=semantic)
+        quiet,
+        lambda warn: run_trace(
+            list(paths), on_warning=warn, sources=list(sources), semantic=semantic, max_bytes=max_bytes
+        ),
     )
+
+
+def _refuse_to_overwrite_inputs(output: str, inputs: Sequence[str]) -> None:
+    """Fail, before any work, when ``output`` is an input file or a manifest beside one
+    (however it is spelled: through a symbolic link, or a hard link)."""
+    files = input_files(inputs)
+    target = os.path.realpath(output)
+    clash = target in files
+    if not clash and os.path.exists(target):
+        here = os.stat(target)
+        for file in files:
+            try:
+                there = os.stat(file)
+            except OSError:
+                continue
+            if (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino):
+                clash = True
+                break
+    if clash:
+        raise click.ClickException(f"refusing to overwrite the input file {output}: choose another -o")
 
 
 def _format_for(output: str | None, fmt: str | None) -> str:
@@ -254,7 +303,8 @@ def _trace_output(t: Trace, fmt: str, graph: nx.MultiDiGraph[str]) -> str | byte
     return data.decode("utf-8") if fmt in ("svg", "dot") else data
 
 
-def _emit(data: str | bytes, output: str | None, t: Trace | None = None) -> None:
+def _emit(data: str | bytes, output: str | None) -> None:
+    """``data`` to stdout, or atomically to ``output`` (a temporary file renamed over it)."""
     if output is None or output == "-":
         if isinstance(data, bytes):
             if sys.stdout.isatty():
@@ -263,14 +313,6 @@ def _emit(data: str | bytes, output: str | None, t: Trace | None = None) -> None
         else:
             click.echo(data, nl=not data.endswith("\n"))
         return
-    if t is not None:
-        target = os.path.realpath(output)
-        for art in t.articles:
-            if not art.path:
-                continue
-            inputs = (art.path, os.path.join(os.path.dirname(art.path), MANIFEST_NAME))
-            if target in (os.path.realpath(p) for p in inputs):
-                raise click.ClickException(f"refusing to overwrite the input file {output}: choose another -o")
     write_atomic(output, data)
     click.echo(f"Wrote {output}", err=True)
 
@@ -321,13 +363,13 @@ def _short(text: str, width: int) -> str:
 )
 @click.option("-q", "--quiet", is_flag=True, help="Do not print warnings about skipped inputs.")
 @_library_errors
-def quotes(paths: Sequence[str], fmt: str, quiet: bool) -> None:
+def quotes(paths: Sequence[str], max_bytes: int | None, fmt: str, quiet: bool) -> None:
     """List the attributed quotes in PATH..., article by article (no linking).
 
     Each quote with its kind, speaker, reporting cue, channel and relay chain, and
     its character offsets in the article.
     """
-    articles = _reading(quiet, lambda warn: read_articles(list(paths), on_warning=warn))
+    articles = _reading(quiet, lambda warn: read_articles(list(paths), on_warning=warn, max_bytes=max_bytes))
     found: list[Quote] = []
     for art in articles:
         found.extend(extract_quotes(art).quotes)
@@ -425,12 +467,19 @@ def _print_diff(cmp: Comparison) -> None:
 @_source_option
 @_library_errors
 def find(
-    quote: str, paths: Sequence[str], limit: int, as_json: bool, quiet: bool, sources: Sequence[str], semantic: bool
+    quote: str,
+    paths: Sequence[str],
+    max_bytes: int | None,
+    limit: int,
+    as_json: bool,
+    quiet: bool,
+    sources: Sequence[str],
+    semantic: bool,
 ) -> None:
     """Where does QUOTE come from? Trace PATH... and show who said it, where it first
     appeared, and how QUOTE differs from what was said.
     """
-    t = _traced(paths, quiet=quiet, sources=sources, semantic=semantic)
+    t = _traced(paths, quiet=quiet, sources=sources, semantic=semantic, max_bytes=max_bytes)
     quotes = {q.id: q for q in t.quotes}
     findings = find_origin(t.statements, quotes, quote, limit=limit)
     if as_json:
