@@ -65,6 +65,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -289,9 +290,20 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+# What XML 1.0 cannot hold: most control characters, lone surrogates, U+FFFE and U+FFFF.
+# Article text may carry them; lxml refuses to write them into GraphML and GEXF readers
+# refuse to read them, so they become U+FFFD (one character for one: offsets still hold).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_text(value: Any) -> Any:
+    return _NOT_XML.sub("\ufffd", value) if isinstance(value, str) else value
+
+
 def _plain_graph(graph: nx.MultiDiGraph[str]) -> nx.MultiDiGraph[str]:
     """A copy whose attributes GraphML and GEXF readers accept: no None, lists as JSON strings,
-    and one type per attribute name (floats stay floats even when whole)."""
+    one type per attribute name (floats stay floats even when whole), and only characters
+    XML can hold."""
     clean: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     float_keys = {"score"}
 
@@ -306,13 +318,13 @@ def _plain_graph(graph: nx.MultiDiGraph[str]) -> nx.MultiDiGraph[str]:
                 value = value.isoformat()
             elif key in float_keys:
                 value = float(value)
-            out[key] = value
+            out[key] = _xml_text(value)
         return out
 
     for node, attrs in graph.nodes(data=True):
-        clean.add_node(node, **plain(attrs))
+        clean.add_node(_xml_text(node), **plain(attrs))
     for tail, head, key, attrs in graph.edges(keys=True, data=True):
-        clean.add_edge(tail, head, key=key, **plain(attrs))
+        clean.add_edge(_xml_text(tail), _xml_text(head), key=_xml_text(key), **plain(attrs))
     return clean
 
 
