@@ -19,13 +19,15 @@ import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal, Protocol
 
-from quotetrace.extract.cues import audience_relays, find_channel, is_news_org, may_hold_cue
+from quotetrace.extract.cues import CUE_VERBS, audience_relays, find_channel, is_news_org, may_hold_cue
 from quotetrace.extract.embeds import Embed, find_embeds
 from quotetrace.extract.indirect import Frame, find_frames
 from quotetrace.extract.marks import Quotation, find_quotations
 from quotetrace.extract.segment import Token, paragraphs, sentences, tokens
 from quotetrace.extract.speakers import SpeakerResolver, clause_subject, mention_span, merge_speakers, subject_before
+from quotetrace.extract.tagger import Label, attributions, load_tagger, roles_of
 from quotetrace.model import Article, Quote, QuoteKind, SourceDocument, Span, Speaker, SpeakerKind
 
 __all__ = ["Extraction", "extract_quotes", "extract_source", "merge_speakers"]
@@ -36,6 +38,7 @@ _MIN_FLOATING_WORDS = 3
 _CITING = re.compile(r"\b(?:citing|who cited|cited)\s+((?:the\s+)?[\w’'\-]+(?:\s+[\w’'\-]+){0,6}?)(?=\s*(?:[.,;]|$))")
 _POSSESSOR = re.compile(r"^(.*?)(?:’s|'s)\s+\w+$")
 _OPEN_LEAD = re.compile(r"^\s*(?:that\s*)?[:,—–]?\s*$")
+_PROSE_END = frozenset(".!?…:;\"”’')»")
 _CLOSE_TAIL = re.compile(r"^[\s.,;!?…”\"’'—–)]*$")
 
 
@@ -70,16 +73,24 @@ class _State:
     last_para: int = -10  # body-paragraph index of ``last``
     block: _Attribution | None = None  # "He said on X:" waiting for its quotation
     pending_open: list[int] = field(default_factory=list)  # quotes left open at a paragraph's end
+    tagger: SentenceTagger | None = None
 
 
-def extract_quotes(article: Article) -> Extraction:
+class SentenceTagger(Protocol):
+    """Labels one sentence's tokens (see ``quotetrace.extract.tagger``)."""
+
+    def tag(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> list[Label]: ...
+
+
+def extract_quotes(article: Article, *, tagger: SentenceTagger | Literal[False] | None = None) -> Extraction:
     """Every attributed quote in ``article``, in reading order.
 
     Quotes in page furniture (``Latest Stories`` blocks, related links) are kept with
-    ``section="related"`` so they never mix with the story.
+    ``section="related"`` so they never mix with the story. ``tagger`` is the learned
+    tagger stacked on the rules: the shipped model by default, ``False`` for rules only.
     """
     text = article.text
-    st = _State(text, article)
+    st = _State(text, article, tagger=(load_tagger() if tagger is None else tagger) or None)
     paras = paragraphs(text)
     embeds = {e.para_start: e for e in find_embeds(text, paras)}
     author_lines = {e.author_start for e in embeds.values()}
@@ -138,6 +149,8 @@ def _paragraph(st: _State, ps: int, pe: int, para: int) -> None:
     open_before = st.pending_open
     st.pending_open = []
     qi = 0
+    # headlines, bylines and captions (no closing punctuation) are not prose the tagger was trained on
+    learn = st.tagger is not None and para > 0 and text[pe - 1] in _PROSE_END
     for s, e in sentences(text, ps, pe, protected):
         while qi < len(quotations) and quotations[qi].outer_start < s:
             qi += 1
@@ -145,7 +158,11 @@ def _paragraph(st: _State, ps: int, pe: int, para: int) -> None:
         while qj < len(quotations) and quotations[qj].outer_start < e:
             qj += 1
         in_sent = quotations[qi:qj]
+        before = len(st.quotes)
         if not in_sent and not may_hold_cue(text, s, e) and text.find(":", s, min(e, s + 80)) < 0:
+            if learn:
+                toks = tokens(text, s, e)
+                _learned(st, toks, [False] * len(toks), before)
             st.resolver.mention_names(text[s:e])  # no speech here, but names a later "he" may need
             continue
         toks = tokens(text, s, e)
@@ -184,7 +201,74 @@ def _paragraph(st: _State, ps: int, pe: int, para: int) -> None:
                 continue
             st.quotes.append(_quote(st, cs, ce, "indirect", at))
             st.last, st.last_para = at, para
+        if learn:
+            _learned(st, toks, in_quote, before)
         st.resolver.mention_names(text[s:e])
+
+
+def _learned(st: _State, toks: Sequence[Token], in_quote: Sequence[bool], before: int) -> None:
+    """Add the attributions the learned tagger finds in a sentence that no rule quote already has.
+
+    The rules' quotes of the sentence are the tagger's features and are kept as they are.
+    A tagged span with no source is not attributed speech and is left out.
+    """
+    assert st.tagger is not None
+    if not toks:
+        return
+    ruled = st.quotes[before:]
+    labels = st.tagger.tag(toks, in_quote, roles_of(toks, _rule_spans(ruled)))
+    starts = [t.start for t in toks]
+    taken = [(bisect.bisect_left(starts, q.start), bisect.bisect_left(starts, q.end), q.kind) for q in ruled]
+    text = st.text
+    for found in attributions(labels):
+        cs, ce = found.content
+        if found.source is None or _known(found.content, taken):
+            continue
+        start, end = toks[cs].start, toks[ce - 1].end
+        if end - start < 2:
+            continue
+        mention = _token_span(text, toks, found.source)
+        cue = _token_span(text, toks, found.cue) if found.cue else None
+        # a guess must not rename anyone nor become the "he" of the next sentence
+        name = st.resolver.resolve(_clean_mention(mention.text), is_speaker=False, grow=False)
+        speech = cue is not None and not _SPEECH_WORDS.isdisjoint(cue.text.lower().split())
+        channel = find_channel(text, toks[0].start, start) or find_channel(text, end, toks[-1].end)
+        at = _Attribution(name, mention, cue, channel, _with_agency(st, []), speech)
+        st.quotes.append(_quote(st, start, end, "indirect", at))
+
+
+_SAME_TOKENS = 0.5
+_SPEECH_WORDS = CUE_VERBS | {"according"}
+
+
+def _known(content: tuple[int, int], taken: Sequence[tuple[int, int, str]]) -> bool:
+    """Whether a tagged content span (token range) is a rule quote already: the same tokens
+    (IoU >= 0.5), or a clause around reported speech the rules attributed to someone else
+    ("X put out a video in which the captive said he would stay")."""
+    cs, ce = content
+    for s, e, kind in taken:
+        inter = min(ce, e) - max(cs, s)
+        if inter > 0 and inter / (max(ce, e) - min(cs, s)) >= _SAME_TOKENS:
+            return True
+        if kind == "indirect" and cs <= s and e <= ce:
+            return True
+    return False
+
+
+def _token_span(text: str, toks: Sequence[Token], rng: tuple[int, int]) -> Span:
+    s, e = toks[rng[0]].start, toks[rng[1] - 1].end
+    return Span(s, e, text[s:e])
+
+
+def _rule_spans(quotes: Sequence[Quote]) -> list[tuple[str, int, int]]:
+    out = []
+    for q in quotes:
+        out.append(("C", q.start, q.end))
+        if q.speaker_mention is not None:
+            out.append(("S", q.speaker_mention.start, q.speaker_mention.end))
+        if q.cue is not None:
+            out.append(("K", q.cue.start, q.cue.end))
+    return out
 
 
 def _close_pending(st: _State, pending: list[int], at: _Attribution) -> None:

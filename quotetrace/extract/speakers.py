@@ -370,10 +370,19 @@ class SpeakerResolver:
         self.renamed: dict[str, str] = {}  # names handed out earlier that a fuller name replaced
         self._names_seen: dict[str, _Entity | None] = {}  # mention_names cache: a run resolves once
         self._by_core: dict[tuple[str, str, str | None], _Entity] = {}
+        self._grow = True
 
-    def resolve(self, mention: str, *, is_speaker: bool = True) -> str | None:
-        """The article-level name of the entity ``mention`` refers to (None for an unknown pronoun)."""
-        ent = self._resolve(mention.strip())
+    def resolve(self, mention: str, *, is_speaker: bool = True, grow: bool = True) -> str | None:
+        """The article-level name of the entity ``mention`` refers to (None for an unknown pronoun).
+
+        ``grow=False`` never lets the mention rename a known entity: for mentions that
+        are only guesses (the learned tagger's), a headline must not become a name.
+        """
+        self._grow = grow
+        try:
+            ent = self._resolve(mention.strip())
+        finally:
+            self._grow = True
         if ent is None:
             return None
         if mention.strip() not in ent.aliases:
@@ -497,6 +506,8 @@ class SpeakerResolver:
         else:
             e.descriptors |= descriptors
             e.acronym = e.acronym or acronym
+            if not self._grow:
+                return e
             if len(core.split()) > len(e.name.split()) and kind == "person":
                 self.renamed[e.name] = core  # "Zelensky" first, "Volodymyr Zelensky" later: keep the fuller name
                 e.name = core

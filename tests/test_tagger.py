@@ -1,0 +1,228 @@
+"""The learned tagger: BIO decoding, features, how its output joins the rules', and its training."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from quotetrace.extract import extract_quotes
+from quotetrace.extract.segment import Token, tokens
+from quotetrace.extract.tagger import (
+    MAX_TOKENS,
+    Label,
+    Tagged,
+    Tagger,
+    attributions,
+    features,
+    load_tagger,
+    roles_of,
+    spans,
+)
+from quotetrace.ingest import article_from_text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def labels_for(text: str, marked: Sequence[tuple[str, str]]) -> tuple[list[Token], list[Label]]:
+    """Tokens of ``text`` and labels from ``(role, words)`` pairs found in it."""
+    toks = tokens(text)
+    found = []
+    for role, words in marked:
+        at = text.index(words)
+        found.append((role, at, at + len(words)))
+    return toks, roles_of(toks, found)
+
+
+# ---------------------------------------------------------------- labels
+
+
+def test_roles_of_labels_tokens_bio() -> None:
+    toks, labels = labels_for(
+        "Mr Lee said the talks failed.", [("S", "Mr Lee"), ("K", "said"), ("C", "the talks failed")]
+    )
+    assert [t.text for t in toks] == ["Mr", "Lee", "said", "the", "talks", "failed", "."]
+    assert labels == ["B-S", "I-S", "B-K", "B-C", "I-C", "I-C", "O"]
+
+
+def test_roles_of_cue_beats_content_and_content_restarts() -> None:
+    # a nested attribution: the inner cue sits inside the outer content
+    _, labels = labels_for("He said she denied it.", [("C", "she denied it"), ("K", "denied")])
+    assert labels == ["O", "O", "B-C", "B-K", "B-C", "O"]
+
+
+def test_roles_of_partial_token_overlap_counts() -> None:
+    toks = tokens("Smith’s aides said no.")
+    assert roles_of(toks, [("S", 0, 3)])[0] == "B-S"
+
+
+def test_spans_decodes_stray_inside_labels() -> None:
+    assert spans(["O", "I-C", "I-C", "B-C", "O", "B-K", "I-S"]) == [("C", 1, 3), ("C", 3, 4), ("K", 5, 6), ("S", 6, 7)]
+
+
+def test_attributions_pair_content_with_nearest_cue_and_source() -> None:
+    labels = ["B-S", "B-K", "B-C", "I-C", "O", "B-S", "I-S", "B-K", "B-C"]
+    assert attributions(labels) == [
+        Tagged((2, 4), (0, 1), (1, 2)),
+        Tagged((8, 9), (5, 7), (7, 8)),
+    ]
+    assert attributions(["B-C", "I-C"]) == [Tagged((0, 2), None, None)]
+
+
+def test_features_one_list_per_token_and_deterministic() -> None:
+    toks = tokens("“We will win,” the senator said on Tuesday.")
+    in_quote = [t.start < 14 for t in toks]
+    rule = ["O"] * len(toks)
+    a = features(toks, in_quote, rule)
+    assert len(a) == len(toks)
+    assert a == features(toks, in_quote, rule)
+    said = next(i for i, t in enumerate(toks) if t.text == "said")
+    assert "lx=sp" in a[said] and "w=said" in a[said]
+    assert 'w="' in a[0]  # curly marks are normalised
+
+
+# ---------------------------------------------------------------- stacking on the rules
+
+
+class Fixed:
+    """A tagger that labels every sentence with the labels given for its first word."""
+
+    def __init__(self, by_first_word: dict[str, Sequence[tuple[str, str]]]) -> None:
+        self.by_first_word = by_first_word
+
+    def tag(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> list[Label]:
+        marked = self.by_first_word.get(toks[0].text, ())
+        found = []
+        for role, words in marked:
+            at = [t.text for t in toks].index(words.split()[0])
+            n = len(words.split())
+            found.append((role, toks[at].start, toks[at + n - 1].end))
+        return roles_of(toks, found)
+
+
+def test_a_tagged_attribution_is_added_with_offsets() -> None:
+    text = "Senator Smith derided the plan to cut taxes.\n"
+    tagger = Fixed({"Senator": [("S", "Senator Smith"), ("K", "derided"), ("C", "the plan to cut taxes")]})
+    art = article_from_text(text, id="t.txt")
+    assert extract_quotes(art, tagger=False).quotes == ()
+    (q,) = extract_quotes(art, tagger=tagger).quotes
+    assert (q.kind, q.text, q.speaker, q.speech) == ("indirect", "the plan to cut taxes", "Smith", False)
+    assert text[q.start : q.end] == q.text
+    assert q.speaker_mention is not None and q.speaker_mention.text == "Senator Smith"
+    assert q.cue is not None and text[q.cue.start : q.cue.end] == "derided"
+
+
+def test_a_tagged_span_the_rules_already_have_is_not_added_twice() -> None:
+    text = "Mr Lee said the talks had failed.\n"
+    tagger = Fixed({"Mr": [("S", "Mr Lee"), ("K", "said"), ("C", "the talks had failed")]})
+    art = article_from_text(text, id="t.txt")
+    assert extract_quotes(art, tagger=tagger).quotes == extract_quotes(art, tagger=False).quotes
+
+
+def test_tagged_content_without_a_source_is_not_attributed_speech() -> None:
+    text = "The plan is expected to pass next week.\n"
+    tagger = Fixed({"The": [("K", "is expected"), ("C", "to pass next week")]})
+    assert extract_quotes(article_from_text(text, id="t.txt"), tagger=tagger).quotes == ()
+
+
+def test_headlines_are_not_tagged() -> None:
+    text = "Zelensky Offers Prisoner Exchange\n\nZelensky said on Sunday that Kyiv was ready.\n"
+    seen: list[str] = []
+
+    class Spy:
+        def tag(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> list[Label]:
+            seen.append(toks[0].text)
+            return ["O"] * len(toks)
+
+    extract_quotes(article_from_text(text, id="t.txt"), tagger=Spy())
+    assert seen == ["Zelensky"] and len(seen) == 1
+
+
+def test_a_guessed_speaker_never_renames_a_known_one() -> None:
+    text = "Volodymyr Zelensky said Kyiv was ready.\n\nZelensky Team Leader Ivan Petrov praised the offer.\n"
+    tagger = Fixed({"Zelensky": [("S", "Zelensky Team Leader Ivan Petrov"), ("K", "praised"), ("C", "the offer")]})
+    quotes = extract_quotes(article_from_text(text, id="t.txt"), tagger=tagger).quotes
+    assert quotes[0].speaker == "Volodymyr Zelensky"
+
+
+# ---------------------------------------------------------------- the shipped model
+
+
+def test_the_shipped_model_loads_and_tags() -> None:
+    tagger = load_tagger()
+    assert tagger is not None, "quotetrace/data/tagger.crfsuite is missing: run bench/train_tagger.py"
+    toks = tokens("Senator Smith said the plan would fail.")
+    labels = tagger.tag(toks, [False] * len(toks), ["O"] * len(toks))
+    assert len(labels) == len(toks)
+    assert {lab[2:] for lab in labels if lab != "O"} <= {"C", "S", "K"}
+    assert "C" in {lab[2:] for lab in labels}
+
+
+def test_overlong_sentences_are_left_to_the_rules() -> None:
+    tagger = load_tagger()
+    assert tagger is not None
+    toks = tokens("word " * (MAX_TOKENS + 1))
+    assert tagger.tag(toks, [False] * len(toks), ["O"] * len(toks)) == ["O"] * len(toks)
+
+
+@pytest.mark.parametrize(
+    ("text", "source", "cue", "content"),
+    [
+        ("Most voters favor a larger role for government in health care.", "Most voters", "favor",
+         "a larger role for government in health care"),
+        ("Clinton pushed back against the idea that she was too cautious.", "Clinton", "pushed back against",
+         "the idea that she was too cautious"),
+    ],
+)  # fmt: skip
+def test_the_model_finds_attitudes_the_rules_miss(text: str, source: str, cue: str, content: str) -> None:
+    art = article_from_text(text + "\n", id="t.txt")
+    assert extract_quotes(art, tagger=False).quotes == ()
+    (q,) = extract_quotes(art).quotes
+    assert q.speaker_mention is not None and q.cue is not None
+    assert (q.speaker_mention.text, q.cue.text, q.text) == (source, cue, content)
+    assert not q.speech
+
+
+def test_training_writes_a_model_that_tags(tmp_path: Path) -> None:
+    """``bench/train_tagger.py`` end to end, on a two-article brat split the test writes."""
+    split = tmp_path / "split"
+    (split / "text").mkdir(parents=True)
+    (split / "attributions").mkdir()
+    texts = {
+        "a": "The mayor said the bridge would reopen in May.\n",
+        "b": "Officials warned that the storm would hit the coast.\n",
+    }
+    anns = {
+        "a": [("Source", "The mayor"), ("Cue", "said"), ("Content", "the bridge would reopen in May")],
+        "b": [("Source", "Officials"), ("Cue", "warned"), ("Content", "the storm would hit the coast")],
+    }
+    for stem, text in texts.items():
+        (split / "text" / f"{stem}.txt").write_text(text, encoding="utf-8")
+        lines = []
+        for i, (label, words) in enumerate(anns[stem], 1):
+            at = text.index(words)
+            lines.append(f"T{i}\t{label} {at} {at + len(words)}\t{words}")
+        lines.append("E1\tAttribution:T2 Content:T3 Cue:T2 Source:T1")
+        (split / "attributions" / f"{stem}_x.ann").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "m.crfsuite"
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "train_tagger.py"), "--split", str(split), "--out", str(out),
+         "--iterations", "30", "--min-freq", "1", "--c1", "0"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "2 articles" in run.stdout
+    tagger = Tagger(out.read_bytes())
+    toks = tokens("The mayor said the bridge would reopen in May.")
+    labels = tagger.tag(toks, [False] * len(toks), ["O"] * len(toks))
+    assert labels[:3] == ["B-S", "I-S", "B-K"]
+    assert labels[3] == "B-C"
+
+
+def test_text_that_cannot_be_utf8_is_still_tagged() -> None:
+    tagger = load_tagger()
+    assert tagger is not None
+    toks = tokens("Mr Lee said the \udc80 plan would fail.")
+    assert len(tagger.tag(toks, [False] * len(toks), ["O"] * len(toks))) == len(toks)
