@@ -226,3 +226,19 @@ def test_text_that_cannot_be_utf8_is_still_tagged() -> None:
     assert tagger is not None
     toks = tokens("Mr Lee said the \udc80 plan would fail.")
     assert len(tagger.tag(toks, [False] * len(toks), ["O"] * len(toks))) == len(toks)
+
+
+def test_rules_only_leaves_the_tagger_out(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from quotetrace.cli import cli
+    from quotetrace.pipeline import trace
+
+    path = tmp_path / "a.txt"
+    path.write_text("Most voters favor a larger role for government in health care.\n", encoding="utf-8")
+    runner = CliRunner()
+    tagged = runner.invoke(cli, ["quotes", str(path), "--format", "jsonl"])
+    ruled = runner.invoke(cli, ["quotes", str(path), "--format", "jsonl", "--rules-only"])
+    assert tagged.exit_code == ruled.exit_code == 0
+    assert len(tagged.output.splitlines()) == 1 and ruled.output == ""
+    assert len(trace(path).quotes) == 1 and trace(path, rules_only=True).quotes == ()
