@@ -44,7 +44,7 @@ def trace(
     see ``quotetrace.semantic``); an ``Embedder`` object may be given instead. Input files
     larger than ``max_bytes`` (50 MB; None for no limit) are skipped with a warning.
     ``rules_only=True`` extracts with the rules alone, without the learned tagger: about
-    five times faster, and blind to the attributions no rule describes (see ``extract.tagger``).
+    three times faster, and blind to the attributions no rule describes (see ``extract.tagger``).
 
     >>> import quotetrace as qt
     >>> t = qt.trace("seeds/")  # doctest: +SKIP
