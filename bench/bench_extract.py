@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/bench_extract.py [FOLDER] [--repeat N]
 
-Prints articles/s and characters/s for extraction alone (ingest excluded), the best of
-N runs after one warm-up pass, how time grows with article length (the same texts
-concatenated 1x, 4x, 16x: a ratio near 4 per step means linear), and hostile inputs at
+Prints articles/s and characters/s for extraction alone (ingest excluded), with the
+learned tagger and with the rules only, the best of N runs after one warm-up pass, how
+time grows with article length (the same texts concatenated 1x, 4x, 16x: a ratio near 4
+per step means linear), and hostile inputs at
 two sizes each (a wall of quotation marks, one line with no full stop, nested marks),
 whose ratio must also stay near the size ratio. Figures are for comparing runs on one
 machine, not absolute claims.
@@ -39,12 +40,16 @@ def main() -> None:
     articles = read_articles([args.folder])
     chars = sum(len(a.text) for a in articles)
     quotes = sum(len(extract_quotes(a).quotes) for a in articles)
-    secs = best_of(lambda: [extract_quotes(a) for a in articles], args.repeat)
     print(f"{len(articles)} articles, {chars:,} characters, {quotes} quotes")
-    print(
-        f"extraction: {secs:.3f} s = {len(articles) / secs:,.0f} articles/s, {chars / secs / 1e6:.2f} M chars/s, "
-        f"{1000 * secs / len(articles):.2f} ms per article"
-    )
+    timed = {}
+    for mode, tagger in (("with the tagger", None), ("rules only", False)):
+        secs = best_of(lambda tagger=tagger: [extract_quotes(a, tagger=tagger) for a in articles], args.repeat)
+        timed[mode] = secs
+        print(
+            f"extraction, {mode:15}: {secs:.3f} s = {len(articles) / secs:,.0f} articles/s, "
+            f"{chars / secs / 1e6:.2f} M chars/s, {1000 * secs / len(articles):.2f} ms per article"
+        )
+    print(f"the tagger costs x{timed['with the tagger'] / timed['rules only']:.1f} the rules' time")
     base = "\n\n".join(a.text for a in articles[:20])
     prev = None
     for k in (1, 4, 16):
