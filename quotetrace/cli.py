@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeVar
+from typing import Any, BinaryIO, NoReturn, TypeVar
 
 import click
 import networkx as nx
@@ -414,11 +414,11 @@ def quotes(paths: Sequence[str], max_bytes: int | None, rules_only: bool, fmt: s
 @click.argument("reproduction", required=False)
 @click.option(
     "--pairs",
-    type=click.File("r", encoding="utf-8"),
+    type=click.File("rb"),
     help="Compare every line 'id<TAB>text_a<TAB>text_b' of this file ('-' for stdin); one JSON object per line out.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def compare(original: str | None, reproduction: str | None, pairs: TextIO | None, as_json: bool) -> None:
+def compare(original: str | None, reproduction: str | None, pairs: BinaryIO | None, as_json: bool) -> None:
     """How faithfully REPRODUCTION reproduces ORIGINAL: score, fidelity and the changed words.
 
     Reported speech is scored as a paraphrase when the words differ too much to align.
@@ -451,8 +451,14 @@ def _comparison_json(cmp: Comparison | None) -> dict[str, Any]:
     return out
 
 
-def _compare_pairs(pairs: TextIO) -> None:
-    for n, line in enumerate(pairs, start=1):
+def _compare_pairs(pairs: BinaryIO) -> None:
+    for n, raw in enumerate(pairs, start=1):
+        try:
+            line = raw.decode("utf-8-sig" if n == 1 else "utf-8")
+        except UnicodeDecodeError as err:
+            bad = raw[err.start]
+            click.echo(f"Warning: line {n}: not UTF-8 (byte {bad:#04x}); read with U+FFFD in its place", err=True)
+            line = raw.decode("utf-8", "replace")
         line = line.rstrip("\n").rstrip("\r")
         if not line.strip():
             continue

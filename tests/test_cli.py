@@ -371,3 +371,13 @@ def test_focus_options_choose_what_is_drawn(seeds_dir: Path, tmp_path: Path) -> 
     assert result.exit_code == 0
     statements = [n for n, d in nx.read_graphml(dated).nodes(data=True) if d.get("kind") == "statement"]
     assert 1 <= len(statements) <= 2
+
+
+def test_compare_pairs_reads_a_file_that_is_not_utf8(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_bytes(b"p1\tthe plan works\tthe plan works\np2\tcaf\xe9 au lait today\tcaf\xe9 au lait\n")
+    result = CliRunner().invoke(cli, ["compare", "--pairs", str(pairs)])
+    assert result.exit_code == 0
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["p1", "p2"] and rows[1]["linked"]
+    assert "Warning: line 2: not UTF-8 (byte 0xe9)" in result.stderr
