@@ -32,3 +32,7 @@ class GraphvizMissingError(QuotetraceError):
 
 class OutputError(QuotetraceError):
     """An output cannot be written where it was asked."""
+
+
+class StoreError(QuotetraceError):
+    """A corpus store cannot be opened or written: not a store, locked, or from a newer quotetrace."""

@@ -1,0 +1,686 @@
+"""The corpus store: articles and the quotes extracted from them, in one SQLite file.
+
+A story grows: a newsroom adds articles every hour. Extraction is the costly stage and
+depends on one article alone, so the store keeps each article with its extraction, and
+adding the same articles again costs a hash per article::
+
+    quotetrace add today/ --db story.db          # reads, extracts and stores what is new
+    quotetrace trace --db story.db -o story.svg  # links and draws the whole story from the store
+
+>>> import quotetrace as qt
+>>> from quotetrace.pipeline import assemble
+>>> with open_store("story.db") as store:  # doctest: +SKIP
+...     store.add(qt.read_articles("seeds/"))
+...     articles, extractions = store.corpus()
+...     t = assemble(articles, extractions)
+AddResult(added=5, unchanged=0, updated=0, reextracted=0)
+
+The file is the user's project, so it is plain SQLite (the standard library's
+``sqlite3``) in WAL mode, with a schema version and migrations applied in order:
+
+``meta(key, value)``
+    ``schema_version`` (an integer, see ``MIGRATIONS``) and ``created_by``.
+``articles(seq, id, hash, path, meta, sections, text)``
+    One row per article id; ``seq`` counts them in the order they were added. ``hash`` is
+    the SHA-256 of the text; ``meta`` is the metadata (title, outlet, agency, date, url,
+    byline) and ``sections`` the page furniture, both as JSON.
+``extractions(article, hash, extractor, quotes, speakers)``
+    What extraction found in an article: its quotes and speakers as JSON (see
+    ``quote_to_row``), the hash of the text it was computed from, and the ``extractor``
+    that computed it (see ``extractor_version``): rows from another extractor are
+    extracted again when asked for.
+
+Articles are written one batch (``BATCH_SIZE``) per transaction: a run that is killed
+loses only the batch it was writing, and every batch it reported as stored is there.
+Another process writing at the same time is waited for (``timeout`` seconds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import islice
+from types import TracebackType
+from typing import Any, NamedTuple, ParamSpec, TypeVar
+
+from quotetrace.errors import StoreError
+from quotetrace.extract import Extraction, extract_quotes
+from quotetrace.model import Article, Quote, Section, Span, Speaker
+from quotetrace.progress import OnProgress
+
+LOGGER = logging.getLogger(__name__)
+
+# Big enough that a commit (an fsync) costs little next to extracting the batch (about 0.5 s
+# at 2.6 ms an article), small enough that a killed run loses little.
+BATCH_SIZE = 200
+# How long to wait for another process that holds the write lock (each holds it for one batch).
+TIMEOUT = 30.0
+# PRAGMA application_id: tells a quotetrace store from any other SQLite file ("QTRC").
+APPLICATION_ID = 0x51545243
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    """Articles and their extractions."""
+    conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    conn.execute(
+        "CREATE TABLE articles ("
+        " seq INTEGER PRIMARY KEY,"
+        " id TEXT NOT NULL UNIQUE,"
+        " hash TEXT NOT NULL,"
+        " path TEXT,"
+        " meta TEXT NOT NULL,"
+        " sections TEXT NOT NULL,"
+        " text TEXT NOT NULL)"
+    )
+    conn.execute("CREATE INDEX articles_order ON articles(path, seq)")
+    conn.execute(
+        "CREATE TABLE extractions ("
+        " article TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE ON UPDATE CASCADE,"
+        " hash TEXT NOT NULL,"
+        " extractor TEXT NOT NULL,"
+        " quotes TEXT NOT NULL,"
+        " speakers TEXT NOT NULL)"
+    )
+    conn.execute("INSERT INTO meta(key, value) VALUES ('created_by', ?)", (f"quotetrace {_package_version()}",))
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+"""Migration ``i`` takes a store from schema version ``i`` to ``i + 1``; append, never edit."""
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _package_version() -> str:
+    from quotetrace import __version__  # at call time: the package imports this module
+
+    return __version__
+
+
+def extractor_version(*, rules_only: bool = False) -> str:
+    """What extraction a store's rows come from: package version, tagger features, rules or tagged.
+
+    A row whose extractor differs from the one asked for is extracted again.
+    """
+    from quotetrace.extract.tagger import FEATURES, load_tagger
+
+    mode = "rules" if rules_only or load_tagger() is None else "tagged"
+    return f"quotetrace {_package_version()}; tagger features {FEATURES}; {mode}"
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    """What ``Store.add`` did: articles new to the store, the same as stored, or stored with
+    other text or metadata (``updated``); ``reextracted`` were unchanged but extracted again
+    because the store held another extractor's results."""
+
+    added: int = 0
+    unchanged: int = 0
+    updated: int = 0
+    reextracted: int = 0
+
+
+# --- rows: the model's dataclasses as plain JSON data, and back --------------------------------
+
+
+def _date_row(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _date(value: str | None) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+def span_to_row(span: Span | None) -> list[Any] | None:
+    """``Span(start, end, text)`` as ``[start, end, text]``."""
+    return None if span is None else [span.start, span.end, span.text]
+
+
+def span_from_row(row: Sequence[Any] | None) -> Span | None:
+    """The inverse of ``span_to_row``."""
+    return None if row is None else Span(row[0], row[1], row[2])
+
+
+def section_to_row(section: Section) -> list[Any]:
+    """``Section(start, end, kind, label)`` as ``[start, end, kind, label]``."""
+    return [section.start, section.end, section.kind, section.label]
+
+
+def section_from_row(row: Sequence[Any]) -> Section:
+    """The inverse of ``section_to_row``."""
+    return Section(row[0], row[1], row[2], row[3])
+
+
+_QUOTE_DEFAULTS: dict[str, Any] = {
+    "speaker": None,
+    "speaker_mention": None,
+    "cue": None,
+    "channel": None,
+    "via": [],
+    "section": "body",
+    "statement": None,
+    "truncated": False,
+    "date": None,
+    "speech": True,
+}
+
+
+def quote_to_row(quote: Quote) -> dict[str, Any]:
+    """A ``Quote`` as a JSON-ready dict; fields at their default are left out."""
+    row: dict[str, Any] = {
+        "id": quote.id,
+        "article": quote.article,
+        "start": quote.start,
+        "end": quote.end,
+        "text": quote.text,
+        "kind": quote.kind,
+    }
+    optional = {
+        "speaker": quote.speaker,
+        "speaker_mention": span_to_row(quote.speaker_mention),
+        "cue": span_to_row(quote.cue),
+        "channel": quote.channel,
+        "via": list(quote.via),
+        "section": quote.section,
+        "statement": quote.statement,
+        "truncated": quote.truncated,
+        "date": _date_row(quote.date),
+        "speech": quote.speech,
+    }
+    for key, value in optional.items():
+        default = _QUOTE_DEFAULTS[key]
+        if value != default or type(value) is not type(default):
+            row[key] = value
+    return row
+
+
+def quote_from_row(row: dict[str, Any]) -> Quote:
+    """The ``Quote`` that ``quote_to_row`` wrote, equal to the original."""
+    return Quote(
+        id=row["id"],
+        article=row["article"],
+        start=row["start"],
+        end=row["end"],
+        text=row["text"],
+        kind=row["kind"],
+        speaker=row.get("speaker"),
+        speaker_mention=span_from_row(row.get("speaker_mention")),
+        cue=span_from_row(row.get("cue")),
+        channel=row.get("channel"),
+        via=tuple(row.get("via", ())),
+        section=row.get("section", "body"),
+        statement=row.get("statement"),
+        truncated=row.get("truncated", False),
+        date=_date(row.get("date")),
+        speech=row.get("speech", True),
+    )
+
+
+def speaker_to_row(speaker: Speaker) -> dict[str, Any]:
+    """A ``Speaker`` as a JSON-ready dict."""
+    return {"name": speaker.name, "aliases": list(speaker.aliases), "kind": speaker.kind, "handle": speaker.handle}
+
+
+def speaker_from_row(row: dict[str, Any]) -> Speaker:
+    """The inverse of ``speaker_to_row``."""
+    return Speaker(row["name"], tuple(row["aliases"]), row["kind"], row["handle"])
+
+
+_ARTICLE_META = ("title", "outlet", "agency", "date", "url", "byline")
+
+
+def article_to_row(article: Article) -> dict[str, Any]:
+    """An ``Article`` as the columns of the ``articles`` table (``meta`` and ``sections`` as plain data)."""
+    values = {
+        "title": article.title,
+        "outlet": article.outlet,
+        "agency": article.agency,
+        "date": _date_row(article.date),
+        "url": article.url,
+        "byline": article.byline,
+    }
+    return {
+        "id": article.id,
+        "hash": content_hash(article.text),
+        "path": article.path,
+        "meta": {k: v for k, v in values.items() if v is not None},
+        "sections": [section_to_row(s) for s in article.sections],
+        "text": article.text,
+    }
+
+
+def article_from_row(row: dict[str, Any]) -> Article:
+    """The ``Article`` that ``article_to_row`` wrote, equal to the original."""
+    meta = row["meta"]
+    return Article(
+        id=row["id"],
+        text=row["text"],
+        path=row["path"],
+        title=meta.get("title"),
+        outlet=meta.get("outlet"),
+        agency=meta.get("agency"),
+        date=_date(meta.get("date")),
+        url=meta.get("url"),
+        byline=meta.get("byline"),
+        sections=tuple(section_from_row(s) for s in row["sections"]),
+    )
+
+
+def content_hash(text: str) -> str:
+    """SHA-256 of the text (hex): what tells an unchanged article from an updated one."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+# Text read from JSON may hold lone surrogates, which UTF-8 (and so SQLite's TEXT) cannot: such
+# a value is stored as a BLOB of its surrogate-passing encoding, and decoded back on reading.
+def _sql_text(value: str) -> str | bytes:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass")
+    return value
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8", "surrogatepass") if isinstance(value, bytes) else value
+
+
+def _sql_maybe(value: str | None) -> str | bytes | None:
+    return None if value is None else _sql_text(value)
+
+
+def _text_maybe(value: str | bytes | None) -> str | None:
+    return None if value is None else _text(value)
+
+
+def _dumps(data: Any) -> str | bytes:
+    return _sql_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+
+def _loads(value: str | bytes) -> Any:
+    return json.loads(_text(value))
+
+
+# --- the store ----------------------------------------------------------------------------
+
+
+class _Stored(NamedTuple):
+    """What the store holds for one article id, enough to tell what adding it again must do."""
+
+    hash: str
+    path: str | None
+    meta: str | bytes
+    sections: str | bytes
+    extractor: str | None  # None: no extraction, or one computed from other text
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _sqlite_errors(method: Callable[P, R]) -> Callable[P, R]:
+    """SQLite's errors, said as one line about the store (``StoreError``)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(*args, **kwargs)
+        except sqlite3.Error as err:
+            store = args[0]
+            assert isinstance(store, Store)
+            raise StoreError(store._explain(err)) from None
+
+    return wrapper
+
+
+class Store:
+    """An open corpus store (see the module's docstring); ``open_store`` opens one.
+
+    A context manager: leaving the ``with`` block closes the file.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = TIMEOUT) -> None:
+        self.path = os.fspath(path)
+        self.timeout = timeout
+        if os.path.isdir(self.path):
+            raise StoreError(f"{self.path} is a folder: give the store's file, such as story.db")
+        folder = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(folder):
+            raise StoreError(f"cannot create the store {self.path}: the folder {folder} does not exist")
+        try:
+            # isolation_level=None: transactions are ours (BEGIN IMMEDIATE ... COMMIT), one per batch
+            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        except sqlite3.Error as err:
+            raise StoreError(self._explain(err)) from None
+        try:
+            self._open()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _explain(self, err: sqlite3.Error) -> str:
+        message = str(err)
+        if "not a database" in message or "malformed" in message:
+            return f"{self.path} is not a quotetrace store (not an SQLite database, or a damaged one)"
+        if "locked" in message or "busy" in message:
+            return f"the store {self.path} is locked by another process (waited {self.timeout:g} s): try again later"
+        if "readonly" in message or "read-only" in message:
+            return f"cannot write to the store {self.path}: the file or its folder is read-only"
+        if "unable to open" in message:
+            return f"cannot open the store {self.path}: {message}"
+        return f"the store {self.path}: {message}"
+
+    @_sqlite_errors
+    def _open(self) -> None:
+        conn = self._conn
+        conn.execute("PRAGMA foreign_keys=ON")
+        # an article reported as stored survives a power cut too, at one fsync per batch
+        conn.execute("PRAGMA synchronous=FULL")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]  # reading the header: fails on other files
+        if app_id != APPLICATION_ID and conn.execute("SELECT 1 FROM sqlite_master").fetchone():
+            raise StoreError(f"{self.path} is an SQLite database but not a quotetrace store: give another file")
+        conn.execute("PRAGMA journal_mode=WAL")
+        if self._version() != len(MIGRATIONS):
+            self._migrate()
+
+    def _version(self) -> int:
+        if not self._conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone():
+            return 0
+        row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        version = int(row[0]) if row else 0
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"the store {self.path} has schema version {version}, newer than this quotetrace reads "
+                f"({len(MIGRATIONS)}): upgrade quotetrace"
+            )
+        return version
+
+    def _migrate(self) -> None:
+        with self._write():
+            version = self._version()  # again, under the lock: another process may have migrated it
+            for step in range(version, len(MIGRATIONS)):
+                LOGGER.info("store %s: schema version %d -> %d", self.path, step, step + 1)
+                MIGRATIONS[step](self._conn)
+                self._conn.execute(
+                    "INSERT INTO meta(key, value) VALUES ('schema_version', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                    (str(step + 1),),
+                )
+            self._conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction, taking the write lock at once (waiting up to ``timeout``)."""
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+
+    @property
+    @_sqlite_errors
+    def schema_version(self) -> int:
+        """The schema version of the file (``SCHEMA_VERSION`` once opened)."""
+        return self._version()
+
+    def close(self) -> None:
+        """Close the file (the store stays as it was after the last committed batch)."""
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Store {self.path!r}>"
+
+    @_sqlite_errors
+    def count(self) -> int:
+        """How many articles the store holds."""
+        return int(self._conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    @_sqlite_errors
+    def add(
+        self,
+        articles: Iterable[Article],
+        *,
+        rules_only: bool = False,
+        extract: Callable[[Sequence[Article]], Sequence[Extraction]] | None = None,
+        batch_size: int = BATCH_SIZE,
+        on_progress: OnProgress | None = None,
+    ) -> AddResult:
+        """Store ``articles`` and their extractions; an article already stored unchanged costs a hash.
+
+        An article whose id is stored with other text or metadata replaces it (``updated``).
+        Each batch of ``batch_size`` articles is one transaction: when ``on_progress`` hears
+        ``("articles stored", done, total)``, the first ``done`` articles are committed.
+        ``extract`` maps a batch of articles to their extractions in order (a parallel engine,
+        say); by default ``extract_quotes`` with the learned tagger, or without it when
+        ``rules_only``. ``rules_only`` also names the extractor recorded with the results.
+        """
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        extractor = extractor_version(rules_only=rules_only)
+        run = extract or _default_extract(rules_only)
+        total = len(articles) if isinstance(articles, Sized) else None
+        counts = {"added": 0, "unchanged": 0, "updated": 0, "reextracted": 0}
+        done = found = 0
+        it = iter(articles)
+        while batch := list(islice(it, batch_size)):
+            rows = [article_to_row(a) for a in batch]
+            encoded = [(_dumps(r["meta"]), _dumps(r["sections"])) for r in rows]
+            # extract outside the write lock: another process may write meanwhile
+            stored = self._stored([r["id"] for r in rows])
+            todo = [
+                i for i, r in enumerate(rows) if _change(stored.get(r["id"]), r, *encoded[i], extractor) != "unchanged"
+            ]
+            fresh = dict(zip(todo, _extracted(run, [batch[i] for i in todo]), strict=True))
+            found += sum(len(ex.quotes) for ex in fresh.values())
+            if on_progress is not None:
+                on_progress("quotes found", found, None)
+            with self._write():
+                stored = self._stored([r["id"] for r in rows])  # again, under the lock
+                for i, row in enumerate(rows):
+                    before = stored.get(row["id"])
+                    change = _change(before, row, *encoded[i], extractor)
+                    counts[change] += 1
+                    if change == "unchanged":
+                        if before is not None and before.path != row["path"]:
+                            self._conn.execute(
+                                "UPDATE articles SET path = ? WHERE id = ?",
+                                (_sql_maybe(row["path"]), _sql_text(row["id"])),
+                            )
+                        continue
+                    if i not in fresh:  # another process changed it since we looked
+                        fresh[i] = _extracted(run, [batch[i]])[0]
+                    if change != "reextracted":
+                        self._put_article(row, *encoded[i])
+                    self._put_extraction(fresh[i], row["hash"], extractor)
+                    stored[row["id"]] = _Stored(row["hash"], row["path"], *encoded[i], extractor)
+            done += len(batch)
+            if on_progress is not None:
+                on_progress("articles stored", done, total)
+        return AddResult(**counts)
+
+    def _stored(self, ids: Sequence[str]) -> dict[str, _Stored]:
+        found: dict[str, _Stored] = {}
+        for start in range(0, len(ids), 500):  # SQLite limits the number of parameters
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for aid, ahash, path, meta, sections, extractor, ehash in self._conn.execute(
+                "SELECT a.id, a.hash, a.path, a.meta, a.sections, e.extractor, e.hash FROM articles a "
+                f"LEFT JOIN extractions e ON e.article = a.id WHERE a.id IN ({marks})",
+                [_sql_text(i) for i in chunk],
+            ):
+                found[_text(aid)] = _Stored(
+                    ahash, _text_maybe(path), meta, sections, extractor if ehash == ahash else None
+                )
+        return found
+
+    def _put_article(self, row: dict[str, Any], meta: str | bytes, sections: str | bytes) -> None:
+        self._conn.execute(
+            "INSERT INTO articles(id, hash, path, meta, sections, text) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET hash = excluded.hash, path = excluded.path, meta = excluded.meta, "
+            "sections = excluded.sections, text = excluded.text",
+            (_sql_text(row["id"]), row["hash"], _sql_maybe(row["path"]), meta, sections, _sql_text(row["text"])),
+        )
+
+    def _put_extraction(self, ex: Extraction, text_hash: str, extractor: str) -> None:
+        self._conn.execute(
+            "INSERT INTO extractions(article, hash, extractor, quotes, speakers) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT(article) DO UPDATE SET hash = excluded.hash, extractor = excluded.extractor, "
+            "quotes = excluded.quotes, speakers = excluded.speakers",
+            (
+                _sql_text(ex.article),
+                text_hash,
+                extractor,
+                _dumps([quote_to_row(q) for q in ex.quotes]),
+                _dumps([speaker_to_row(s) for s in ex.speakers]),
+            ),
+        )
+
+    @_sqlite_errors
+    def articles(self) -> tuple[Article, ...]:
+        """Every stored article, in the order ``trace`` reads files: by path, then in the order added."""
+        return tuple(
+            _article(aid, path, meta, sec, t)
+            for aid, path, meta, sec, t in self._conn.execute(
+                "SELECT id, path, meta, sections, text FROM articles ORDER BY path, seq"
+            )
+        )
+
+    def extractions(
+        self,
+        *,
+        rules_only: bool = False,
+        extract: Callable[[Sequence[Article]], Sequence[Extraction]] | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> tuple[Extraction, ...]:
+        """The extraction of every stored article, in the order of ``articles()``.
+
+        Those made by another extractor (another quotetrace version, or with the tagger when
+        ``rules_only`` is asked, or the reverse) are extracted again and stored.
+        """
+        return self.corpus(rules_only=rules_only, extract=extract, on_progress=on_progress)[1]
+
+    @_sqlite_errors
+    def corpus(
+        self,
+        *,
+        rules_only: bool = False,
+        extract: Callable[[Sequence[Article]], Sequence[Extraction]] | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> tuple[tuple[Article, ...], tuple[Extraction, ...]]:
+        """``articles()`` and ``extractions()`` read together, so another process adding
+        articles meanwhile cannot leave one without the other."""
+        extractor = extractor_version(rules_only=rules_only)
+        stale = [
+            _text(aid)
+            for (aid,) in self._conn.execute(
+                "SELECT a.id FROM articles a LEFT JOIN extractions e ON e.article = a.id "
+                "WHERE e.article IS NULL OR e.hash != a.hash OR e.extractor != ? ORDER BY a.seq",
+                (extractor,),
+            )
+        ]
+        if stale:
+            LOGGER.info("store %s: %d articles extracted by another extractor", self.path, len(stale))
+            self.add(self._articles(stale), rules_only=rules_only, extract=extract, on_progress=on_progress)
+        self._conn.execute("BEGIN")  # one snapshot for both reads
+        try:
+            articles = self.articles()
+            rows = self._conn.execute(
+                "SELECT e.article, e.extractor, e.hash = a.hash, e.quotes, e.speakers FROM articles a "
+                "LEFT JOIN extractions e ON e.article = a.id ORDER BY a.path, a.seq"
+            ).fetchall()
+        finally:
+            self._conn.execute("COMMIT")
+        extractions = []
+        for art, (aid, made_by, current, quotes, speakers) in zip(articles, rows, strict=True):
+            if aid is None or made_by != extractor or not current:  # another process changed it just now
+                extractions.append(_extracted(extract or _default_extract(rules_only), [art])[0])
+                continue
+            extractions.append(
+                Extraction(
+                    _text(aid),
+                    tuple(quote_from_row(q) for q in _loads(quotes)),
+                    tuple(speaker_from_row(s) for s in _loads(speakers)),
+                )
+            )
+        return articles, tuple(extractions)
+
+    def _articles(self, ids: Sequence[str]) -> list[Article]:
+        rows: list[tuple[int, Article]] = []
+        for start in range(0, len(ids), 500):  # SQLite limits the number of parameters
+            chunk = ids[start : start + 500]
+            for seq, aid, path, meta, sec, t in self._conn.execute(
+                f"SELECT seq, id, path, meta, sections, text FROM articles WHERE id IN ({','.join('?' * len(chunk))})",
+                [_sql_text(i) for i in chunk],
+            ):
+                rows.append((seq, _article(aid, path, meta, sec, t)))
+        return [a for _, a in sorted(rows, key=lambda r: r[0])]
+
+
+def _article(
+    aid: str | bytes, path: str | bytes | None, meta: str | bytes, sections: str | bytes, text: str | bytes
+) -> Article:
+    return article_from_row(
+        {
+            "id": _text(aid),
+            "path": _text_maybe(path),
+            "meta": _loads(meta),
+            "sections": _loads(sections),
+            "text": _text(text),
+        }
+    )
+
+
+def _change(
+    before: _Stored | None, row: dict[str, Any], meta: str | bytes, sections: str | bytes, extractor: str
+) -> str:
+    """What storing ``row`` must do: added, updated, reextracted or unchanged."""
+    if before is None:
+        return "added"
+    if before.hash != row["hash"] or before.meta != meta or before.sections != sections:
+        return "updated"
+    return "unchanged" if before.extractor == extractor else "reextracted"
+
+
+def _default_extract(rules_only: bool) -> Callable[[Sequence[Article]], Sequence[Extraction]]:
+    def run(articles: Sequence[Article]) -> list[Extraction]:
+        return [extract_quotes(a, tagger=False if rules_only else None) for a in articles]
+
+    return run
+
+
+def _extracted(
+    run: Callable[[Sequence[Article]], Sequence[Extraction]], articles: Sequence[Article]
+) -> list[Extraction]:
+    if not articles:
+        return []
+    out = list(run(articles))
+    if [ex.article for ex in out] != [a.id for a in articles]:
+        raise ValueError("extract must return one Extraction per article, in order")
+    return out
+
+
+def open_store(path: str | os.PathLike[str], *, timeout: float = TIMEOUT) -> Store:
+    """Open the corpus store at ``path``, creating it (or migrating an older one) as needed.
+
+    Raises ``StoreError`` when the file is not a quotetrace store, is locked by another
+    process for longer than ``timeout`` seconds, or was written by a newer quotetrace.
+    """
+    return Store(path, timeout=timeout)
