@@ -415,6 +415,7 @@ def read_articles(
     stdin: IO[str] | IO[bytes] | None = None,
     on_warning: Callable[[str], None] | None = None,
     max_bytes: int | None = MAX_BYTES,
+    on_progress: Callable[[str, int, int | None], None] | None = None,
 ) -> tuple[Article, ...]:
     """Every article in ``paths``: files, folders (recursive), glob patterns and ``-`` (stdin).
 
@@ -427,7 +428,8 @@ def read_articles(
     ``max_bytes``, a broken link) is passed to ``on_warning`` (logged when it is None)
     and the rest are still read; so is the encoding used for a file that is not UTF-8.
     ``NoArticlesError`` is raised only when nothing at all could be read.
-    ``max_bytes=None`` reads files of any size.
+    ``max_bytes=None`` reads files of any size. ``on_progress`` hears ``("files read", done, total)``
+    (see ``quotetrace.progress``).
 
     >>> arts = read_articles(["seeds/"], on_warning=print)  # doctest: +SKIP
     >>> [a.id for a in arts][:2]  # doctest: +SKIP
@@ -448,7 +450,9 @@ def read_articles(
     ids = _file_ids(sources)
     manifests: dict[str, dict[str, dict[str, Any]]] = {}
     articles: list[Article] = []
-    for source in sources:
+    for n, source in enumerate(sources):
+        if on_progress is not None:
+            on_progress("files read", n, len(sources))
         try:
             if source.file is None:
                 articles.append(_read_stdin(stdin if stdin is not None else sys.stdin, max_bytes, warn))
@@ -459,6 +463,8 @@ def read_articles(
             articles.extend(_read_file(source.file, source.shown, ids[source.key], manifests[folder], warn, max_bytes))
         except InputError as err:
             warn(str(err))
+    if on_progress is not None:
+        on_progress("files read", len(sources), len(sources))
     if not articles:
         if len(problems) == 1:
             raise NoArticlesError(problems[0])

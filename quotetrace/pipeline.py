@@ -12,12 +12,15 @@ import os
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import IO
 
+from quotetrace.errors import NoArticlesError
 from quotetrace.extract import Extraction, extract_quotes, extract_source
 from quotetrace.extract.speakers import merge_speakers
 from quotetrace.ingest import MAX_BYTES, read_articles, read_sources
 from quotetrace.model import Article, Quote, SourceDocument, Trace
+from quotetrace.progress import OnProgress
 from quotetrace.provenance import link_quotes
 from quotetrace.semantic import Embedder, load_embedder
+from quotetrace.store import Store, open_store
 
 LOGGER = logging.getLogger(__name__)
 
@@ -33,6 +36,7 @@ def trace(
     semantic: bool | Embedder = False,
     max_bytes: int | None = MAX_BYTES,
     rules_only: bool = False,
+    on_progress: OnProgress | None = None,
 ) -> Trace:
     """Trace the quotes in ``inputs`` back to the statements they reproduce.
 
@@ -45,6 +49,8 @@ def trace(
     larger than ``max_bytes`` (50 MB; None for no limit) are skipped with a warning.
     ``rules_only=True`` extracts with the rules alone, without the learned tagger: about
     three times faster, and blind to the attributions no rule describes (see ``extract.tagger``).
+    ``on_progress(stage, done, total)`` hears how far the work is: files read, articles
+    extracted, quotes found (see ``quotetrace.progress``).
 
     >>> import quotetrace as qt
     >>> t = qt.trace("seeds/")  # doctest: +SKIP
@@ -60,25 +66,94 @@ def trace(
             LOGGER.warning("%s", message)
 
     if isinstance(inputs, str | os.PathLike):
-        articles = read_articles([inputs], stdin=stdin, on_warning=warn, max_bytes=max_bytes)
+        articles = read_articles([inputs], stdin=stdin, on_warning=warn, max_bytes=max_bytes, on_progress=on_progress)
     else:
         items = list(inputs)
         if items and all(isinstance(a, Article) for a in items):
             articles = tuple(a for a in items if isinstance(a, Article))
         else:
             paths = [p for p in items if not isinstance(p, Article)]
-            articles = read_articles(paths, stdin=stdin, on_warning=warn, max_bytes=max_bytes)
-    extractions = [extract_quotes(a, tagger=False if rules_only else None) for a in articles]
-    given = list(sources)
-    docs = [d for d in given if isinstance(d, SourceDocument)]
-    source_paths = [p for p in given if not isinstance(p, SourceDocument)]
-    if source_paths:
-        docs.extend(read_sources(source_paths, on_warning=warn, max_bytes=max_bytes))
+            articles = read_articles(paths, stdin=stdin, on_warning=warn, max_bytes=max_bytes, on_progress=on_progress)
+    extractions = []
+    found = 0
+    for n, art in enumerate(articles, start=1):
+        extractions.append(extract_quotes(art, tagger=False if rules_only else None))
+        if on_progress is not None:
+            found += len(extractions[-1].quotes)
+            on_progress("articles extracted", n, len(articles))
+            on_progress("quotes found", found, None)
+    docs = _source_documents(sources, warn, max_bytes)
     if docs:
         articles = (*articles, *(d.article for d in docs))
         extractions = [*extractions, *(extract_source(d) for d in docs)]
     embedder = (load_embedder() if semantic is True else semantic) or None
     return assemble(articles, extractions, warnings=warnings, primary={d.article.id for d in docs}, semantic=embedder)
+
+
+def _source_documents(
+    sources: Iterable[PathLike] | Sequence[SourceDocument], warn: Callable[[str], None], max_bytes: int | None
+) -> list[SourceDocument]:
+    given = list(sources)
+    docs = [d for d in given if isinstance(d, SourceDocument)]
+    source_paths = [p for p in given if not isinstance(p, SourceDocument)]
+    if source_paths:
+        docs.extend(read_sources(source_paths, on_warning=warn, max_bytes=max_bytes))
+    return docs
+
+
+def trace_store(
+    store: Store | PathLike,
+    *,
+    on_warning: Callable[[str], None] | None = None,
+    sources: Iterable[PathLike] | Sequence[SourceDocument] = (),
+    semantic: bool | Embedder = False,
+    max_bytes: int | None = MAX_BYTES,
+    rules_only: bool = False,
+    on_progress: OnProgress | None = None,
+) -> Trace:
+    """Trace every article in a corpus store (``quotetrace.store``): the same ``Trace`` as
+    ``trace`` gives on the same articles, without extracting them again.
+
+    ``store`` is an open ``Store`` or the path of one. Articles the store holds from another
+    extractor (another quotetrace version; the tagger when ``rules_only``, or the reverse)
+    are extracted again, and stored. ``sources``, ``semantic`` and ``max_bytes`` (for the
+    source files) are as for ``trace``.
+
+    >>> from quotetrace.store import open_store
+    >>> with open_store("story.db") as store:  # doctest: +SKIP
+    ...     store.add(qt.read_articles("seeds/"))
+    ...     t = trace_store(store)
+    """
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        if on_warning is not None:
+            on_warning(message)
+        else:
+            LOGGER.warning("%s", message)
+
+    if not isinstance(store, Store):
+        with open_store(store) as opened:
+            return trace_store(
+                opened,
+                on_warning=on_warning,
+                sources=sources,
+                semantic=semantic,
+                max_bytes=max_bytes,
+                rules_only=rules_only,
+                on_progress=on_progress,
+            )
+    articles, extractions = store.corpus(rules_only=rules_only, on_progress=on_progress)
+    if not articles:
+        raise NoArticlesError(f"the store {store.path} holds no articles: add some with 'quotetrace add PATH... --db'")
+    docs = _source_documents(sources, warn, max_bytes)
+    all_articles = (*articles, *(d.article for d in docs))
+    all_extractions = (*extractions, *(extract_source(d) for d in docs))
+    embedder = (load_embedder() if semantic is True else semantic) or None
+    return assemble(
+        all_articles, all_extractions, warnings=warnings, primary={d.article.id for d in docs}, semantic=embedder
+    )
 
 
 def assemble(
