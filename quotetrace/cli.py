@@ -6,6 +6,7 @@ Library errors become ``Error: ...`` and exit code 1; warnings go to stderr as
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -27,10 +28,13 @@ from quotetrace.graph import auto_focus, focus
 from quotetrace.ingest import MAX_BYTES, input_files, read_articles
 from quotetrace.match import Comparison
 from quotetrace.match import compare as compare_texts
-from quotetrace.model import Quote, Trace
+from quotetrace.model import Article, Quote, Trace
 from quotetrace.pipeline import trace as run_trace
+from quotetrace.pipeline import trace_store
+from quotetrace.progress import Progress
 from quotetrace.provenance import find_origin
 from quotetrace.render import render, to_html
+from quotetrace.store import BATCH_SIZE, AddResult, Store, open_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -124,7 +128,7 @@ def _size(ctx: click.Context, param: click.Parameter, value: str) -> int | None:
     return int(float(match.group(1)) * unit) or None
 
 
-def _paths_argument(func: F) -> F:
+def _paths_argument(func: F, *, required: bool = True) -> F:
     func = click.option(
         "--max-bytes",
         metavar="SIZE",
@@ -139,18 +143,28 @@ def _paths_argument(func: F) -> F:
         help="Extract with the rules alone, without the learned tagger: about three times faster, "
         "and blind to attributions no rule describes (attitudes, nominal cues).",
     )(func)
-    return click.argument("paths", nargs=-1, required=True, metavar="PATH...")(func)
+    return click.argument("paths", nargs=-1, required=required, metavar="PATH...")(func)
+
+
+def _optional_paths_argument(func: F) -> F:
+    """``_paths_argument`` for a command that also works without paths (``trace --db``)."""
+    return _paths_argument(func, required=False)
 
 
 @cli.command()
-@_paths_argument
+@_optional_paths_argument
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help="Trace the corpus store FILE (see 'quotetrace add'); PATH... given too are added to it first.",
+)
 @click.option(
     "-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write here (format from the extension)."
 )
 @click.option(
     "-f", "--format", "fmt", type=click.Choice(TRACE_FORMATS), help="Output format [default: from -o, else text]."
 )
-@click.option("-q", "--quiet", is_flag=True, help="Do not print warnings about skipped inputs.")
+@click.option("-q", "--quiet", is_flag=True, help="Do not print warnings about skipped inputs, nor progress.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when any input had to be skipped.")
 @click.option(
     "--speaker", "focus_speakers", multiple=True, help="Draw only statements by this speaker (name or alias)."
@@ -167,6 +181,7 @@ def _paths_argument(func: F) -> F:
 @_library_errors
 def trace(
     paths: Sequence[str],
+    db: str | None,
     output: str | None,
     fmt: str | None,
     quiet: bool,
@@ -183,7 +198,7 @@ def trace(
     until: dt.datetime | None,
     draw_all: bool,
 ) -> None:
-    """Trace the quotes in PATH... (files, folders, globs, '-' for stdin).
+    """Trace the quotes in PATH... (files, folders, globs, '-' for stdin), or in a store (--db).
 
     Reads .txt, .md, .html and .jsonl articles (a manifest.json beside them adds
     metadata), and prints a summary, or writes the provenance graph as SVG, PNG, PDF
@@ -195,10 +210,19 @@ def trace(
     --speaker, --statement, --min-articles, --top, --since and --until choose what to
     draw, --all draws everything. JSON, CSV and the text summary always hold everything.
     """
+    if not paths and db is None:
+        raise click.UsageError("Missing argument 'PATH...' (or give --db FILE to trace a store).")
     fmt = _format_for(output, fmt)
     if output is not None and output != "-":
         _refuse_to_overwrite_inputs(output, [*paths, *sources])
-    t = _traced(paths, quiet=quiet, sources=sources, semantic=semantic, max_bytes=max_bytes, rules_only=rules_only)
+        if db is not None and os.path.realpath(output) == os.path.realpath(db):
+            raise click.ClickException(f"refusing to overwrite the store {db}: choose another -o")
+    if db is None:
+        t = _traced(paths, quiet=quiet, sources=sources, semantic=semantic, max_bytes=max_bytes, rules_only=rules_only)
+    else:
+        t = _traced_store(
+            db, paths, quiet=quiet, sources=sources, semantic=semantic, max_bytes=max_bytes, rules_only=rules_only
+        )
     if strict and t.warnings:
         raise click.ClickException(f"{len(t.warnings)} input problem(s) and --strict: {t.warnings[0]}")
     focused = any((focus_speakers, focus_statements, min_articles, top, since, until))
@@ -228,15 +252,24 @@ def trace(
 R = TypeVar("R")
 
 
-def _reading(quiet: bool, load: Callable[[Callable[[str], None]], R]) -> R:
+def _reading(quiet: bool, load: Callable[[Callable[[str], None]], R], progress: Progress | None = None) -> R:
     """Run ``load`` with a warning callback; print the warnings once the inputs are read (or fail with them)."""
     warnings = _Warnings(quiet)
     try:
         result = load(warnings)
     except NoArticlesError as err:
+        if progress is not None:
+            progress.close()
         warnings.fail(err)
+    if progress is not None:
+        progress.close()  # the warnings start on a clean line
     warnings.flush()
     return result
+
+
+def _progress(quiet: bool) -> Progress:
+    """Progress on stderr: shown on a terminal, never with --quiet."""
+    return Progress(enabled=False if quiet else None)
 
 
 def _traced(
@@ -249,6 +282,7 @@ def _traced(
     rules_only: bool,
 ) -> Trace:
     """The pipeline on ``paths``, input warnings reported the CLI's way."""
+    progress = _progress(quiet)
     return _reading(
         quiet,
         lambda warn: run_trace(
@@ -258,8 +292,76 @@ def _traced(
             semantic=semantic,
             max_bytes=max_bytes,
             rules_only=rules_only,
+            on_progress=progress,
         ),
+        progress,
     )
+
+
+def _traced_store(
+    db: str,
+    paths: Sequence[str],
+    *,
+    quiet: bool,
+    sources: Sequence[str],
+    semantic: bool,
+    max_bytes: int | None,
+    rules_only: bool,
+) -> Trace:
+    """``trace --db``: add ``paths`` to the store, then trace every article it holds."""
+    with open_store(db) as store:
+        problems: tuple[str, ...] = ()
+        if paths:
+            _, problems = _added(store, paths, quiet=quiet, max_bytes=max_bytes, rules_only=rules_only)
+        progress = _progress(quiet)
+        t = _reading(
+            quiet,
+            lambda warn: trace_store(
+                store,
+                on_warning=warn,
+                sources=list(sources),
+                semantic=semantic,
+                max_bytes=max_bytes,
+                rules_only=rules_only,
+                on_progress=progress,
+            ),
+            progress,
+        )
+    return dataclasses.replace(t, warnings=(*problems, *t.warnings)) if problems else t
+
+
+def _added(
+    store: Store,
+    paths: Sequence[str],
+    *,
+    quiet: bool,
+    max_bytes: int | None,
+    rules_only: bool,
+    verbose: bool = False,
+    batch_size: int = BATCH_SIZE,
+) -> tuple[AddResult, tuple[str, ...]]:
+    """Read ``paths`` the way ``trace`` does and add them to ``store``; what was done, and the input warnings."""
+    progress = _progress(quiet)
+    problems: list[str] = []
+
+    def load(warn: Callable[[str], None]) -> tuple[Article, ...]:
+        def both(message: str) -> None:
+            problems.append(message)
+            warn(message)
+
+        return read_articles(list(paths), on_warning=both, max_bytes=max_bytes, on_progress=progress)
+
+    articles = _reading(quiet, load, progress)
+
+    def report(stage: str, done: int, total: int | None) -> None:
+        progress(stage, done, total)
+        if verbose and stage == "articles stored":
+            progress.close()
+            click.echo(f"stored {done} of {total} articles", err=True)
+
+    with progress:
+        result = store.add(articles, rules_only=rules_only, batch_size=batch_size, on_progress=report)
+    return result, tuple(problems)
 
 
 def _refuse_to_overwrite_inputs(output: str, inputs: Sequence[str]) -> None:
@@ -536,6 +638,53 @@ def find(
             f"  reproduced in {len({quotes[q].article for q in st.quotes})} article(s), {len(st.quotes)} quote(s)"
         )
         click.echo("")
+
+
+@cli.command()
+@_paths_argument
+@click.option(
+    "--db", required=True, type=click.Path(dir_okay=False), help="The corpus store FILE (created when missing)."
+)
+@click.option("-q", "--quiet", is_flag=True, help="Do not print warnings about skipped inputs, nor progress.")
+@click.option("-v", "--verbose", is_flag=True, help="Print a line on stderr as each batch is committed.")
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=BATCH_SIZE,
+    show_default=True,
+    help="Articles per transaction: a run that is interrupted loses at most the batch it was writing.",
+)
+@_library_errors
+def add(
+    paths: Sequence[str],
+    db: str,
+    max_bytes: int | None,
+    rules_only: bool,
+    quiet: bool,
+    verbose: bool,
+    batch_size: int,
+) -> None:
+    """Add the articles in PATH... to the corpus store --db, extracting their quotes.
+
+    Reads inputs as 'trace' does. An article already in the store with the same text and
+    metadata is skipped; one with the same id and new text replaces the old. Then
+    'quotetrace trace --db FILE' traces the whole store without extracting again.
+    """
+    with open_store(db) as store:
+        result, _ = _added(
+            store,
+            paths,
+            quiet=quiet,
+            max_bytes=max_bytes,
+            rules_only=rules_only,
+            verbose=verbose,
+            batch_size=batch_size,
+        )
+        total = store.count()
+    again = f", re-extracted {result.reextracted}" if result.reextracted else ""
+    click.echo(
+        f"added {result.added}, unchanged {result.unchanged}, updated {result.updated}{again} (store: {total} articles)"
+    )
 
 
 def main() -> None:
