@@ -1,0 +1,517 @@
+"""The corpus store (``quotetrace.store``), ``quotetrace add`` and ``trace --db``, and progress.
+
+The store is the user's project file, so besides the round trip these tests kill
+``quotetrace add`` at random points and run two of them at once, and check that the file
+stays consistent and keeps every batch reported as stored.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import quotetrace as qt
+import quotetrace.store as store_module
+from quotetrace import cli as cli_module
+from quotetrace.cli import cli
+from quotetrace.errors import StoreError
+from quotetrace.extract import Extraction
+from quotetrace.model import QUOTE_KINDS, Article, Quote, Section, Span, Speaker
+from quotetrace.pipeline import trace_store
+from quotetrace.progress import Progress
+from quotetrace.store import (
+    SCHEMA_VERSION,
+    AddResult,
+    article_from_row,
+    article_to_row,
+    extractor_version,
+    open_store,
+    quote_from_row,
+    quote_to_row,
+    speaker_from_row,
+    speaker_to_row,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def assert_one_error(result: Result) -> str:
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
+# --- rows: the model's dataclasses and back, exactly -------------------------------------------
+
+# any text, lone surrogates (JSON input can hold them) and NUL included
+TEXT = st.text() | st.text(st.characters(categories=["Cs", "Cc", "Lu", "Ll", "Zs", "Po", "Pi", "Pf"]))
+MAYBE = st.none() | TEXT
+DATES = st.none() | st.dates()
+SPANS = st.none() | st.builds(Span, st.integers(0, 10**7), st.integers(0, 10**7), TEXT)
+SECTIONS = st.builds(Section, st.integers(0, 10**6), st.integers(0, 10**6), st.sampled_from(["body", "related"]), TEXT)
+
+QUOTES = st.builds(
+    Quote,
+    id=TEXT,
+    article=TEXT,
+    start=st.integers(0, 10**7),
+    end=st.integers(0, 10**7),
+    text=TEXT,
+    kind=st.sampled_from(QUOTE_KINDS),
+    speaker=MAYBE,
+    speaker_mention=SPANS,
+    cue=SPANS,
+    channel=MAYBE,
+    via=st.lists(TEXT, max_size=3).map(tuple),
+    section=st.sampled_from(["body", "related"]),
+    statement=MAYBE,
+    truncated=st.booleans(),
+    date=DATES,
+    speech=st.booleans(),
+)
+SPEAKERS = st.builds(
+    Speaker,
+    TEXT,
+    st.lists(TEXT, max_size=3).map(tuple),
+    st.sampled_from(["person", "organization", "group", "unknown"]),
+    MAYBE,
+)
+ARTICLES = st.builds(
+    Article,
+    id=TEXT,
+    text=TEXT,
+    path=MAYBE,
+    title=MAYBE,
+    outlet=MAYBE,
+    agency=MAYBE,
+    date=DATES,
+    url=MAYBE,
+    byline=MAYBE,
+    sections=st.lists(SECTIONS, max_size=3).map(tuple),
+)
+
+
+def _through_json(row: object) -> object:
+    return json.loads(json.dumps(row, ensure_ascii=False))
+
+
+@given(QUOTES, SPEAKERS, ARTICLES)
+def test_rows_rebuild_the_dataclasses_exactly(quote: Quote, speaker: Speaker, article: Article) -> None:
+    assert quote_from_row(_through_json(quote_to_row(quote))) == quote  # type: ignore[arg-type]
+    assert speaker_from_row(_through_json(speaker_to_row(speaker))) == speaker  # type: ignore[arg-type]
+    assert article_from_row(_through_json(article_to_row(article))) == article  # type: ignore[arg-type]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ARTICLES, st.lists(QUOTES, max_size=4), st.lists(SPEAKERS, max_size=3))
+def test_the_store_gives_back_what_was_added(article: Article, quotes: list[Quote], speakers: list[Speaker]) -> None:
+    extraction = Extraction(article.id, tuple(quotes), tuple(speakers))
+
+    def extract(batch: Sequence[Article]) -> list[Extraction]:
+        assert list(batch) == [article]
+        return [extraction]
+
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "s.db") as store:
+        assert store.add([article], extract=extract) == AddResult(added=1)
+        articles, extractions = store.corpus()
+    assert articles == (article,)
+    assert extractions == (extraction,)
+
+
+# --- adding: new, unchanged, updated ---------------------------------------------------------
+
+
+def _never(batch: Sequence[Article]) -> list[Extraction]:
+    raise AssertionError(f"extracted {[a.id for a in batch]} again")
+
+
+def test_re_adding_unchanged_articles_does_nothing(tmp_path: Path, seeds_dir: Path) -> None:
+    articles = qt.read_articles(seeds_dir)
+    db = tmp_path / "story.db"
+    with open_store(db) as store:
+        assert store.add(articles) == AddResult(added=5)
+        changes = store._conn.total_changes
+        assert store.add(articles, extract=_never) == AddResult(unchanged=5)
+        assert store._conn.total_changes == changes  # not one row written
+        assert store.count() == 5
+        assert store.articles() == articles
+
+
+def test_an_article_with_new_text_or_metadata_is_updated_in_place(tmp_path: Path, seeds_dir: Path) -> None:
+    articles = qt.read_articles(seeds_dir)
+    edited = Article(articles[1].id, articles[1].text + "\n\n“We are ready,” Mr Lee said.", path=articles[1].path)
+    retitled = Article(**{**_fields(articles[2]), "title": "Another title"})
+    moved = Article(**{**_fields(articles[3]), "path": "elsewhere/" + articles[3].id})
+    with open_store(tmp_path / "story.db") as store:
+        store.add(articles)
+        result = store.add([edited, retitled, moved])
+        assert result == AddResult(updated=2, unchanged=1)  # a new path alone is not a change
+        stored = {a.id: a for a in store.articles()}
+        assert stored[edited.id] == edited and stored[retitled.id] == retitled and stored[moved.id] == moved
+        assert store.count() == 5
+        ex = {e.article: e for e in store.extractions()}[edited.id]
+        assert [q.text for q in ex.quotes][-1] == "We are ready,"
+
+
+def _fields(article: Article) -> dict[str, object]:
+    return {name: getattr(article, name) for name in Article.__slots__}
+
+
+def test_the_same_text_under_two_ids_is_two_articles(tmp_path: Path) -> None:
+    text = "“We are ready,” Mr Lee said on Sunday."
+    with open_store(tmp_path / "s.db") as store:
+        assert store.add([Article("a.txt", text), Article("b.txt", text)]) == AddResult(added=2)
+        assert [a.id for a in store.articles()] == ["a.txt", "b.txt"]
+
+
+def test_another_extractor_s_results_are_extracted_again(tmp_path: Path, seeds_dir: Path) -> None:
+    assert extractor_version(rules_only=True) != extractor_version(rules_only=False)
+    articles = qt.read_articles(seeds_dir)
+    with open_store(tmp_path / "s.db") as store:
+        store.add(articles, rules_only=True)
+        assert store.add(articles, rules_only=True, extract=_never) == AddResult(unchanged=5)
+        tagged = store.extractions()  # asks for the tagger: extracted again, and stored
+        assert tagged == tuple(qt.extract_quotes(a) for a in articles)
+        assert store.add(articles, extract=_never) == AddResult(unchanged=5)
+        assert store.add(articles, rules_only=True) == AddResult(reextracted=5)
+
+
+# --- the file: schema version, migrations, errors -----------------------------------------------
+
+
+def test_a_new_store_has_the_current_schema_in_wal_mode(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    open_store(db).close()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert conn.execute("PRAGMA application_id").fetchone() == (store_module.APPLICATION_ID,)
+    with open_store(db) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store._conn.execute("PRAGMA foreign_keys").fetchone() == (1,)
+
+
+def test_an_older_store_is_migrated_in_order_keeping_its_articles(
+    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "s.db"
+    with open_store(db) as store:
+        store.add(qt.read_articles(seeds_dir))
+
+    def broken(conn: sqlite3.Connection) -> None:
+        conn.execute("ALTER TABLE articles ADD COLUMN added_at TEXT")
+        conn.execute("SELECT * FROM no_such_table")
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, broken])
+    with pytest.raises(StoreError, match="no such table"):
+        open_store(db)
+    with sqlite3.connect(db) as conn:  # rolled back whole: no column, still version 1
+        assert "added_at" not in [row[1] for row in conn.execute("PRAGMA table_info(articles)")]
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
+
+    def add_column(conn: sqlite3.Connection) -> None:
+        conn.execute("ALTER TABLE articles ADD COLUMN added_at TEXT")
+
+    def fill_it(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE articles SET added_at = 'before v3'")
+
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS[:1], add_column, fill_it])
+    with open_store(db) as store:
+        assert store.schema_version == 3
+        assert store.count() == 5
+        assert {r[0] for r in store._conn.execute("SELECT added_at FROM articles")} == {"before v3"}
+
+
+def test_a_store_from_a_newer_quotetrace_is_a_clear_error(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    open_store(db).close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match=r"schema version 99, newer than this quotetrace reads \(1\): upgrade"):
+        open_store(db)
+    error = assert_one_error(run("trace", "--db", str(db)))
+    assert "newer" in error and str(db) in error
+
+
+def test_files_that_are_not_stores_are_clear_errors(tmp_path: Path, seeds_dir: Path) -> None:
+    text = tmp_path / "notes.db"
+    text.write_text("not a database at all, just some words that go on for a while " * 5)
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    before = (text.read_bytes(), other.read_bytes())
+    assert "not a quotetrace store (not an SQLite database" in assert_one_error(run("trace", "--db", str(text)))
+    assert "an SQLite database but not a quotetrace store" in assert_one_error(
+        run("add", str(seeds_dir), "--db", str(other))
+    )
+    folder = run("add", str(seeds_dir), "--db", str(tmp_path))
+    assert folder.exit_code == 2 and "is a directory" in folder.stderr
+    with pytest.raises(StoreError, match="is a folder: give the store's file"):
+        open_store(tmp_path)
+    missing = tmp_path / "no" / "such" / "s.db"
+    assert "does not exist" in assert_one_error(run("add", str(seeds_dir), "--db", str(missing)))
+    assert (text.read_bytes(), other.read_bytes()) == before  # never touched
+
+
+def test_a_store_locked_too_long_is_a_clear_error(
+    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "s.db"
+    open_store(db).close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a batch
+    try:
+        with open_store(db, timeout=0.2) as store, pytest.raises(StoreError, match=r"locked by another process"):
+            store.add(qt.read_articles(seeds_dir))
+        monkeypatch.setattr(cli_module, "open_store", lambda path: open_store(path, timeout=0.2))
+        assert "locked by another process (waited 0.2 s)" in assert_one_error(
+            run("add", str(seeds_dir), "--db", str(db))
+        )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with open_store(db) as store:
+        assert store.count() == 0
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def test_add_then_trace_db_gives_the_json_of_tracing_the_files(tmp_path: Path, seeds_dir: Path) -> None:
+    db = str(tmp_path / "story.db")
+    files = sorted(str(p) for p in seeds_dir.glob("*.txt"))
+    first = run("add", *files[:2], "--db", db)
+    assert first.exit_code == 0, first.output
+    assert first.stdout == "added 2, unchanged 0, updated 0 (store: 2 articles)\n"
+    assert first.stderr == ""  # no progress when stderr is not a terminal
+    # trace --db PATH... adds the paths first; the rest of the story arrives later
+    partial = run("trace", "--db", db, *files[2:4], "--format", "json")
+    assert partial.exit_code == 0, partial.output
+    assert partial.stdout == run("trace", *files[:4], "--format", "json").stdout
+    again = run("add", str(seeds_dir), "--db", db)
+    assert again.stdout == "added 1, unchanged 4, updated 0 (store: 5 articles)\n"
+    stored = run("trace", "--db", db, "--format", "json")
+    assert stored.exit_code == 0, stored.output
+    assert json.loads(stored.stdout)["articles"]
+    assert stored.stdout == run("trace", str(seeds_dir), "--format", "json").stdout
+
+
+def test_trace_db_takes_the_same_options_as_trace(tmp_path: Path, seeds_dir: Path) -> None:
+    db = str(tmp_path / "story.db")
+    assert run("add", str(seeds_dir), "--db", db, "--rules-only").exit_code == 0
+    rules = run("trace", "--db", db, "--rules-only", "--format", "json")
+    assert rules.stdout == run("trace", str(seeds_dir), "--rules-only", "--format", "json").stdout
+    sources = tmp_path / "posts.jsonl"
+    sources.write_text(json.dumps({"speaker": "Volodymyr Zelensky", "text": "There will undoubtedly be more."}) + "\n")
+    with_source = run("trace", "--db", db, "--source", str(sources), "--format", "json", "--rules-only")
+    assert (
+        with_source.stdout
+        == run("trace", str(seeds_dir), "--source", str(sources), "--format", "json", "--rules-only").stdout
+    )
+    focused = run("trace", "--db", db, "--rules-only", "--format", "dot", "--speaker", "Zelensky")
+    assert focused.exit_code == 0 and "digraph" in focused.stdout
+    assert "refusing to overwrite the store" in assert_one_error(run("trace", "--db", db, "-o", db, "-f", "json"))
+    with open_store(db) as store:
+        assert trace_store(store, rules_only=True).to_json() == rules.stdout
+
+
+def test_add_reports_skipped_inputs_like_trace(tmp_path: Path, seeds_dir: Path) -> None:
+    (tmp_path / "empty.txt").write_text("")
+    (tmp_path / "one.txt").write_text("“We are ready,” Mr Lee said on Sunday.")
+    db = str(tmp_path / "s.db")
+    result = run("add", str(tmp_path / "empty.txt"), str(tmp_path / "one.txt"), "--db", db)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("Warning: ") and "empty.txt" in result.stderr
+    assert result.stdout == "added 1, unchanged 0, updated 0 (store: 1 articles)\n"
+    quiet = run("add", str(tmp_path / "empty.txt"), str(tmp_path / "one.txt"), "--db", db, "-q")
+    assert quiet.stderr == "" and quiet.stdout == "added 0, unchanged 1, updated 0 (store: 1 articles)\n"
+    assert "empty" in assert_one_error(run("add", str(tmp_path / "empty.txt"), "--db", db))
+    assert "holds no articles" in assert_one_error(run("trace", "--db", str(tmp_path / "new.db")))
+    missing = run("trace")
+    assert missing.exit_code == 2 and "Missing argument 'PATH...'" in missing.stderr
+    assert run("add", str(seeds_dir)).exit_code == 2  # --db is required
+
+
+def test_verbose_add_reports_each_committed_batch(tmp_path: Path, seeds_dir: Path) -> None:
+    result = run("add", str(seeds_dir), "--db", str(tmp_path / "s.db"), "--batch-size", "2", "-v")
+    assert result.stderr.splitlines() == [f"stored {n} of 5 articles" for n in (2, 4, 5)]
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_draws_one_line_on_a_terminal_only() -> None:
+    pipe = io.StringIO()
+    progress = Progress(pipe)
+    for n in range(1000):
+        progress("articles stored", n, 1000)
+    progress.close()
+    assert pipe.getvalue() == ""
+    assert Progress(_Terminal(), enabled=False).enabled is False  # --quiet
+
+    term = _Terminal()
+    with Progress(term, interval=3600) as progress:
+        for n in range(1, 1001):
+            progress("articles stored", n, 1000)
+            progress("quotes found", 7 * n, None)
+        assert progress.line() == "articles stored: 1,000/1,000 · quotes found: 7,000"
+    drawn = term.getvalue()
+    assert "\n" not in drawn
+    assert drawn.count("\r") == 4  # once per new stage, then throttled; then the line is blanked
+    assert drawn.endswith("\r") and drawn.split("\r")[-2].strip() == ""
+
+
+def test_the_pipeline_and_the_store_report_progress(tmp_path: Path, seeds_dir: Path) -> None:
+    heard: list[tuple[str, int, int | None]] = []
+    t = qt.trace(seeds_dir, on_progress=lambda *event: heard.append(event))
+    assert ("files read", 5, 5) in heard and ("articles extracted", 5, 5) in heard
+    assert ("quotes found", len(t.quotes), None) in heard
+    heard.clear()
+    with open_store(tmp_path / "s.db") as store:
+        store.add(qt.read_articles(seeds_dir), batch_size=3, on_progress=lambda *event: heard.append(event))
+    assert [e for e in heard if e[0] == "articles stored"] == [("articles stored", 3, 5), ("articles stored", 5, 5)]
+
+
+def test_progress_is_silent_when_stderr_is_not_a_terminal(tmp_path: Path, seeds_dir: Path) -> None:
+    # a real process whose stderr is a pipe: nothing but the result
+    proc = subprocess.run(
+        [sys.executable, "-m", "quotetrace", "add", str(seeds_dir), "--db", str(tmp_path / "s.db")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""
+    assert proc.stdout == "added 5, unchanged 0, updated 0 (store: 5 articles)\n"
+
+
+# --- kill-safety and two writers (issue 7, part 4) ------------------------------------------
+
+NAMES = ("Lee", "Kim", "Park", "Smith", "Jones", "Garcia", "Okafor", "Novak")
+WORDS = (
+    "the ministry will review plans for a new bridge across the river after talks with officials "
+    "on sunday and monday about the budget that voters rejected in march"
+).split()
+
+
+def _corpus(folder: Path, n: int = 300, seed: int = 7) -> list[Path]:
+    """``n`` small articles of quotes and reported speech, the same for a seed."""
+    rng = random.Random(seed)
+    folder.mkdir()
+    files = []
+    for i in range(n):
+        paras = []
+        for _ in range(5):
+            said = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 14)))
+            paras.append(f"“{said.capitalize()},” Mr {rng.choice(NAMES)} said on {rng.choice(('Monday', 'Friday'))}.")
+            paras.append(f"{rng.choice(NAMES)} told reporters that {' '.join(rng.sample(WORDS, 8))}.")
+        file = folder / f"a{i:03d}.txt"
+        file.write_text(f"Story {i}\n\n" + "\n\n".join(paras) + "\n", encoding="utf-8")
+        files.append(file)
+    return files
+
+
+def _add(db: Path, paths: Sequence[Path | str], *extra: str) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "quotetrace", "add", *map(str, paths), "--db", str(db), *extra]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+
+
+def _check_consistent(db: Path) -> set[str]:
+    """The file passes SQLite's checks, and every article has its extraction; the stored ids."""
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        orphans = conn.execute(
+            "SELECT a.id FROM articles a LEFT JOIN extractions e ON e.article = a.id WHERE e.article IS NULL"
+        ).fetchall()
+        assert orphans == []
+        return {row[0] for row in conn.execute("SELECT id FROM articles")}
+
+
+def test_a_killed_add_keeps_every_reported_batch_and_a_rerun_finishes(tmp_path: Path) -> None:
+    files = _corpus(tmp_path / "story")
+    ids = [f.name for f in files]  # the order add reads them in: by path
+    db = tmp_path / "story.db"
+    rng = random.Random(20261122)
+    killed = 0
+    for _ in range(5):
+        present = _check_consistent(db) if db.exists() else set()
+        # let it store up to a random batch past what the store holds, then kill it within the next batch:
+        # while it extracts, while it writes, or while it commits
+        target = len(present) + rng.randrange(0, 50, 10)
+        proc = _add(db, [tmp_path / "story"], "--batch-size", "10", "-v")
+        assert proc.stderr is not None
+        reported = 0
+        for line in proc.stderr:
+            if m := re.fullmatch(r"stored (\d+) of 300 articles\n", line):
+                reported = int(m[1])
+            if reported >= target:
+                break
+        time.sleep(rng.uniform(0, 0.08))  # a batch of 10 takes about 50 ms
+        if proc.poll() is None:
+            killed += 1
+        proc.send_signal(signal.SIGKILL)
+        _, rest = proc.communicate(timeout=60)
+        reported = max([reported, *map(int, re.findall(r"^stored (\d+) of 300 articles$", rest, re.MULTILINE))])
+        present = _check_consistent(db)
+        assert set(ids[:reported]) <= present, f"reported {reported} stored, {len(present)} present"
+    assert killed >= 3
+    finish = _add(db, [tmp_path / "story"])
+    out, err = finish.communicate(timeout=120)
+    assert finish.returncode == 0, err
+    assert out.endswith("(store: 300 articles)\n")
+    assert _check_consistent(db) == set(ids)
+    with open_store(db) as store:
+        articles, extractions = store.corpus()
+    assert articles == qt.read_articles([tmp_path / "story"])
+    assert extractions == tuple(qt.extract_quotes(a) for a in articles)
+
+
+def test_two_processes_adding_overlapping_articles_at_once(tmp_path: Path) -> None:
+    files = _corpus(tmp_path / "story", n=240, seed=11)
+    db = tmp_path / "story.db"  # created by both at once, too
+    first, second = _add(db, files[:160], "--batch-size", "10"), _add(db, files[80:], "--batch-size", "10")
+    results = []
+    for proc, n in ((first, 160), (second, 160)):
+        out, err = proc.communicate(timeout=120)
+        if proc.returncode != 0:  # allowed: a clear one-line error, and nothing lost
+            assert re.fullmatch(r"Error: .*locked.*\n", err), err
+            continue
+        counts = re.fullmatch(r"added (\d+), unchanged (\d+), updated (\d+) \(store: \d+ articles\)\n", out)
+        assert counts, out
+        added, unchanged, updated = map(int, counts.groups())
+        assert (added + unchanged, updated) == (n, 0)
+        results.append(added)
+    assert results, "both processes failed"
+    present = _check_consistent(db)
+    if len(results) == 2:
+        assert sum(results) == 240  # each overlapping article added by exactly one of them
+        assert present == {f.name for f in files}
+    with open_store(db) as store:
+        assert store.count() == len(present)
