@@ -24,7 +24,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -325,19 +325,66 @@ def consensus(base: Words, others: Sequence[Words]) -> str:
 
 
 # ---------------------------------------------------------------- blocking
+#
+# Blocking is written as three pure steps so that an engine can run each anywhere (see
+# ``quotetrace.engine``): every text emits its keys (``shingles``, ``short_keys``); each key's
+# posting list, once gathered, tells each text how rare that key is, and each text keeps its
+# rarest keys as probes (``probe_keys``); a key then pairs its probers with the texts holding it
+# (``key_pairs``, ``short_key_pairs``). ``candidate_pairs`` strings the steps together in memory.
 
 SHINGLE = 3
+PROBES = 6
+MAX_DF = 1000
+FAN_OUT = 40
+
+Gram = tuple[str, ...]
 
 
-def shingles(w: Words, k: int = SHINGLE) -> set[tuple[str, ...]]:
+def shingles(w: Words, k: int = SHINGLE) -> set[Gram]:
     """Word k-grams; a text shorter than k yields its whole word tuple."""
     if len(w.norm) < k:
         return {w.norm} if w.norm else set()
     return {w.norm[i : i + k] for i in range(len(w.norm) - k + 1)}
 
 
+def probe_keys(own: Iterable[tuple[int, Gram]], *, probes: int = PROBES, max_df: int = MAX_DF) -> list[Gram]:
+    """A text's probes: of its ``(df, gram)`` keys, the ``probes`` rarest, posting lists over ``max_df`` left out.
+
+    Ties go to the smaller gram, so every engine picks the same probes.
+    """
+    return [g for _, g in sorted([x for x in own if x[0] <= max_df])[:probes]]
+
+
+def key_pairs(probers: Iterable[int], posting: Sequence[int]) -> list[tuple[int, int]]:
+    """The pairs one key makes: each text probing it with every other text holding it, ``(low, high)``."""
+    return [(i, j) if i < j else (j, i) for i in probers for j in posting if i != j]
+
+
+def short_keys(w: Words, lengths: Collection[int]) -> set[Gram]:
+    """The word runs of ``w`` that a text shorter than a shingle could be (runs of each of ``lengths`` words)."""
+    return {w.norm[s : s + n] for n in lengths for s in range(len(w.norm) - n + 1)}
+
+
+def short_key_pairs(key: Gram, hosts: Iterable[tuple[int, int]], *, fan_out: int = FAN_OUT) -> list[tuple[int, int]]:
+    """The pairs of a short text ("confirmed", "self destruct") found whole inside longer ones.
+
+    ``hosts`` are ``(index, word count)`` of every text holding the run ``key``; those exactly
+    ``key`` long are the short texts themselves, and each pairs with at most ``fan_out`` of the
+    others, the longest first.
+    """
+    held = sorted(set(hosts), key=lambda h: (-h[1], h[0]))
+    top = held[: fan_out + 1]  # a short text's own entry may be among them
+    pairs = []
+    for i, n in held:
+        if n != len(key):
+            continue
+        for j, _ in [h for h in top if h[0] != i][:fan_out]:
+            pairs.append((i, j) if i < j else (j, i))
+    return pairs
+
+
 def candidate_pairs(
-    texts: Sequence[Words], *, k: int = SHINGLE, probes: int = 6, max_df: int = 1000, fan_out: int = 40
+    texts: Sequence[Words], *, k: int = SHINGLE, probes: int = PROBES, max_df: int = MAX_DF, fan_out: int = FAN_OUT
 ) -> set[tuple[int, int]]:
     """Index pairs ``(i, j)``, ``i < j``, that may be reproductions of one another.
 
@@ -349,8 +396,8 @@ def candidate_pairs(
     looked up as whole word sequences inside longer texts, pairing with at most
     ``fan_out`` of them (the longest). The work grows linearly with the number of texts.
     """
-    index: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    own: list[list[tuple[str, ...]]] = []
+    index: dict[Gram, list[int]] = defaultdict(list)
+    own: list[list[Gram]] = []
     for i, w in enumerate(texts):
         sh = sorted(shingles(w, k))
         own.append(sh)
@@ -358,25 +405,16 @@ def candidate_pairs(
             index[gram].append(i)
     pairs: set[tuple[int, int]] = set()
     for i, sh in enumerate(own):
-        rare = sorted((g for g in sh if len(index[g]) <= max_df), key=lambda g: (len(index[g]), g))[:probes]
-        for gram in rare:
-            for j in index[gram]:
-                if i != j:
-                    pairs.add((i, j) if i < j else (j, i))
-    short: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for i, w in enumerate(texts):
-        if 0 < len(w.norm) < k:
-            short[w.norm].append(i)
-    if short:
-        hosts: dict[int, list[int]] = defaultdict(list)
-        lengths = {len(key) for key in short}
+        # key_pairs((i,), posting) for each probe, inlined: this loop is the hot path
+        for gram in probe_keys([(len(index[g]), g) for g in sh], probes=probes, max_df=max_df):
+            pairs.update((i, j) if i < j else (j, i) for j in index[gram] if j != i)
+    lengths = {len(w.norm) for w in texts if 0 < len(w.norm) < k}
+    if lengths:
+        wanted = {w.norm for w in texts if 0 < len(w.norm) < k}
+        hosts: dict[Gram, list[tuple[int, int]]] = defaultdict(list)
         for j, w in enumerate(texts):
-            for n in lengths:
-                for s in range(len(w.norm) - n + 1):
-                    for i in short.get(w.norm[s : s + n], ()):
-                        if i != j:
-                            hosts[i].append(j)
-        for i, js in hosts.items():
-            for j in sorted(set(js), key=lambda j: (-len(texts[j]), j))[:fan_out]:
-                pairs.add((i, j) if i < j else (j, i))
+            for key in short_keys(w, lengths) & wanted:
+                hosts[key].append((j, len(w.norm)))
+        for key, held in hosts.items():
+            pairs.update(short_key_pairs(key, held, fan_out=fan_out))
     return pairs

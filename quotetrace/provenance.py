@@ -15,8 +15,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol
 
 from quotetrace.match import (
     Comparison,
@@ -52,6 +52,7 @@ def link_quotes(
     *,
     primary: Collection[str] = (),
     semantic: Embedder | None = None,
+    engine: PairFinder | None = None,
 ) -> Provenance:
     """Cluster ``quotes`` into statements and link each reproduction to its parent.
 
@@ -59,6 +60,8 @@ def link_quotes(
     post's text): their quotes are the origin of any statement they belong to. With a
     ``semantic`` embedder (see ``quotetrace.semantic``), reported speech that shares too few
     words with any quotation is linked by meaning when one statement clearly stands out.
+    ``engine`` finds and verifies the candidate pairs (see ``quotetrace.engine``); by
+    default, in this process.
     """
     body = [q for q in quotes if q.section == "body" and q.speaker is not None and q.speech]
     words = [Words.of(q.text) for q in body]
@@ -66,15 +69,18 @@ def link_quotes(
     earlier_first = {qid: _neg(key) for qid, key in order.items()}  # computed once: compared often
 
     idf = idf_weights(words)
-    pairs = candidate_pairs(words) | _paraphrase_pairs(body, words, idf)
+    table = LinkTable(
+        tuple(words),
+        tuple(q.kind == "indirect" for q in body),
+        tuple(earlier_first[q.id] for q in body),
+        tuple(q.speaker or "" for q in body),
+        idf,
+    )
+    verdicts = (engine or LOCAL).verified_pairs(table)
     best: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}
     conflicts: list[Link] = []
-    for i, j in sorted(pairs):
-        orig, rep = _orient(i, j, body, words, earlier_first)
+    for orig, rep, cmp in verdicts:  # in pair order, as every engine returns them: ties go the same way
         qo, qr = body[orig], body[rep]
-        cmp = compare(words[orig], words[rep], paraphrase=qr.kind == "indirect", weights=idf, diff=False)
-        if cmp is None:
-            continue
         same_speaker = qo.speaker == qr.speaker or (_unnamed(qo.speaker) and _unnamed(qr.speaker))
         if not same_speaker:
             if cmp.fidelity != "paraphrase" and cmp.score >= CONFLICT_SCORE and len(words[rep]) >= SHORT_WORDS:
@@ -226,18 +232,12 @@ def _precedence(q: Quote, articles: Mapping[str, Article]) -> tuple[int, dt.date
     return (0 if q.kind == "embed" else 1, date, q.article, q.start)
 
 
-def _orient(
-    i: int,
-    j: int,
-    body: Sequence[Quote],
-    words: Sequence[Words],
-    earlier_first: Mapping[str, tuple[int, int, str, int]],
-) -> tuple[int, int]:
+def _orient(i: int, j: int, table: LinkTable) -> tuple[int, int]:
     """(original, reproduction): a quotation before reported speech of it; else the longer, then the earlier."""
-    if (body[i].kind == "indirect") != (body[j].kind == "indirect"):
-        return (j, i) if body[i].kind == "indirect" else (i, j)
-    ki = (len(words[i]), earlier_first[body[i].id])
-    kj = (len(words[j]), earlier_first[body[j].id])
+    if table.indirect[i] != table.indirect[j]:
+        return (j, i) if table.indirect[i] else (i, j)
+    ki = (len(table.words[i]), table.earlier_first[i])
+    kj = (len(table.words[j]), table.earlier_first[j])
     return (i, j) if ki >= kj else (j, i)
 
 
@@ -291,27 +291,108 @@ RARE_KEYS = 10
 MAX_POSTING = 300
 PARAPHRASE_CANDIDATES = 12
 
+SpeakerWord = tuple[str, str]
 
-def _paraphrase_pairs(body: Sequence[Quote], words: Sequence[Words], idf: Mapping[str, float]) -> set[tuple[int, int]]:
+
+def paraphrase_keys(table: LinkTable, i: int) -> list[SpeakerWord]:
+    """The keys quote ``i`` is indexed under for paraphrase blocking: (speaker, content word)."""
+    return [(table.speakers[i], w) for w in sorted(table.words[i].content)]
+
+
+def paraphrase_probes(own: Iterable[tuple[int, SpeakerWord]]) -> tuple[list[SpeakerWord], int]:
+    """A report's probes, from its ``(df, key)`` keys: the ``RARE_KEYS`` rarest (posting lists over
+    ``MAX_POSTING`` left out), and how many of them a candidate must share."""
+    keys = sorted(x for x in own if x[0] <= MAX_POSTING)
+    return [key for _, key in keys[:RARE_KEYS]], min(2, len(keys))
+
+
+def paraphrase_partners(
+    i: int, shared: Mapping[int, int], lengths: Mapping[int, int], need: int
+) -> list[tuple[int, int]]:
+    """Report ``i``'s pairs: the ``PARAPHRASE_CANDIDATES`` quotes sharing most of its probes (then the
+    longest), each sharing at least ``need``. ``shared`` counts probes per quote, ``lengths`` their words."""
+    best = sorted(shared, key=lambda j: (-shared[j], -lengths[j], j))[:PARAPHRASE_CANDIDATES]
+    return [(i, j) if i < j else (j, i) for j in best if shared[j] >= need]
+
+
+def _paraphrase_pairs(table: LinkTable) -> set[tuple[int, int]]:
     """Pairs of one speaker's quotes, one of them reported speech, sharing rare content words."""
-    index: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, q in enumerate(body):
-        for w in words[i].content:
-            index[(q.speaker or "", w)].append(i)
+    index: dict[SpeakerWord, list[int]] = defaultdict(list)
+    for i in range(len(table.words)):
+        for key in paraphrase_keys(table, i):
+            index[key].append(i)
     pairs: set[tuple[int, int]] = set()
-    for i, q in enumerate(body):
-        if q.kind != "indirect":
+    for i, indirect in enumerate(table.indirect):
+        if not indirect:
             continue
-        keys = [(q.speaker or "", w) for w in words[i].content]
-        keys = sorted((key for key in keys if len(index[key]) <= MAX_POSTING), key=lambda key: (len(index[key]), key))
+        probes, need = paraphrase_probes((len(index[key]), key) for key in paraphrase_keys(table, i))
         shared: Counter[int] = Counter()
-        for key in keys[:RARE_KEYS]:
+        for key in probes:
             shared.update(j for j in index[key] if j != i)
-        best = sorted(shared, key=lambda j: (-shared[j], -len(words[j]), j))[:PARAPHRASE_CANDIDATES]
-        for j in best:
-            if shared[j] >= min(2, len(keys)):
-                pairs.add((i, j) if i < j else (j, i))
+        pairs.update(paraphrase_partners(i, shared, {j: len(table.words[j]) for j in shared}, need))
     return pairs
+
+
+# ---------------------------------------------------------------- pair verification
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LinkTable:
+    """What finding and verifying pairs needs to know of the quotes being linked, by index.
+
+    Plain, picklable data: an engine ships it once to each worker.
+    """
+
+    words: tuple[Words, ...]
+    indirect: tuple[bool, ...]  # reported speech: compared as a paraphrase, never an original of a quotation
+    earlier_first: tuple[tuple[int, int, str, int], ...]  # reading order, inverted: greater is earlier
+    speakers: tuple[str, ...]  # "" for none
+    idf: Mapping[str, float]
+
+
+class Verdict(NamedTuple):
+    """A verified pair: quote ``rep`` reproduces quote ``orig`` as ``comparison`` says (no word diff)."""
+
+    orig: int
+    rep: int
+    comparison: Comparison
+
+
+def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> list[Verdict]:
+    """Orient and compare each candidate pair; the pairs that reproduce, in the order given.
+
+    A pure function of its arguments, so any chunk of pairs can be verified anywhere.
+    """
+    out = []
+    for i, j in pairs:
+        orig, rep = _orient(i, j, table)
+        cmp = compare(
+            table.words[orig], table.words[rep], paraphrase=table.indirect[rep], weights=table.idf, diff=False
+        )
+        if cmp is not None:
+            out.append(Verdict(orig, rep, cmp))
+    return out
+
+
+def local_pairs(table: LinkTable) -> list[tuple[int, int]]:
+    """Every candidate pair, in order: shared rare shingles, and reported speech sharing rare content words."""
+    return sorted(candidate_pairs(table.words) | _paraphrase_pairs(table))
+
+
+class PairFinder(Protocol):
+    """Finds the candidate pairs of a ``LinkTable`` and verifies them (see ``quotetrace.engine``)."""
+
+    def verified_pairs(self, table: LinkTable) -> list[Verdict]:
+        """Every verified pair, ordered by ``(min(orig, rep), max(orig, rep))``."""
+        ...
+
+
+class _InProcess:
+    def verified_pairs(self, table: LinkTable) -> list[Verdict]:
+        return verify_pairs(table, local_pairs(table))
+
+
+LOCAL: PairFinder = _InProcess()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
