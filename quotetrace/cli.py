@@ -309,6 +309,8 @@ def _traced_store(
     rules_only: bool,
 ) -> Trace:
     """``trace --db``: add ``paths`` to the store, then trace every article it holds."""
+    if not paths and not os.path.exists(db):  # tracing never leaves an empty store behind
+        raise click.ClickException(f"there is no store {db}: make one with 'quotetrace add PATH... --db {db}'")
     with open_store(db) as store:
         problems: tuple[str, ...] = ()
         if paths:

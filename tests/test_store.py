@@ -347,7 +347,10 @@ def test_add_reports_skipped_inputs_like_trace(tmp_path: Path, seeds_dir: Path) 
     quiet = run("add", str(tmp_path / "empty.txt"), str(tmp_path / "one.txt"), "--db", db, "-q")
     assert quiet.stderr == "" and quiet.stdout == "added 0, unchanged 1, updated 0 (store: 1 articles)\n"
     assert "empty" in assert_one_error(run("add", str(tmp_path / "empty.txt"), "--db", db))
-    assert "holds no articles" in assert_one_error(run("trace", "--db", str(tmp_path / "new.db")))
+    assert "there is no store" in assert_one_error(run("trace", "--db", str(tmp_path / "new.db")))
+    assert not (tmp_path / "new.db").exists()
+    open_store(tmp_path / "empty.db").close()
+    assert "holds no articles" in assert_one_error(run("trace", "--db", str(tmp_path / "empty.db")))
     missing = run("trace")
     assert missing.exit_code == 2 and "Missing argument 'PATH...'" in missing.stderr
     assert run("add", str(seeds_dir)).exit_code == 2  # --db is required
