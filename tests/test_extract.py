@@ -382,3 +382,29 @@ def test_a_name_and_a_colon_introduce_speech() -> None:
     q = one("Political insiders agree.\nInsiders: Trump will rebound in New Hampshire.", "indirect")
     assert q.speaker == "Insiders" and q.cue is not None and q.cue.text == ":"
     assert quotes_of("Related: the full list of candidates is here.") == []
+
+
+# ---------------------------------------------------------------- speakers across the corpus
+
+
+def _merged(*groups: tuple[str, ...]) -> dict[str, str]:
+    from quotetrace.extract import merge_speakers
+    from quotetrace.model import Speaker
+
+    return merge_speakers([[Speaker(n, (), "person") for n in g] for g in groups])[1]
+
+
+def test_a_bare_surname_joins_the_one_full_name_it_can_mean() -> None:
+    merged = _merged(("Zelensky",), ("Volodymyr Zelenskyy", "Zelensky"), ("Volodymyr Zelensky",))
+    assert set(merged.values()) == {"Volodymyr Zelensky"}
+
+
+def test_an_ambiguous_surname_stays_alone_whatever_the_order() -> None:
+    orders = [
+        (("Biden",), ("Joe Biden",), ("Hunter Biden",)),
+        (("Joe Biden",), ("Hunter Biden",), ("Biden",)),
+        (("Hunter Biden", "Biden"), ("Joe Biden",)),
+    ]
+    results = [_merged(*o) for o in orders]
+    assert all(r == results[0] for r in results)
+    assert results[0] == {"Biden": "Biden", "Joe Biden": "Joe Biden", "Hunter Biden": "Hunter Biden"}

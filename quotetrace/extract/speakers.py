@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -677,51 +677,76 @@ def merge_speakers(per_article: Sequence[Sequence[Speaker]]) -> tuple[list[Speak
 
     Returns the merged speakers and a map from each article-level name to its
     canonical corpus name (the most frequent full form, ties broken alphabetically).
+    The result depends on the set of speakers only, never on the order of the articles:
+    full names join when they name one person (``Volodymyr Zelensky`` / ``Volodymyr
+    Zelenskyy``), organisations when they share a name or acronym, and a bare surname
+    joins the one full name it can mean; when it could mean two people (``Biden`` with
+    ``Joe Biden`` and ``Hunter Biden`` in the corpus) it stays on its own.
     """
-    groups: list[list[Speaker]] = []
+    by_name: dict[str, list[Speaker]] = defaultdict(list)
     for speakers in per_article:
         for sp in speakers:
-            for g in groups:
-                if _same_entity(g[0], sp):
-                    g.append(sp)
-                    break
+            by_name[sp.name].append(sp)
+    names = sorted(by_name)
+    parent = {n: n for n in names}
+
+    def find(n: str) -> str:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    def union(x: str, y: str) -> None:
+        rx, ry = find(x), find(y)
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
+
+    kind = {n: Counter(s.kind for s in by_name[n]).most_common(1)[0][0] for n in names}
+    people = [n for n in names if kind[n] == "person" and n[:1].isupper()]
+    full = [n for n in people if len(n.split()) > 1]
+    by_initial: dict[str, list[str]] = defaultdict(list)  # full names by their surname's initial
+    by_first: dict[str, list[str]] = defaultdict(list)  # and by their first word ("Lee Seong-kweun")
+    for n in full:
+        by_initial[_surname(n)[:1].lower()].append(n)
+        by_first[n.split()[0]].append(n)
+    for block in by_initial.values():
+        for i, x in enumerate(block):
+            for y in block[i + 1 :]:
+                if _same_person(x, y):
+                    union(x, y)
+    for n in people:
+        if len(n.split()) == 1:
+            near = {*by_initial.get(n[:1].lower(), ()), *by_first.get(n, ())}
+            meant = {find(f) for f in near if _same_person(n, f)}
+            if len(meant) == 1:
+                union(n, meant.pop())
+    org_key: dict[str, str] = {}
+    for n in names:
+        if kind[n] != "organization":
+            continue
+        keys = {n.lower()} | {a.lower() for s in by_name[n] for a in s.aliases if _ACRONYM.match(a)}
+        for k in sorted(keys):
+            if k in org_key:
+                union(n, org_key[k])
             else:
-                groups.append([sp])
+                org_key[k] = n
+    groups: dict[str, list[Speaker]] = defaultdict(list)
+    for n in names:
+        groups[find(n)].extend(by_name[n])
     merged: list[Speaker] = []
     rename: dict[str, str] = {}
-    for g in groups:
+    for g in groups.values():
         counts = Counter(s.name for s in g)
-        best = sorted(counts, key=lambda n: (-len(n.split()) if g[0].kind == "person" else 0, -counts[n], n))[0]
-        aliases: dict[str, None] = {}
-        for s in g:
-            for a in (s.name, *s.aliases):
-                if a != best:
-                    aliases[a] = None
+        person = Counter(s.kind for s in g).most_common(1)[0][0] == "person"
+        best = sorted(counts, key=lambda n: (-len(n.split()) if person else 0, -counts[n], n))[0]
+        aliases = {a for s in g for a in (s.name, *s.aliases) if a != best}
         kinds = Counter(s.kind for s in g)
-        handle = next((s.handle for s in g if s.handle), None)
-        merged.append(Speaker(best, tuple(sorted(aliases)), kinds.most_common(1)[0][0], handle))
+        handle = min((s.handle for s in g if s.handle), default=None)
+        merged.append(Speaker(best, tuple(sorted(aliases)), max(kinds, key=lambda k: (kinds[k], k)), handle))
         for s in g:
             rename[s.name] = best
     merged.sort(key=lambda s: s.name)
     return merged, rename
-
-
-def _same_entity(a: Speaker, b: Speaker) -> bool:
-    if a.name == b.name:
-        return True
-    if (
-        a.kind == "person"
-        and b.kind == "person"
-        and len(a.name.split()) > 0
-        and a.name[0].isupper()
-        and b.name[0].isupper()
-    ):
-        return _same_person(a.name, b.name)
-    if a.kind == "organization" and b.kind == "organization":
-        names_a = {a.name.lower(), *(x.lower() for x in a.aliases if _ACRONYM.match(x))}
-        names_b = {b.name.lower(), *(x.lower() for x in b.aliases if _ACRONYM.match(x))}
-        return bool(names_a & names_b)
-    return False
 
 
 def mention_span(text: str, toks: Sequence[Token], rng: tuple[int, int]) -> Span:
