@@ -6,6 +6,7 @@ Library errors become ``Error: ...`` and exit code 1; warnings go to stderr as
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -13,7 +14,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn, TypeVar
 
@@ -21,6 +22,7 @@ import click
 import networkx as nx
 
 from quotetrace import __version__
+from quotetrace.engine import ENGINES, Engine, EngineError, check_options, make_engine
 from quotetrace.errors import NoArticlesError, QuotetraceError
 from quotetrace.export import to_csv, to_dict, to_gexf, to_graphml, to_json, to_node_link, write_atomic
 from quotetrace.extract import extract_quotes
@@ -116,6 +118,46 @@ def _source_option(func: F) -> F:
     )(func)
 
 
+def _engine_options(func: F) -> F:
+    """Where the work runs: --engine local (--jobs N processes) or --engine dask (--scheduler, --workers)."""
+    func = click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        help="With --engine dask and no --scheduler: start a local Dask cluster of N worker processes "
+        "[default: one per core].",
+    )(func)
+    func = click.option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="With --engine dask: the Dask scheduler to use, e.g. tcp://HOST:8786 (its workers need quotetrace).",
+    )(func)
+    func = click.option(
+        "-j", "--jobs", type=click.IntRange(min=1), help="With --engine local: extract and verify in N processes."
+    )(func)
+    return click.option(
+        "--engine",
+        "engine_name",
+        type=click.Choice(ENGINES),
+        default="local",
+        show_default=True,
+        help="Run on this machine, or on Dask (needs 'pip install quotetrace[dask]'). The output is the same.",
+    )(func)
+
+
+@contextlib.contextmanager
+def _engine(name: str, jobs: int | None, scheduler: str | None, workers: int | None) -> Iterator[Engine]:
+    """The engine the options ask for, closed (its cluster shut down) when the work is done."""
+    try:
+        check_options(name, jobs=jobs, scheduler=scheduler, workers=workers)
+    except EngineError as err:
+        raise click.UsageError(str(err)) from None
+    engine = make_engine(name, jobs=jobs, scheduler=scheduler, workers=workers)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
 _SIZE_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9}
 
 
@@ -178,6 +220,7 @@ def _optional_paths_argument(func: F) -> F:
 )
 @click.option("--all", "draw_all", is_flag=True, help="Draw every statement (a large story is otherwise focused).")
 @_source_option
+@_engine_options
 @_library_errors
 def trace(
     paths: Sequence[str],
@@ -197,6 +240,10 @@ def trace(
     since: dt.datetime | None,
     until: dt.datetime | None,
     draw_all: bool,
+    engine_name: str,
+    jobs: int | None,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """Trace the quotes in PATH... (files, folders, globs, '-' for stdin), or in a store (--db).
 
@@ -217,12 +264,28 @@ def trace(
         _refuse_to_overwrite_inputs(output, [*paths, *sources])
         if db is not None and os.path.realpath(output) == os.path.realpath(db):
             raise click.ClickException(f"refusing to overwrite the store {db}: choose another -o")
-    if db is None:
-        t = _traced(paths, quiet=quiet, sources=sources, semantic=semantic, max_bytes=max_bytes, rules_only=rules_only)
-    else:
-        t = _traced_store(
-            db, paths, quiet=quiet, sources=sources, semantic=semantic, max_bytes=max_bytes, rules_only=rules_only
-        )
+    with _engine(engine_name, jobs, scheduler, workers) as engine:
+        if db is None:
+            t = _traced(
+                paths,
+                quiet=quiet,
+                sources=sources,
+                semantic=semantic,
+                max_bytes=max_bytes,
+                rules_only=rules_only,
+                engine=engine,
+            )
+        else:
+            t = _traced_store(
+                db,
+                paths,
+                quiet=quiet,
+                sources=sources,
+                semantic=semantic,
+                max_bytes=max_bytes,
+                rules_only=rules_only,
+                engine=engine,
+            )
     if strict and t.warnings:
         raise click.ClickException(f"{len(t.warnings)} input problem(s) and --strict: {t.warnings[0]}")
     focused = any((focus_speakers, focus_statements, min_articles, top, since, until))
@@ -280,6 +343,7 @@ def _traced(
     semantic: bool,
     max_bytes: int | None,
     rules_only: bool,
+    engine: Engine | None = None,
 ) -> Trace:
     """The pipeline on ``paths``, input warnings reported the CLI's way."""
     progress = _progress(quiet)
@@ -293,6 +357,7 @@ def _traced(
             max_bytes=max_bytes,
             rules_only=rules_only,
             on_progress=progress,
+            engine=engine,
         ),
         progress,
     )
@@ -307,6 +372,7 @@ def _traced_store(
     semantic: bool,
     max_bytes: int | None,
     rules_only: bool,
+    engine: Engine | None = None,
 ) -> Trace:
     """``trace --db``: add ``paths`` to the store, then trace every article it holds."""
     if not paths and not os.path.exists(db):  # tracing never leaves an empty store behind
@@ -326,6 +392,7 @@ def _traced_store(
                 max_bytes=max_bytes,
                 rules_only=rules_only,
                 on_progress=progress,
+                engine=engine,
             ),
             progress,
         )
@@ -593,6 +660,7 @@ def _print_diff(cmp: Comparison) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not print warnings about skipped inputs.")
 @_source_option
+@_engine_options
 @_library_errors
 def find(
     quote: str,
@@ -604,11 +672,24 @@ def find(
     quiet: bool,
     sources: Sequence[str],
     semantic: bool,
+    engine_name: str,
+    jobs: int | None,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """Where does QUOTE come from? Trace PATH... and show who said it, where it first
     appeared, and how QUOTE differs from what was said.
     """
-    t = _traced(paths, quiet=quiet, sources=sources, semantic=semantic, max_bytes=max_bytes, rules_only=rules_only)
+    with _engine(engine_name, jobs, scheduler, workers) as engine:
+        t = _traced(
+            paths,
+            quiet=quiet,
+            sources=sources,
+            semantic=semantic,
+            max_bytes=max_bytes,
+            rules_only=rules_only,
+            engine=engine,
+        )
     quotes = {q.id: q for q in t.quotes}
     findings = find_origin(t.statements, quotes, quote, limit=limit)
     if as_json:

@@ -12,8 +12,9 @@ import os
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import IO
 
+from quotetrace.engine import Engine, LocalEngine
 from quotetrace.errors import NoArticlesError
-from quotetrace.extract import Extraction, extract_quotes, extract_source
+from quotetrace.extract import Extraction, extract_source
 from quotetrace.extract.speakers import merge_speakers
 from quotetrace.ingest import MAX_BYTES, read_articles, read_sources
 from quotetrace.model import Article, Quote, SourceDocument, Trace
@@ -37,6 +38,7 @@ def trace(
     max_bytes: int | None = MAX_BYTES,
     rules_only: bool = False,
     on_progress: OnProgress | None = None,
+    engine: Engine | None = None,
 ) -> Trace:
     """Trace the quotes in ``inputs`` back to the statements they reproduce.
 
@@ -50,7 +52,9 @@ def trace(
     ``rules_only=True`` extracts with the rules alone, without the learned tagger: about
     three times faster, and blind to the attributions no rule describes (see ``extract.tagger``).
     ``on_progress(stage, done, total)`` hears how far the work is: files read, articles
-    extracted, quotes found (see ``quotetrace.progress``).
+    extracted, quotes found, pairs verified (see ``quotetrace.progress``). ``engine`` runs
+    extraction and linking: ``LocalEngine(jobs=N)`` (the default, in this process) or
+    ``DaskEngine`` (see ``quotetrace.engine``); the result is the same on every engine.
 
     >>> import quotetrace as qt
     >>> t = qt.trace("seeds/")  # doctest: +SKIP
@@ -74,20 +78,22 @@ def trace(
         else:
             paths = [p for p in items if not isinstance(p, Article)]
             articles = read_articles(paths, stdin=stdin, on_warning=warn, max_bytes=max_bytes, on_progress=on_progress)
-    extractions = []
-    found = 0
-    for n, art in enumerate(articles, start=1):
-        extractions.append(extract_quotes(art, tagger=False if rules_only else None))
-        if on_progress is not None:
-            found += len(extractions[-1].quotes)
-            on_progress("articles extracted", n, len(articles))
-            on_progress("quotes found", found, None)
+    engine = engine or LocalEngine()
+    extractions = engine.extract(articles, rules_only=rules_only, on_progress=on_progress)
     docs = _source_documents(sources, warn, max_bytes)
     if docs:
         articles = (*articles, *(d.article for d in docs))
         extractions = [*extractions, *(extract_source(d) for d in docs)]
     embedder = (load_embedder() if semantic is True else semantic) or None
-    return assemble(articles, extractions, warnings=warnings, primary={d.article.id for d in docs}, semantic=embedder)
+    return assemble(
+        articles,
+        extractions,
+        warnings=warnings,
+        primary={d.article.id for d in docs},
+        semantic=embedder,
+        engine=engine,
+        on_progress=on_progress,
+    )
 
 
 def _source_documents(
@@ -110,6 +116,7 @@ def trace_store(
     max_bytes: int | None = MAX_BYTES,
     rules_only: bool = False,
     on_progress: OnProgress | None = None,
+    engine: Engine | None = None,
 ) -> Trace:
     """Trace every article in a corpus store (``quotetrace.store``): the same ``Trace`` as
     ``trace`` gives on the same articles, without extracting them again.
@@ -117,7 +124,7 @@ def trace_store(
     ``store`` is an open ``Store`` or the path of one. Articles the store holds from another
     extractor (another quotetrace version; the tagger when ``rules_only``, or the reverse)
     are extracted again, and stored. ``sources``, ``semantic`` and ``max_bytes`` (for the
-    source files) are as for ``trace``.
+    source files) are as for ``trace``; ``engine`` finds and verifies the candidate pairs.
 
     >>> from quotetrace.store import open_store
     >>> with open_store("story.db") as store:  # doctest: +SKIP
@@ -143,6 +150,7 @@ def trace_store(
                 max_bytes=max_bytes,
                 rules_only=rules_only,
                 on_progress=on_progress,
+                engine=engine,
             )
     articles, extractions = store.corpus(rules_only=rules_only, on_progress=on_progress)
     if not articles:
@@ -152,7 +160,13 @@ def trace_store(
     all_extractions = (*extractions, *(extract_source(d) for d in docs))
     embedder = (load_embedder() if semantic is True else semantic) or None
     return assemble(
-        all_articles, all_extractions, warnings=warnings, primary={d.article.id for d in docs}, semantic=embedder
+        all_articles,
+        all_extractions,
+        warnings=warnings,
+        primary={d.article.id for d in docs},
+        semantic=embedder,
+        engine=engine,
+        on_progress=on_progress,
     )
 
 
@@ -163,10 +177,13 @@ def assemble(
     warnings: Sequence[str] = (),
     primary: Collection[str] = (),
     semantic: Embedder | None = None,
+    engine: Engine | None = None,
+    on_progress: OnProgress | None = None,
 ) -> Trace:
     """Join per-article extractions into one ``Trace``: corpus-wide speakers, statements, links.
 
-    ``primary`` names the articles that are user-supplied source documents.
+    ``primary`` names the articles that are user-supplied source documents; ``engine`` finds and
+    verifies the candidate pairs (in this process by default), telling ``on_progress`` of them.
     """
     speakers, rename = merge_speakers([ex.speakers for ex in extractions])
     quotes: list[Quote] = []
@@ -175,5 +192,7 @@ def assemble(
             name = rename.get(q.speaker, q.speaker) if q.speaker else None
             via = tuple(rename.get(v, v) for v in q.via)
             quotes.append(q if (name == q.speaker and via == q.via) else dataclasses.replace(q, speaker=name, via=via))
-    prov = link_quotes(quotes, {a.id: a for a in articles}, primary=primary, semantic=semantic)
+    prov = link_quotes(
+        quotes, {a.id: a for a in articles}, primary=primary, semantic=semantic, engine=engine, on_progress=on_progress
+    )
     return Trace(tuple(articles), prov.quotes, tuple(speakers), prov.statements, prov.links, tuple(warnings))

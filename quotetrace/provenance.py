@@ -27,6 +27,7 @@ from quotetrace.match import (
     idf_weights,
 )
 from quotetrace.model import Article, Link, Quote, Statement
+from quotetrace.progress import OnProgress
 from quotetrace.semantic import Embedder
 
 _FIDELITY_RANK = {"verbatim": 4, "variant": 3, "truncated": 3, "altered": 2, "paraphrase": 1}
@@ -53,6 +54,7 @@ def link_quotes(
     primary: Collection[str] = (),
     semantic: Embedder | None = None,
     engine: PairFinder | None = None,
+    on_progress: OnProgress | None = None,
 ) -> Provenance:
     """Cluster ``quotes`` into statements and link each reproduction to its parent.
 
@@ -61,7 +63,7 @@ def link_quotes(
     ``semantic`` embedder (see ``quotetrace.semantic``), reported speech that shares too few
     words with any quotation is linked by meaning when one statement clearly stands out.
     ``engine`` finds and verifies the candidate pairs (see ``quotetrace.engine``); by
-    default, in this process.
+    default, in this process. ``on_progress(stage, done, total)`` hears "pairs verified".
     """
     body = [q for q in quotes if q.section == "body" and q.speaker is not None and q.speech]
     words = [Words.of(q.text) for q in body]
@@ -76,7 +78,7 @@ def link_quotes(
         tuple(q.speaker or "" for q in body),
         idf,
     )
-    verdicts = (engine or LOCAL).verified_pairs(table)
+    verdicts = (engine or LOCAL).verified_pairs(table, on_progress=on_progress)
     best: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}
     conflicts: list[Link] = []
     for orig, rep, cmp in verdicts:  # in pair order, as every engine returns them: ties go the same way
@@ -382,14 +384,18 @@ def local_pairs(table: LinkTable) -> list[tuple[int, int]]:
 class PairFinder(Protocol):
     """Finds the candidate pairs of a ``LinkTable`` and verifies them (see ``quotetrace.engine``)."""
 
-    def verified_pairs(self, table: LinkTable) -> list[Verdict]:
+    def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> list[Verdict]:
         """Every verified pair, ordered by ``(min(orig, rep), max(orig, rep))``."""
         ...
 
 
 class _InProcess:
-    def verified_pairs(self, table: LinkTable) -> list[Verdict]:
-        return verify_pairs(table, local_pairs(table))
+    def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> list[Verdict]:
+        pairs = local_pairs(table)
+        out = verify_pairs(table, pairs)
+        if on_progress is not None:
+            on_progress("pairs verified", len(pairs), len(pairs))
+        return out
 
 
 LOCAL: PairFinder = _InProcess()
