@@ -246,6 +246,8 @@ Record = tuple[Any, Any]  # (key, value); keys are plain tuples, strings and int
 
 def _bucket(key: Any, buckets: int) -> int:
     """A key's bucket, the same in every process (``hash`` of a string is not: it is salted per process)."""
+    if type(key) is int:  # a quote's index: most records of the later steps
+        return key % buckets
     return zlib.crc32(repr(key).encode("utf-8", "backslashreplace")) % buckets
 
 
