@@ -446,6 +446,25 @@ def find_origin(
     return [f for _, f in found[:limit]]
 
 
+# The links of the last trace asked about, by target: a timeline per statement then costs its own
+# links, not a pass over every link of the story (quadratic in a 10,000-article export).
+_BY_TARGET: tuple[tuple[Link, ...], dict[str, dict[str, str]]] | None = None
+
+
+def _fidelity_to(target: str, links: Sequence[Link]) -> Mapping[str, str]:
+    """Each quote's fidelity label on its link to ``target``."""
+    global _BY_TARGET
+    if not isinstance(links, tuple):  # a list may change between calls: no index kept
+        return {ln.source: ln.fidelity for ln in links if ln.target == target}
+    cached = _BY_TARGET
+    if cached is None or cached[0] is not links:
+        index: dict[str, dict[str, str]] = defaultdict(dict)
+        for ln in links:
+            index[ln.target][ln.source] = ln.fidelity
+        cached = _BY_TARGET = (links, dict(index))
+    return cached[1].get(target, {})
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Appearance:
     """One article's first reproduction of a statement, for a timeline."""
@@ -460,7 +479,7 @@ def timeline(
     statement: Statement, quotes: Mapping[str, Quote], articles: Mapping[str, Article], links: Sequence[Link]
 ) -> list[Appearance]:
     """Where a statement appeared, one entry per article, earliest first (undated articles last)."""
-    fidelity = {ln.source: ln.fidelity for ln in links if ln.target == statement.id}
+    fidelity = _fidelity_to(statement.id, links)
     first: dict[str, Quote] = {}
     for qid in statement.quotes:
         q = quotes.get(qid)
