@@ -11,27 +11,33 @@ version under the temp folder), then each run is the command a user types, as a 
     ... --rules-only                                               # rules alone
     ... --jobs 2                                                   # when `trace --help` offers --jobs
 
-Printed per run: wall time, CPU time (user + system, the whole process tree: less sensitive
-to other work on the machine than wall time), articles/s, input MB/s, peak memory (the
-largest single process, from ``wait4``'s ``ru_maxrss``, and the whole process tree, sampled
-from /proc every 0.1 s: they differ when there are worker processes), the ratio to a floor
-(the same files read and scanned once for quotation marks by a Python process), the growth
-from the previous size against n log n, and the load average before the run (other work on
-the machine). Also textacy's direct-quotation extraction on a 200-article sample, when a
-separate venv holds textacy and an English spaCy model (``--textacy-python``; see
-docs/benchmarks.md for how it was set up), else why not.
+Printed per run: wall time; CPU time (user + system of the command and its workers:
+less sensitive than wall time to other work on the machine); articles/s; input MB/s; peak
+memory, of the largest single process (``/usr/bin/time``'s maximum resident set, else
+``wait4``'s) and of the whole process tree (sampled from /proc every 0.1 s: they differ
+when there are worker processes); the ratio to a floor (the same files read and scanned
+once for quotation marks by a Python process); the growth from the previous size against
+n log n; and the load average before the run (other work on the machine). Also textacy's
+direct-quotation extraction on a 200-article sample, when a separate venv holds textacy and
+an English spaCy model (``--textacy-python``; see docs/benchmarks.md for how it was set
+up), else why not. Every run uses HEAD's ``quotetrace/``, exported to the cache, so work
+in progress in the tree does not change the code halfway; a run whose processes pass
+``--max-rss-gb`` is stopped.
 
-A size whose default run would exceed ``--budget`` seconds, projected from the growth
-between the two previous sizes, is not run: its projection is printed instead.
+A run projected to exceed ``--budget`` seconds, from its growth between the two previous
+sizes, is not run: its projection is printed instead, as it is for 100k when not run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
+import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -122,6 +128,7 @@ def corpus_dir(size: int, seed: int) -> tuple[Path, int]:
 
 
 TICK = os.sysconf("SC_CLK_TCK")
+TIME = shutil.which("time", path="/usr/bin")
 
 
 def _tree_rss_kb(pid: int, cpu: dict[int, float]) -> int:
@@ -150,19 +157,38 @@ def _tree_rss_kb(pid: int, cpu: dict[int, float]) -> int:
     return total
 
 
-def measure(cmd: list[str], size: int, label: str, out: Path | None = None, env: dict[str, str] | None = None) -> Run:
+def measure(
+    cmd: list[str],
+    size: int,
+    label: str,
+    out: Path | None = None,
+    env: dict[str, str] | None = None,
+    max_rss_kb: int = 0,
+) -> Run:
     """Run ``cmd`` to the end; its wall and CPU time, and peak memory."""
     load = os.getloadavg()[0]
+    # a forked child's ru_maxrss starts at its parent's size (this script holds the last output's
+    # JSON): /usr/bin/time, small, forks the command and reports the command's own peak
+    rss_file = CACHE / f"maxrss-{os.getpid()}"
+    if TIME:
+        cmd = [TIME, "-f", "%M", "-o", str(rss_file), *cmd]
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL if out else subprocess.PIPE, stderr=err, env=env)
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.DEVNULL if out else subprocess.PIPE, stderr=err, env=env, start_new_session=True
+        )
         peak = [0]
         cpu: dict[int, float] = {}
+        stopped: list[str] = []
         done = threading.Event()
 
         def sample() -> None:
             while not done.wait(0.1):
                 peak[0] = max(peak[0], _tree_rss_kb(proc.pid, cpu))
+                if max_rss_kb and peak[0] > max_rss_kb and proc.returncode is None:
+                    stopped.append(f"stopped at {peak[0] / 2**20:.1f} GB (--max-rss-gb)")
+                    os.killpg(proc.pid, signal.SIGKILL)  # the run and its workers, not other work
+                    return
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -174,16 +200,21 @@ def measure(cmd: list[str], size: int, label: str, out: Path | None = None, env:
         proc.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         stderr = err.read().decode("utf-8", "replace").strip()
+    maxrss = usage.ru_maxrss
+    if TIME:
+        with contextlib.suppress(OSError, ValueError, IndexError):  # killed before time wrote it
+            maxrss = int(rss_file.read_text().split()[-1])
+        rss_file.unlink(missing_ok=True)
     run = Run(
         size,
         label,
         wall,
         max(usage.ru_utime + usage.ru_stime, sum(cpu.values())),
-        usage.ru_maxrss / 1024,
-        max(peak[0], usage.ru_maxrss) / 1024,
+        maxrss / 1024,
+        max(peak[0], maxrss) / 1024,
         load,
         proc.returncode,
-        error=stderr.splitlines()[-1] if proc.returncode and stderr else "",
+        error=stopped[0] if stopped else stderr.splitlines()[-1] if proc.returncode and stderr else "",
     )
     if out is None:
         run.stdout = stdout.decode("utf-8", "replace")
@@ -262,45 +293,30 @@ def stages(size: int, seed: int, profile_articles: int = 1000) -> None:
     from quotetrace.extract import extract_quotes
     from quotetrace.ingest import read_articles
     from quotetrace.pipeline import assemble
-    from quotetrace.provenance import timeline
 
     folder, _ = corpus_dir(size, seed)
-    t0 = time.perf_counter()
-    articles = read_articles([folder])
-    t1 = time.perf_counter()
-    rules = [extract_quotes(a, tagger=False) for a in articles]
-    t2 = time.perf_counter()
-    tagged = [extract_quotes(a) for a in articles]
-    t3 = time.perf_counter()
-    trace = assemble(articles, tagged)
-    t4 = time.perf_counter()
-    # export's timeline() scans every link once per statement: time a sample of statements, and the
-    # whole JSON only where that is quick
-    quotes, by_id = {q.id: q for q in trace.quotes}, {a.id: a for a in trace.articles}
-    some = trace.statements[:: max(1, len(trace.statements) // 200)]
-    t = time.perf_counter()
-    for st in some:
-        timeline(st, quotes, by_id, trace.links)
-    per_statement = (time.perf_counter() - t) / max(1, len(some))
-    t5 = time.perf_counter()
-    text = to_json(trace) if per_statement * len(trace.statements) < 120 else None
-    t6 = time.perf_counter()
-    n_rules, n_tagged = sum(len(e.quotes) for e in rules), sum(len(e.quotes) for e in tagged)
     print(f"stages on {size:,} articles, code {sha}, in-process (load average {os.getloadavg()[0]:.1f}):")
-    print(f"  read_articles               {t1 - t0:7.1f} s")
-    print(f"  extract_quotes, rules only  {t2 - t1:7.1f} s  {n_rules:,} quotes")
-    print(f"  extract_quotes, with tagger {t3 - t2:7.1f} s  {n_tagged:,} quotes")
-    found = f"{len(trace.statements):,} statements, {len(trace.links):,} links"
-    print(f"  assemble (speakers, links)  {t4 - t3:7.1f} s  {found}")
-    print(
-        f"  export timeline()           {per_statement * len(trace.statements):7.1f} s  projected: "
-        f"{per_statement * 1000:.1f} ms per statement (scanning {len(trace.links):,} links) x {len(trace.statements):,}"
-    )
-    if text is not None:
-        print(f"  to_json (timeline included) {t6 - t5:7.1f} s  {len(text) / 1e6:.0f} MB")
-    else:
-        print("  to_json                     not run: the projected timeline() time is over 2 minutes")
-    del rules, tagged, trace, text
+    print("  stage                         wall s   CPU s   RSS after / peak MB")
+    clock = [time.perf_counter(), time.process_time()]
+
+    def done(stage: str, note: str = "") -> None:
+        wall, cpu = time.perf_counter() - clock[0], time.process_time() - clock[1]
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rss = _tree_rss_kb(os.getpid(), {}) / 1024
+        print(f"  {stage:<28} {wall:7.1f} {cpu:7.1f}   {rss:6,.0f} / {peak:6,.0f}  {note}")
+        clock[:] = [time.perf_counter(), time.process_time()]
+
+    articles = read_articles([folder])
+    done("read_articles")
+    n_rules = sum(len(extract_quotes(a, tagger=False).quotes) for a in articles)
+    done("extract_quotes, rules only", f"{n_rules:,} quotes (not kept)")
+    tagged = [extract_quotes(a) for a in articles]
+    done("extract_quotes, with tagger", f"{sum(len(e.quotes) for e in tagged):,} quotes")
+    trace = assemble(articles, tagged)
+    done("assemble (speakers, links)", f"{len(trace.statements):,} statements, {len(trace.links):,} links")
+    text = to_json(trace)
+    done("to_json", f"{len(text) / 1e6:.0f} MB")
+    del tagged, trace, text
     part = articles[:profile_articles]
     profile = cProfile.Profile()
     profile.enable()
@@ -361,7 +377,7 @@ def snapshot() -> tuple[str, Path]:
 
     Runs import it through PYTHONPATH, which comes before the editable install's finder.
     """
-    sha = _git("rev-parse", "--short", "HEAD")
+    sha = _git("log", "-1", "--format=%h", "HEAD", "--", "quotetrace")  # the last commit that changed it
     code = CACHE / f"code-{sha}"
     if not (code / "quotetrace" / "__init__.py").is_file():
         tmp = CACHE / f"code-{sha}.tmp{os.getpid()}"
@@ -382,6 +398,8 @@ def main() -> None:
     ap.add_argument("--textacy-python", type=Path, default=TEXTACY_PYTHON, help="python of a venv with textacy")
     ap.add_argument("--no-textacy", action="store_true", help="skip the 200-article textacy comparison")
     ap.add_argument("--stages", type=int, metavar="N", help="only time the pipeline's stages on N articles")
+    ap.add_argument("--runs", default="trace,rules-only,jobs", help="which runs: trace, rules-only, jobs [all]")
+    ap.add_argument("--max-rss-gb", type=float, default=12, help="stop a run whose processes pass this [12]")
     args = ap.parse_args()
     if args.stages:
         stages(args.stages, args.seed)
@@ -396,8 +414,13 @@ def main() -> None:
     sha, code = snapshot()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(code), os.environ.get("PYTHONPATH")]))}
     options = trace_options(env)
-    configs: list[tuple[str, list[str]]] = [("trace", []), ("trace --rules-only", ["--rules-only"])]
-    if "--jobs" in options:
+    wanted = set(args.runs.split(","))
+    configs: list[tuple[str, list[str]]] = []
+    if "trace" in wanted:
+        configs.append(("trace", []))
+    if "rules-only" in wanted:
+        configs.append(("trace --rules-only", ["--rules-only"]))
+    if "jobs" in wanted and "--jobs" in options:
         configs.append(("trace --jobs 2", ["--jobs", "2"]))
     print(f"machine: {os.cpu_count()} cores, load average now {os.getloadavg()[0]:.1f}")
     dirty = len(_git("status", "--porcelain", "--", "quotetrace").splitlines())
@@ -431,7 +454,7 @@ def main() -> None:
             out.unlink(missing_ok=True)
             cmd = [str(QUOTETRACE), "trace", str(folder), "--format", "json", "-o", str(out), "-q", *extra]
             print(f"{size:,} articles: {label} ...", file=sys.stderr, flush=True)
-            runs.append(measure(cmd, size, label, out, env))
+            runs.append(measure(cmd, size, label, out, env, int(args.max_rss_gb * 2**20)))
             out.unlink(missing_ok=True)
             print(row(runs[-1], runs, nbytes), flush=True)
     for line in skipped:
