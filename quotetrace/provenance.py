@@ -298,7 +298,7 @@ SpeakerWord = tuple[str, str]
 
 def paraphrase_keys(table: LinkTable, i: int) -> list[SpeakerWord]:
     """The keys quote ``i`` is indexed under for paraphrase blocking: (speaker, content word)."""
-    return [(table.speakers[i], w) for w in sorted(table.words[i].content)]
+    return [(table.speakers[i], w) for w in table.words[i].content]
 
 
 def paraphrase_probes(own: Iterable[tuple[int, SpeakerWord]]) -> tuple[list[SpeakerWord], int]:
@@ -309,7 +309,7 @@ def paraphrase_probes(own: Iterable[tuple[int, SpeakerWord]]) -> tuple[list[Spea
 
 
 def paraphrase_partners(
-    i: int, shared: Mapping[int, int], lengths: Mapping[int, int], need: int
+    i: int, shared: Mapping[int, int], lengths: Mapping[int, int] | Sequence[int], need: int
 ) -> list[tuple[int, int]]:
     """Report ``i``'s pairs: the ``PARAPHRASE_CANDIDATES`` quotes sharing most of its probes (then the
     longest), each sharing at least ``need``. ``shared`` counts probes per quote, ``lengths`` their words."""
@@ -324,6 +324,7 @@ def _paraphrase_pairs(table: LinkTable) -> set[tuple[int, int]]:
         for key in paraphrase_keys(table, i):
             index[key].append(i)
     pairs: set[tuple[int, int]] = set()
+    lengths = [len(w) for w in table.words]
     for i, indirect in enumerate(table.indirect):
         if not indirect:
             continue
@@ -331,7 +332,7 @@ def _paraphrase_pairs(table: LinkTable) -> set[tuple[int, int]]:
         shared: Counter[int] = Counter()
         for key in probes:
             shared.update(j for j in index[key] if j != i)
-        pairs.update(paraphrase_partners(i, shared, {j: len(table.words[j]) for j in shared}, need))
+        pairs.update(paraphrase_partners(i, shared, lengths, need))
     return pairs
 
 
