@@ -8,9 +8,11 @@ sentence source give the same bytes.
 
 Articles are built from real sentences, not whole articles: PolNeAR train's texts
 (``../shared/data/polnear/train/text`` beside the project, read at run time and never
-copied into the repository), else the seed story. Narrative sentences without speech in
-them fill the paragraphs; a pool of *statements* (a sentence said by a named speaker:
-PolNeAR's quotations first, then its other sentences) is syndicated across outlets:
+copied into the repository), else the seed story. Narrative sentences fill the paragraphs:
+those without quotation marks, speech verbs or first and second person (a word list: the
+learned tagger still finds beliefs, plans and reports in about ten of them an article). A
+pool of *statements* (a sentence said by a named speaker: PolNeAR's quotations first, then
+its sentences with speech in them) is syndicated across outlets:
 
 - the first article to carry a statement quotes it whole (``“…,” Name said.``, ``said in
   a statement``, ``wrote on X``, ``told AFP``);
