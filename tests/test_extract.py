@@ -369,7 +369,7 @@ def test_relative_pronoun_is_the_mention_and_its_antecedent_the_speaker() -> Non
 
 
 def test_a_named_subject_speaks_a_quotation_with_no_cue() -> None:
-    q = one("Marco Rubio mused on a climate in which people “literally hate each other” now.", "partial")
+    q = one("Marco Rubio lingered on a climate in which people “literally hate each other” now.", "partial")
     assert q.speaker == "Marco Rubio" and q.cue is None
 
 
@@ -408,3 +408,41 @@ def test_an_ambiguous_surname_stays_alone_whatever_the_order() -> None:
     results = [_merged(*o) for o in orders]
     assert all(r == results[0] for r in results)
     assert results[0] == {"Biden": "Biden", "Joe Biden": "Joe Biden", "Hunter Biden": "Hunter Biden"}
+
+
+# ---------------------------------------------------------------- a cue after a quotation, whatever follows it
+
+
+def test_a_lower_case_title_before_a_name_is_part_of_the_subject() -> None:
+    q = one("“Cruz and Rubio are moving up,” former presidential candidate Herman Cain said.", "direct")
+    assert q.speaker == "Herman Cain" and q.speaker_mention is not None
+    assert q.speaker_mention.text == "former presidential candidate Herman Cain"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("“I cannot believe how civil it is,” Trump said 30 minutes into the debate.", "Trump"),
+        ("“The campaign goes on,” Kasich told a crowd in Berea, Ohio Tuesday night.", "Kasich"),
+        ("“It was shameful,” said Lena Field, a plaintiff who waited for hours at a church.", "Lena Field"),
+        ("“Go back to your country,” the candidate barked and a guard escorted the reporter out.", "the candidate"),
+    ],
+)
+def test_what_follows_a_cue_after_a_quotation_is_not_reported_speech(text: str, speaker: str) -> None:
+    found = quotes_of(text)
+    assert [q.kind for q in found] == ["direct"], found
+    assert found[0].speaker_mention is not None and found[0].speaker_mention.text.startswith(speaker)
+
+
+def test_a_manner_verb_frames_only_a_quotation() -> None:
+    q = one("In the song, the singer sings, “Don’t go changing to try and please me.”", "direct")
+    assert q.cue is not None and q.cue.text == "sings"
+    assert quotes_of("The crowd yelled at the senator for an hour and then went home.") == []
+
+
+def test_a_quotation_resuming_after_an_inverted_cue_is_direct() -> None:
+    found = quotes_of("“A good day,” Smith said, “for all of us.”")
+    assert [(q.kind, q.text, q.speaker) for q in found] == [
+        ("direct", "A good day,", "Smith"),
+        ("direct", "for all of us.", "Smith"),
+    ]

@@ -343,6 +343,14 @@ def _quotation_attribution(
                 continue
             kind: QuoteKind = "direct" if not lead.strip() else "partial"
             return at, kind, fi
+    # 1b. the quotation resumes after the cue: "“...,” Smith said, “for all of us.”"
+    for fi, f in enumerate(frames):
+        at = attrs[fi]
+        if at is None or not f.inverted or f.cue.end > q.outer_start:
+            continue
+        after = max(f.cue.end, toks[f.subject[1]].end) if f.subject is not None else f.cue.end
+        if after <= q.outer_start and text[after : q.outer_start].strip() in ("", ",", ":", "—"):
+            return at, ("direct" if _CLOSE_TAIL.match(tail) else "partial"), fi
     # 2. a cue before it: "Zelensky said: “...”" / "Zelensky said Putin could not “manage ...”"
     best: int | None = None
     for fi, f in enumerate(frames):

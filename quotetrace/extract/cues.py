@@ -81,9 +81,22 @@ assure assures assured assuring
 affirm affirms affirmed affirming
 reiterate reiterates reiterated reiterating
 specify specifies specified specifying
-acknowledge acknowledges acknowledged acknowledging
-""".split()
-CUE_VERBS = frozenset(_VERBS)
+elaborate elaborates elaborated elaborating
+retort retorts retorted
+proclaim proclaims proclaimed proclaiming
+interject interjects interjected
+plead pleads pleaded
+implore implores implored
+lament laments lamented
+"""
+# How the words were spoken ("“Go back,” Trump barked"): speech only beside a quotation (see POSTPOSED_ONLY).
+_MANNER = """
+bark barks barked yell yells yelled scream screams screamed shout shouts shouted chant chants chanted
+sing sings sang snap snaps snapped muse muses mused cry cries cried whisper whispers whispered
+mutter mutters muttered wonder wonders wondered gush gushes gushed laugh laughs laughed sigh sighs sighed
+thunder thunders thundered scoff scoffs scoffed fume fumes fumed marvel marvels marveled marvelled
+"""
+CUE_VERBS = frozenset(_VERBS.split() + _MANNER.split())
 
 
 def _learned(kind: str) -> frozenset[str]:
@@ -111,7 +124,7 @@ AUDIENCE_VERBS = frozenset(
 )
 # Verbs that only introduce speech after a quotation or a colon ("he continued"),
 # or only with a clause ("confirmed that"): never the frame of a bare noun phrase.
-POSTPOSED_ONLY = frozenset("continue continues continued answer answers answered".split())
+POSTPOSED_ONLY = frozenset("continue continues continued answer answers answered".split() + _MANNER.split())
 NEEDS_CLAUSE = frozenset(
     """continue continues continued report reports reported reporting post posts posted agree agrees agreed agreeing
     charge charges charged charging counter counters countered countering answer answers answered answering""".split()

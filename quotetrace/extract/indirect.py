@@ -200,6 +200,15 @@ def _quotation_follows(toks: Sequence[Token], in_quote: Sequence[bool], k: int) 
     return k < stop
 
 
+def _after_quotation(toks: Sequence[Token], in_quote: Sequence[bool], i: int) -> bool:
+    """The cue at ``i`` closes a quotation: ``“...,” said X`` / ``"...", said X`` / ``“...,” X said``."""
+    return (
+        in_quote[i - 1]
+        or (toks[i - 1].text == "," and i >= 2 and in_quote[i - 2])
+        or _after_quote_subject(toks, in_quote, i)
+    )
+
+
 def _after_quote_subject(toks: Sequence[Token], in_quote: Sequence[bool], i: int) -> bool:
     """``“...,” he said`` / ``“...” Mr Zelensky said``: a short subject right after a quotation."""
     k = i - 1
@@ -238,7 +247,12 @@ def _postposed(text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: in
         heard = _audience_end(toks, in_quote, tail)  # "“...,” Obama told reporters."
         if heard is not None:
             tail = heard + 1
-    if not _only_adjuncts(toks, in_quote, tail):
+    # after a quotation the cue's clause is the attribution whatever follows it ("“...,” Trump said
+    # 30 minutes into the debate", "“...,” said Leslie Feldman, a plaintiff who waited ..."); elsewhere
+    # only adjuncts may follow, or the words after the cue are its content
+    if not _only_adjuncts(toks, in_quote, tail) and not (
+        _after_quotation(toks, in_quote, i) and (tail >= n or toks[tail].lower not in ("that", ":"))
+    ):
         return None
     while comma > 0 and not toks[comma].is_word and not in_quote[comma]:
         comma -= 1
@@ -272,7 +286,7 @@ def _only_adjuncts(toks: Sequence[Token], in_quote: Sequence[bool], k: int) -> b
     if t.text == ",":
         return k + 1 < n and (
             toks[k + 1].lower in _ADJUNCT_START
-            or in_quote[k + 1]  # the quotation resumes: “A,” he said, “B.”
+            or (in_quote[k + 1] and any(in_quote[:k]))  # the quotation resumes: “A,” he said, “B.”
             or toks[k + 1].lower.endswith("ing")
         )
     if in_quote[k] or not (t.lower in _ADJUNCT_START or t.lower in _TIME):

@@ -264,6 +264,8 @@ def _looks_like_np(toks: Sequence[Token], j: int, i: int) -> bool:
         or first.lower in PRONOUNS
         or first.text[0].isdigit()
         or (len(words) <= 3 and words[-1].lower.rstrip("s") in _HEAD_SET)
+        # a lower-case title before a name: "former presidential candidate Herman Cain", "co-host Mika Brzezinski"
+        or (len(words) <= 6 and words[-1].is_cap and words[-2].is_cap if len(words) > 2 else False)
     )
 
 
@@ -626,27 +628,45 @@ def _split_name(ws: list[str]) -> tuple[str, set[str]]:
     if last_poss >= 0:
         desc |= {x.lower() for x in (_strip_possessive(w) for w in ws[: last_poss + 1])}
         i = last_poss + 1
-    while i < len(ws) and (
-        ws[i].lower() in TITLES
-        or ws[i].lower() in _DETERMINERS
-        or _NATIONALITY.match(ws[i])
-        or (ws[i] in ("North", "South", "East", "West") and i + 1 < len(ws) and _NATIONALITY.match(ws[i + 1]))
+    while (
+        i < len(ws)
+        and (
+            ws[i].lower() in TITLES
+            or ws[i].lower() in _DETERMINERS
+            or _is_demonym_before(ws, i)
+            or (ws[i] in ("North", "South", "East", "West") and _is_demonym_before(ws, i + 1))
+            # lower-case words before a name describe it: "former presidential candidate Herman Cain"
+            or (ws[i][:1].islower() and ws[i].lower() not in _NAME_PARTICLES and _full_name_after(ws, i))
+        )
     ):
         desc.add(ws[i].lower())
         i += 1
     rest = ws[i:]
-    if (
-        not rest
-        or not all(
-            w[0].isupper() or w.lower() in ("of", "for", "and", "de", "van", "von", "al", "bin", "la") for w in rest
-        )
-        or not rest[0][0].isupper()
-    ):
+    if not rest or not all(w[0].isupper() or w.lower() in _NAME_PARTICLES for w in rest) or not rest[0][0].isupper():
         return "", desc
     # drop a trailing title word left over ("Zelensky spokesman"): keep proper words only
     while rest and rest[-1].lower() in ("of", "for", "and"):
         rest.pop()
     return " ".join(_strip_possessive(w) for w in rest), desc
+
+
+def _full_name_after(ws: list[str], i: int) -> bool:
+    """Two or more capitalised words end the mention after ``ws[i]``: a person's full name."""
+    tail = ws[i + 1 :]
+    return len(tail) >= 2 and all(w[:1].isupper() for w in tail[-2:])
+
+
+def _is_demonym_before(ws: list[str], i: int) -> bool:
+    """``Ukrainian`` in ``Ukrainian President ...`` or ``Ukrainian officials``; not ``Herman`` in
+    ``Herman Cain`` nor ``Pelosi`` alone: a word shaped like a nationality describes only a title,
+    a common noun or another nationality after it."""
+    if i + 1 >= len(ws) or not _NATIONALITY.match(ws[i]):
+        return False
+    nxt = ws[i + 1]
+    return nxt.lower() in TITLES or nxt[:1].islower() or bool(_NATIONALITY.match(nxt))
+
+
+_NAME_PARTICLES = frozenset(("of", "for", "and", "de", "van", "von", "al", "bin", "la"))
 
 
 def _surname(name: str) -> str:
