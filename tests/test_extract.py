@@ -446,3 +446,46 @@ def test_a_quotation_resuming_after_an_inverted_cue_is_direct() -> None:
         ("direct", "A good day,", "Smith"),
         ("direct", "for all of us.", "Smith"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "speaker"),
+    [
+        (
+            "“It is not enough,” Amy Pope, a deputy adviser, said on a call with reporters.",
+            "Amy Pope, a deputy adviser",
+            "Amy Pope",
+        ),
+        ("“We did not discuss that,” warm-and-fuzzy Trump said.", "warm-and-fuzzy Trump", "Trump"),
+        ("“Today, the kingdom is a leader,” the Saudis state in the white paper.", "the Saudis", "Saudis"),
+    ],
+)
+def test_the_subject_after_a_quotation_may_carry_appositives_and_adjectives(
+    text: str, mention: str, speaker: str
+) -> None:
+    q = one(text, "direct")
+    assert q.speaker_mention is not None and q.speaker_mention.text == mention
+    assert q.speaker == speaker
+
+
+def test_a_comma_after_a_mid_clause_quotation_does_not_make_it_the_subjects() -> None:
+    found = quotes_of("There will “undoubtedly be more” soldiers captured by Kyiv, he added.")
+    assert [(q.kind, q.text) for q in found] == [
+        ("indirect", "There will “undoubtedly be more” soldiers captured by Kyiv"),
+        ("partial", "undoubtedly be more"),
+    ]
+
+
+def test_an_adjunct_between_subject_and_cue_is_not_the_speaker() -> None:
+    q = one("Vance, on Fox News Sunday, said the process would mean pardons.", "indirect")
+    assert q.speaker == "Vance" and q.speaker_mention is not None and q.speaker_mention.text == "Vance"
+
+
+def test_a_name_may_start_with_a_lower_case_particle() -> None:
+    found = quotes_of("De Blasio spoke first. Later de Blasio said, “I have not heard that concern.”")
+    assert {q.speaker for q in found} == {"De Blasio"}
+
+
+def test_state_is_a_cue_only_beside_a_quotation() -> None:
+    art = article_from_text("Many states have laws on it. Officials state their names at the door.", id="t.txt")
+    assert extract_quotes(art, tagger=False).quotes == ()

@@ -210,17 +210,25 @@ def _after_quotation(toks: Sequence[Token], in_quote: Sequence[bool], i: int) ->
 
 
 def _after_quote_subject(toks: Sequence[Token], in_quote: Sequence[bool], i: int) -> bool:
-    """``“...,” he said`` / ``“...” Mr Zelensky said``: a short subject right after a quotation."""
+    """``“...,” he said`` / ``“...” Mr Zelensky said`` / ``“...,” Amy Pope, a deputy adviser, said``:
+    a subject (with its appositives) right after a quotation."""
     k = i - 1
-    while k >= 0 and i - k <= 6 and not in_quote[k] and toks[k].text not in ",.;:":
+    while k >= 0 and i - k <= 20 and not in_quote[k] and toks[k].text not in ".;:" and toks[k].lower not in CUE_VERBS:
         k -= 1
-    return k >= 0 and in_quote[k]
+    if k < 0 or not in_quote[k]:
+        return False
+    if all(t.text != "," for t in toks[k + 1 : i]):
+        return i - k <= 6
+    # past commas only when the quotation closes a clause of its own ("“...,” Amy Pope, an adviser, said"),
+    # not inside one ("There will “be more” soldiers captured by Kyiv, he added")
+    return (k > 0 and toks[k - 1].text in ",?!…—") or (k + 1 < len(toks) and toks[k + 1].text == ",")
 
 
 def _postposed(text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: int, cue: Cue) -> Frame | None:
     n = len(toks)
     prev = toks[i - 1]
-    if (prev.text == "," or in_quote[i - 1]) and cue.lemma not in AUDIENCE_VERBS:
+    appositive = prev.text == "," and not in_quote[i - 2] and _after_quote_subject(toks, in_quote, i - 1)
+    if (prev.text == "," or in_quote[i - 1]) and cue.lemma not in AUDIENCE_VERBS and not appositive:
         # inverted "..., said X"; never "told X": X is the hearer
         subject = subject_after(toks, i, n)
         if subject is not None:
@@ -235,6 +243,10 @@ def _postposed(text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: in
             subject = subject_before(toks, 0, i)
             while k >= 0 and not in_quote[k]:
                 k -= 1
+        elif k >= 0 and not in_quote[k] and _after_quote_subject(toks, in_quote, i):
+            while k >= 0 and not in_quote[k]:  # "“...,” the bespectacled, 71-year-old diplomat said"
+                k -= 1
+            subject = subject_before(toks, k + 1, i)
         else:
             subject = subject_before(toks, k + 1, i)
         inverted_subject = False

@@ -204,15 +204,20 @@ def _appositive_subject(toks: Sequence[Token], lo: int, comma: int) -> tuple[int
         end = k - 1
         k = end
     best: tuple[int, int] | None = None
+    stop = comma - 1
     for first, last in chunks:
         if first > last:
             break
+        if toks[first].lower in _PREPOSITIONS:
+            if best is None:  # an adjunct between the subject and its cue: "Vance, on Fox News Sunday, said"
+                stop = first - 2
+            continue
         j = _strip_leading(toks, first, last)
         if j is None or not _looks_like_np(toks, j, last) or toks[j].lower in ("who", "which", "whose"):
             continue
         if last - j > 12:
             break
-        best = (j, comma - 1)
+        best = (j, stop)
         if toks[j].is_cap or toks[j].lower in PRONOUNS:
             break  # a name or a pronoun: the appositives after it describe it
     return best
@@ -265,7 +270,8 @@ def _looks_like_np(toks: Sequence[Token], j: int, i: int) -> bool:
         or first.text[0].isdigit()
         or (len(words) <= 3 and words[-1].lower.rstrip("s") in _HEAD_SET)
         # a lower-case title before a name: "former presidential candidate Herman Cain", "co-host Mika Brzezinski"
-        or (len(words) <= 6 and words[-1].is_cap and words[-2].is_cap if len(words) > 2 else False)
+        or (len(words) <= 6 and words[-1].is_cap and (len(words) == 2 or words[-2].is_cap))
+        or (first.lower in _NAME_PARTICLES and len(words) > 1 and words[1].is_cap)  # "de Blasio"
     )
 
 
@@ -642,7 +648,11 @@ def _split_name(ws: list[str]) -> tuple[str, set[str]]:
         desc.add(ws[i].lower())
         i += 1
     rest = ws[i:]
-    if not rest or not all(w[0].isupper() or w.lower() in _NAME_PARTICLES for w in rest) or not rest[0][0].isupper():
+    if (
+        not rest
+        or not all(w[0].isupper() or w.lower() in _NAME_PARTICLES for w in rest)
+        or not (rest[0][0].isupper() or (len(rest) > 1 and rest[0] in _NAME_PARTICLES))  # "de Blasio"
+    ):
         return "", desc
     # drop a trailing title word left over ("Zelensky spokesman"): keep proper words only
     while rest and rest[-1].lower() in ("of", "for", "and"):
@@ -651,8 +661,10 @@ def _split_name(ws: list[str]) -> tuple[str, set[str]]:
 
 
 def _full_name_after(ws: list[str], i: int) -> bool:
-    """Two or more capitalised words end the mention after ``ws[i]``: a person's full name."""
+    """A person's name ends the mention after ``ws[i]``: two capitalised words, or one that is not an acronym."""
     tail = ws[i + 1 :]
+    if len(tail) == 1:  # "warm-and-fuzzy Trump", not "intelligence agency SBU"
+        return tail[0][:1].isupper() and not _ACRONYM.match(tail[0])
     return len(tail) >= 2 and all(w[:1].isupper() for w in tail[-2:])
 
 
@@ -666,7 +678,7 @@ def _is_demonym_before(ws: list[str], i: int) -> bool:
     return nxt.lower() in TITLES or nxt[:1].islower() or bool(_NATIONALITY.match(nxt))
 
 
-_NAME_PARTICLES = frozenset(("of", "for", "and", "de", "van", "von", "al", "bin", "la"))
+_NAME_PARTICLES = frozenset(("of", "for", "and", "de", "van", "von", "al", "bin", "la", "le", "di", "da", "du"))
 
 
 def _surname(name: str) -> str:
