@@ -489,3 +489,21 @@ def test_a_name_may_start_with_a_lower_case_particle() -> None:
 def test_state_is_a_cue_only_beside_a_quotation() -> None:
     art = article_from_text("Many states have laws on it. Officials state their names at the door.", id="t.txt")
     assert extract_quotes(art, tagger=False).quotes == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "“It is plagiarism,” David Axel, the chief strategist of Barack Obama’s 2008 campaign, said on CNN.",
+            "David Axel",
+        ),
+        ("“There were 24 arrests,” Republican National Committee spokesman Sean Spicer told me.", "Sean Spicer"),
+        ("“The harm is incalculable,” federal prosecutors wrote in seeking a maximum penalty.", "federal prosecutors"),
+        ("“We’re extremely happy” about the decision, said Rose Demar, director of the union.", "Rose Demar"),
+        ("“It is unusual,“ said Larry Noble, an attorney.", "Larry Noble"),
+    ],
+)
+def test_long_and_plain_subjects_after_a_quotation(text: str, speaker: str) -> None:
+    q = one(text, "direct")
+    assert q.speaker == speaker

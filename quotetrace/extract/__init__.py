@@ -339,7 +339,8 @@ def _quotation_attribution(
             continue
         if f.content_start <= q.outer_start and f.content_end >= q.start:
             between = text[q.outer_end : f.cue.start]
-            if len(between.split()) > 8:
+            subject_between = f.subject is not None and toks[f.subject[0]].start >= q.outer_end
+            if len(between.split()) > (20 if subject_between else 8):
                 continue
             kind: QuoteKind = "direct" if not lead.strip() else "partial"
             return at, kind, fi

@@ -209,16 +209,35 @@ def _after_quotation(toks: Sequence[Token], in_quote: Sequence[bool], i: int) ->
     )
 
 
+def _bare_subject(toks: Sequence[Token], in_quote: Sequence[bool], q: int, i: int) -> tuple[int, int] | None:
+    """``“...,” federal prosecutors wrote``: a few plain words between a quotation and its cue are its speaker."""
+    if q < 0 or not in_quote[q] or not 1 <= i - q - 1 <= 5:
+        return None
+    words = toks[q + 1 : i]
+    if not all(t.is_word for t in words) or any(t.lower in CUE_VERBS or t.lower in _NOT_SUBJECT for t in words):
+        return None
+    return (q + 1, i - 1)
+
+
+_NOT_SUBJECT = (
+    frozenset(
+        "is was were are be been being has have had do does did will would can could should may might must not".split()
+    )
+    | _PREPOSITIONS
+    | _CUE_PREPOSITIONS
+)
+
+
 def _after_quote_subject(toks: Sequence[Token], in_quote: Sequence[bool], i: int) -> bool:
     """``“...,” he said`` / ``“...” Mr Zelensky said`` / ``“...,” Amy Pope, a deputy adviser, said``:
     a subject (with its appositives) right after a quotation."""
     k = i - 1
     while k >= 0 and i - k <= 20 and not in_quote[k] and toks[k].text not in ".;:" and toks[k].lower not in CUE_VERBS:
         k -= 1
-    if k < 0 or not in_quote[k]:
-        return False
+    if k < 0 or not in_quote[k] or (k + 1 < i and toks[k + 1].lower in _PREPOSITIONS | _CUE_PREPOSITIONS):
+        return False  # "“We’re happy” about the decision, said X": an adjunct, not a subject
     if all(t.text != "," for t in toks[k + 1 : i]):
-        return i - k <= 6
+        return i - k <= 8
     # past commas only when the quotation closes a clause of its own ("“...,” Amy Pope, an adviser, said"),
     # not inside one ("There will “be more” soldiers captured by Kyiv, he added")
     return (k > 0 and toks[k - 1].text in ",?!…—") or (k + 1 < len(toks) and toks[k + 1].text == ",")
@@ -239,16 +258,12 @@ def _postposed(text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: in
         k = i - 1
         while k >= 0 and not in_quote[k] and toks[k].text not in ",":
             k -= 1
-        if k == i - 1 and toks[k].text == ",":  # "“...,” Google's executive, Laszlo Bock, told the Times"
-            subject = subject_before(toks, 0, i)
+        if k >= 0 and not in_quote[k] and (_after_quote_subject(toks, in_quote, i) or appositive):
+            # "“...,” Google's executive, Laszlo Bock, told the Times" / "“...,” the bespectacled, 71-year-old
+            # diplomat said": the subject runs from the quotation to the cue, appositives and all
             while k >= 0 and not in_quote[k]:
                 k -= 1
-        elif k >= 0 and not in_quote[k] and _after_quote_subject(toks, in_quote, i):
-            while k >= 0 and not in_quote[k]:  # "“...,” the bespectacled, 71-year-old diplomat said"
-                k -= 1
-            subject = subject_before(toks, k + 1, i)
-        else:
-            subject = subject_before(toks, k + 1, i)
+        subject = subject_before(toks, k + 1, i) or _bare_subject(toks, in_quote, k, i)
         inverted_subject = False
         comma = k
     if subject is None:

@@ -65,6 +65,8 @@ def _doubles(text: str, lo: int, hi: int) -> list[Quotation]:
             c = "“"
         if c == "“" and open_char == "„":  # German „…“
             c = "”"
+        elif c == "“" and open_at is not None and text[i - 1] in ",.?!…" and (i + 1 >= hi or text[i + 1].isspace()):
+            c = "”"  # a typo for the closing mark: “It's unusual,“ said Larry Noble
         if c in ('"', "''"):
             prev = text[i - 1] if i > lo else " "
             nxt = text[i + width] if i + width < hi else " "

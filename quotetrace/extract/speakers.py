@@ -648,6 +648,11 @@ def _split_name(ws: list[str]) -> tuple[str, set[str]]:
         desc.add(ws[i].lower())
         i += 1
     rest = ws[i:]
+    # an organisation, a role, then the person: "Republican National Committee spokesman Sean Spicer"
+    role = max((k for k, w in enumerate(rest) if w.lower() in _ROLE_WORDS), default=-1)
+    if role >= 1 and _full_name_after(rest, role) and len(rest) - role - 1 >= 2:
+        desc |= {w.lower() for w in rest[: role + 1]}
+        rest = rest[role + 1 :]
     if (
         not rest
         or not all(w[0].isupper() or w.lower() in _NAME_PARTICLES for w in rest)
@@ -658,6 +663,9 @@ def _split_name(ws: list[str]) -> tuple[str, set[str]]:
     while rest and rest[-1].lower() in ("of", "for", "and"):
         rest.pop()
     return " ".join(_strip_possessive(w) for w in rest), desc
+
+
+_ROLE_WORDS = frozenset(h.lower() for h in PERSON_HEADS) | {"chairman", "chairwoman", "director", "adviser", "advisor"}
 
 
 def _full_name_after(ws: list[str], i: int) -> bool:
