@@ -507,3 +507,9 @@ def test_state_is_a_cue_only_beside_a_quotation() -> None:
 def test_long_and_plain_subjects_after_a_quotation(text: str, speaker: str) -> None:
     q = one(text, "direct")
     assert q.speaker == speaker
+
+
+def test_a_coordinated_cue_takes_the_clauses_subject_past_an_opening_adjunct() -> None:
+    q = one("In an interview with The Wall Street Journal, Trump doubled down and said the judge had a conflict.")
+    assert (q.speaker, q.text) == ("Trump", "the judge had a conflict")
+    assert quotes_of("The lies and claims of the campaign were many.") == []

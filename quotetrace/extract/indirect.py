@@ -137,9 +137,11 @@ def _verb_frame(
     if prev is not None and prev.lower in _NEGATIONS:
         return None  # "had not asked to defect": a denial of speech, not speech
     if prev is not None and (
-        prev.lower in _NOT_VERB_BEFORE or prev.lower in ("the", "a", "an") or prev.text.endswith(("’s", "'s"))
+        (prev.lower in _NOT_VERB_BEFORE and not (prev.lower in ("and", "or") and _finite(cue)))
+        or prev.lower in ("the", "a", "an")
+        or prev.text.endswith(("’s", "'s"))
     ):
-        return None  # "the reported involvement", "was reported", "North Korea’s stated goal"
+        return None  # "the reported involvement", "was reported", "North Korea’s stated goal", "lies and claims"
     n = len(toks)
     # inverted or postposed: "..., X said." / "..., said X." / "“...,” he said"
     if (
@@ -188,6 +190,11 @@ def _verb_frame(
     start = toks[c].start
     end = _content_end(text, toks, n, sent_end, after=c)
     return Frame(cue, i, subject, start, end, audience)
+
+
+def _finite(cue: Cue) -> bool:
+    """A verb form that is never a noun: "and said", "and warned", not "lies and claims"."""
+    return cue.lemma in ("said", "says", "told", "tells", "wrote", "writes") or cue.lemma.endswith("ed")
 
 
 def _quotation_follows(toks: Sequence[Token], in_quote: Sequence[bool], k: int) -> bool:

@@ -316,6 +316,10 @@ def subject_after(toks: Sequence[Token], cue: int, hi: int) -> tuple[int, int] |
 
 def clause_subject(toks: Sequence[Token], lo: int, hi: int) -> tuple[int, int] | None:
     """The noun phrase a sentence opens with: the subject of a participle (``..., saying``)."""
+    if lo < hi and toks[lo].lower in _PREPOSITIONS:  # "In an interview with the Journal, Trump ..."
+        comma = next((k for k in range(lo, min(hi, lo + 16)) if toks[k].text == ","), None)
+        if comma is not None:
+            lo = comma + 1
     j = _strip_leading(toks, lo, hi - 1)
     if j is None:
         return None
