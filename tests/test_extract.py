@@ -513,3 +513,20 @@ def test_a_coordinated_cue_takes_the_clauses_subject_past_an_opening_adjunct() -
     q = one("In an interview with The Wall Street Journal, Trump doubled down and said the judge had a conflict.")
     assert (q.speaker, q.text) == ("Trump", "the judge had a conflict")
     assert quotes_of("The lies and claims of the campaign were many.") == []
+
+
+def test_a_participle_after_a_quotation_takes_the_speaker_not_a_quoted_word() -> None:
+    found = quotes_of("“He stands for us,” Anderson said, adding that Sanders is the most trustworthy.")
+    assert [(q.kind, q.speaker) for q in found] == [("direct", "Anderson"), ("indirect", "Anderson")]
+
+
+def test_three_apostrophes_close_a_single_inside_a_double_quotation() -> None:
+    q = one("''I sat at my desk when it appeared on 'Fox and Friends,''' said Tommy Vietor, a former spokesman.")
+    assert q.kind == "direct" and q.text == "I sat at my desk when it appeared on 'Fox and Friends,'"
+    assert q.speaker == "Tommy Vietor"
+
+
+def test_a_role_before_a_name_is_part_of_the_mention() -> None:
+    q = one("Her campaign manager, Robby Mook, said the data was stolen.")
+    assert q.speaker == "Robby Mook" and q.speaker_mention is not None
+    assert q.speaker_mention.text == "Her campaign manager, Robby Mook"

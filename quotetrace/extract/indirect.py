@@ -8,6 +8,7 @@ find their speaker (``“...,” he said``).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -65,6 +66,10 @@ def find_frames(text: str, toks: Sequence[Token], in_quote: Sequence[bool], sent
             f = _according(text, toks, in_quote, i, cue, sent_end)
         else:
             f = _verb_frame(text, toks, in_quote, i, cue, sent_end)
+        if f is not None and f.subject is not None and in_quote[f.subject[0]]:
+            # "“He stands for us,” Anderson said, adding that ...": the subject of "adding" is the
+            # speaker of the frame before it, never a word of the quotation
+            f = dataclasses.replace(f, subject=frames[-1].subject) if frames else None
         if f is not None:
             frames.append(f)
     return frames

@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass
 
 # Two apostrophes or backticks stand for a double mark in some wire and NYT copy (''like this'').
-_MARK = re.compile(r"''|``|[“”„«»\"‘’']")
+# Three in a row close a single quotation inside a double one (''... 'Fox and Friends,''').
+_MARK = re.compile(r"'''|''|``|[“”„«»\"‘’']")
 _DOUBLE_OPEN = "“„«"
 _DOUBLE_CLOSE = "”»"
 _BEFORE_OPEN = "([{—–-/:"  # characters after which a straight mark opens
@@ -61,6 +62,8 @@ def _doubles(text: str, lo: int, hi: int) -> list[Quotation]:
         if c in "‘’'":
             continue
         width = len(c)
+        if c == "'''":  # the first mark closes the inner single quotation, the pair closes the double
+            i, c, width = i + 1, "''", 2
         if c == "``":
             c = "“"
         if c == "“" and open_char == "„":  # German „…“

@@ -205,7 +205,7 @@ def _appositive_subject(toks: Sequence[Token], lo: int, comma: int) -> tuple[int
         k = end
     best: tuple[int, int] | None = None
     stop = comma - 1
-    for first, last in chunks:
+    for n, (first, last) in enumerate(chunks):
         if first > last:
             break
         if toks[first].lower in _PREPOSITIONS:
@@ -219,8 +219,22 @@ def _appositive_subject(toks: Sequence[Token], lo: int, comma: int) -> tuple[int
             break
         best = (j, stop)
         if toks[j].is_cap or toks[j].lower in PRONOUNS:
-            break  # a name or a pronoun: the appositives after it describe it
+            # a name or a pronoun: the appositives after it describe it, and so does a role before
+            # it ("Her campaign manager, Robby Mook, said")
+            if toks[j].is_cap and n + 1 < len(chunks) and _is_role(toks, *chunks[n + 1]):
+                best = (chunks[n + 1][0], stop)
+            break
     return best
+
+
+def _is_role(toks: Sequence[Token], first: int, last: int) -> bool:
+    """``Her campaign manager`` / ``Dow's chief executive``: a short noun phrase headed by a role."""
+    if first > last or last - first > 7 or toks[first].lower in _PREPOSITIONS:
+        return False
+    head = toks[last].lower
+    return (head in _ROLE_WORDS or head.rstrip("s") in _HEAD_SET) and not any(
+        t.lower in AUX for t in toks[first : last + 1]
+    )
 
 
 def _coordinated_list(toks: Sequence[Token], lo: int, j: int) -> int | None:
@@ -669,7 +683,11 @@ def _split_name(ws: list[str]) -> tuple[str, set[str]]:
     return " ".join(_strip_possessive(w) for w in rest), desc
 
 
-_ROLE_WORDS = frozenset(h.lower() for h in PERSON_HEADS) | {"chairman", "chairwoman", "director", "adviser", "advisor"}
+_ROLE_WORDS = frozenset(h.lower() for h in PERSON_HEADS) | frozenset(
+    """chairman chairwoman chair director adviser advisor manager executive executives aide strategist founder ceo
+    editor economist attorney lawyer professor analyst pollster organizer organiser member head correspondent
+    reporter commentator author researcher scholar consultant operative activist""".split()
+)
 
 
 def _full_name_after(ws: list[str], i: int) -> bool:
