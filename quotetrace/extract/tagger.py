@@ -247,6 +247,8 @@ def _nearest(cands: Sequence[tuple[int, int]], s: int, e: int) -> tuple[int, int
 class Tagger:
     """The trained CRF; ``tag`` labels one sentence."""
 
+    max_tokens = MAX_TOKENS  # longer sentences are all "O"
+
     def __init__(self, model: bytes) -> None:
         self._model = model  # CRFsuite reads the model in place: the bytes must outlive the tagger
         self._crf = pycrfsuite.Tagger()
