@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from quotetrace.extract import extract_quotes
+from quotetrace.extract.cues import ATTITUDE_VERBS, CUE_VERBS
 from quotetrace.extract.segment import Token, tokens
 from quotetrace.extract.tagger import (
     MAX_TOKENS,
@@ -82,6 +83,71 @@ def test_features_one_list_per_token_and_deterministic() -> None:
     said = next(i for i, t in enumerate(toks) if t.text == "said")
     assert "lx=sp" in a[said] and "w=said" in a[said]
     assert 'w="' in a[0]  # curly marks are normalised
+
+
+def reference_features(toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> list[list[str]]:
+    """The feature strings built the slow, obvious way: ``features`` must give exactly these (the model's)."""
+    marks = {"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"', "„": '"', "``": '"', "''": '"'}
+
+    def shape(w: str) -> str:
+        if w[0].isupper():
+            return "U" if w.isupper() and len(w) > 1 else "C"
+        return "D" if w[0].isdigit() else "l" if w[0].isalpha() else w
+
+    def bucket(d: int) -> str:
+        return "1" if d == 1 else "2" if d <= 3 else "4" if d <= 7 else "8"
+
+    n = len(toks)
+    words = [marks.get(t.lower, t.lower) for t in toks]
+    lex = ["sp" if w in CUE_VERBS else "at" if w in ATTITUDE_VERBS else "-" for w in words]
+    cues = [i for i in range(n) if lex[i] != "-"]
+    quoted = ["1" if q else "0" for q in in_quote]
+    w1, r1, l1 = ["<s>", *words, "</s>"], ["<s>", *rule, "</s>"], ["<s>", *lex, "</s>"]
+    out = []
+    for i, w in enumerate(words):
+        left = [k for k in cues if k < i]
+        right = [k for k in cues if k > i]
+        out.append(
+            [
+                "bias", "w=" + w, "s3=" + w[-3:], "sh=" + shape(toks[i].text), "lx=" + lex[i], "r=" + rule[i],
+                "q=" + quoted[i],
+                "cl=" + (f"{words[left[-1]]}@{bucket(i - left[-1])}" if left else "none"),
+                "cr=" + (f"{words[right[0]]}@{bucket(right[0] - i)}" if right else "none"),
+                "w-1=" + w1[i], "w+1=" + w1[i + 2], "lx-1=" + l1[i], "lx+1=" + l1[i + 2], "r-1=" + r1[i],
+                "r+1=" + r1[i + 2], "w-2=" + (words[i - 2] if i > 1 else "<s>"),
+                "w+2=" + (words[i + 2] if i + 2 < n else "</s>"), "w-1|w=" + w1[i] + "|" + w,
+                "q-1|q=" + (quoted[i - 1] if i else "-") + quoted[i],
+            ]
+        )  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“We will win,” the senator said on Tuesday, and Mr O’Malley denied it.",
+        "He said , said, SAID ‘said’ ``so'' « non » „ja“ 42 U.S. officials criticized the plan",
+        "A",
+        "said",
+        "x " * 20 + "said " + "y " * 20,
+    ],
+)
+def test_features_are_the_reference_strings(text: str) -> None:
+    toks = tokens(text)
+    in_quote = [i % 3 == 1 for i in range(len(toks))]
+    rule = ["O", "B-C", "I-C", "B-S", "I-S", "B-K", "I-K"] * (len(toks) // 7 + 1)
+    rule = rule[: len(toks)]
+    assert features(toks, in_quote, rule) == reference_features(toks, in_quote, rule)
+
+
+def test_features_are_the_reference_strings_on_real_sentences() -> None:
+    text = (ROOT / "seeds" / "001_cc758aff9a1f738e.txt").read_text(encoding="utf-8")
+    toks = tokens(text)
+    for s in range(0, len(toks), 37):
+        sent = toks[s : s + 37]
+        in_quote = [t.text in '“”"' for t in sent]
+        rule = ["B-C" if t.is_cap else "O" for t in sent]
+        assert features(sent, in_quote, rule) == reference_features(sent, in_quote, rule)
 
 
 # ---------------------------------------------------------------- stacking on the rules

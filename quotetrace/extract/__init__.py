@@ -161,7 +161,9 @@ def _paragraph(st: _State, ps: int, pe: int, para: int) -> None:
         before = len(st.quotes)
         if not in_sent and not may_hold_cue(text, s, e) and text.find(":", s, min(e, s + 80)) < 0:
             if learn:
-                toks = tokens(text, s, e)
+                # a tagger that leaves long sentences to the rules needs no more than one token past its limit
+                limit = getattr(st.tagger, "max_tokens", None)
+                toks = tokens(text, s, e, limit=None if limit is None else limit + 1)
                 _learned(st, toks, [False] * len(toks), before)
             st.resolver.mention_names(text[s:e])  # no speech here, but names a later "he" may need
             continue

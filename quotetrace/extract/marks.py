@@ -13,9 +13,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Two apostrophes or backticks stand for a double mark in some wire and NYT copy (''like this'').
-# Three in a row close a single quotation inside a double one (''... 'Fox and Friends,''').
-_MARK = re.compile(r"'''|''|``|[“”„«»\"‘’']")
+# Two apostrophes or backticks stand for a double mark in some wire and NYT copy (''like this''):
+# a run of apostrophes pairs up from its start, so double and single marks are found by two
+# patterns, one kind at a time. Three in a row close a single quotation inside a double one
+# (''... 'Fox and Friends,''').
+_DOUBLE_MARK = re.compile(r"'''|''|``|[“”„«»\"]")
+_SINGLE_MARK = re.compile(r"''|[‘’']")
 _DOUBLE_OPEN = "“„«"
 _DOUBLE_CLOSE = "”»"
 _BEFORE_OPEN = "([{—–-/:"  # characters after which a straight mark opens
@@ -52,15 +55,29 @@ def find_quotations(text: str, para_start: int, para_end: int) -> list[Quotation
     return sorted(doubles + singles, key=lambda q: q.start)
 
 
+# With no quotation open, only a mark that can open one matters, or, before the paragraph's first
+# quotation, a closing mark after the end of a sentence (a missing opening mark): a superset of
+# both, so that a wall of closing marks is crossed in one search instead of a step per mark.
+_MAY_OPEN = re.compile(r"[“„«]|``|(?<=[\s([{—–\-/:])(?:''|\")")
+_MAY_OPEN_OR_CLOSE = re.compile(r"[“„«]|``|(?<=[\s([{—–\-/:])(?:''|\")|(?<=[,.?!…])(?:''|[\"”»])")
+
+
 def _doubles(text: str, lo: int, hi: int) -> list[Quotation]:
     out: list[Quotation] = []
     open_at: int | None = None
     open_len = 1
     open_char = ""
-    for m in _MARK.finditer(text, lo, hi):
+    third_space = _third_space(text, lo, hi)
+    pos = lo
+    while True:
+        if open_at is not None or pos == lo:
+            m = _DOUBLE_MARK.search(text, pos, hi)
+        else:
+            m = (_MAY_OPEN if out else _MAY_OPEN_OR_CLOSE).search(text, pos, hi)
+        if m is None:
+            break
         i, c = m.start(), m.group()
-        if c in "‘’'":
-            continue
+        pos = m.end()
         width = len(c)
         if c == "'''":  # the first mark closes the inner single quotation, the pair closes the double
             i, c, width = i + 1, "''", 2
@@ -85,20 +102,30 @@ def _doubles(text: str, lo: int, hi: int) -> list[Quotation]:
                 if i > open_at + open_len:
                     out.append(_make(text, open_at + open_len, i, open_at, close))
                 open_at, open_char = None, ""
-            elif not out and _plausible_missing_open(text, lo, i):
+            elif not out and _plausible_missing_open(text, lo, i, third_space):
                 out.append(_make(text, lo, i, None, close))
     if open_at is not None and hi > open_at + open_len:
         out.append(_make(text, open_at + open_len, hi, open_at, None))
     return [q for q in out if q.end > q.start]
 
 
-def _plausible_missing_open(text: str, lo: int, close: int) -> bool:
+def _third_space(text: str, lo: int, hi: int) -> int:
+    """Offset of the paragraph's third space (``hi`` if it has fewer)."""
+    i = lo - 1
+    for _ in range(3):
+        i = text.find(" ", i + 1, hi)
+        if i < 0:
+            return hi
+    return i
+
+
+def _plausible_missing_open(text: str, lo: int, close: int, third_space: int) -> bool:
     """A closing mark with no opening one: the paragraph opens a quotation without its mark.
 
     Only when several words precede it and they end the way quoted speech ends.
     """
     prev = text[close - 1] if close > lo else " "
-    return prev in ",.?!…" and text.count(" ", lo, close) >= 3
+    return prev in ",.?!…" and third_space < close  # three spaces before it, counted once per paragraph
 
 
 def _singles(text: str, lo: int, hi: int, doubles: list[Quotation]) -> list[Quotation]:
@@ -108,9 +135,9 @@ def _singles(text: str, lo: int, hi: int, doubles: list[Quotation]) -> list[Quot
     open_at: int | None = None
     di = 0
     last_close = _last_close(text, lo, hi)
-    for m in _MARK.finditer(text, lo, hi):
+    for m in _SINGLE_MARK.finditer(text, lo, hi):
         i, c = m.start(), m.group()
-        if c not in "‘’'":  # a double mark, or '' and ``
+        if c == "''":  # a double mark
             continue
         while di < len(inside) and inside[di][1] <= i:
             di += 1

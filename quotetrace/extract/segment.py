@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from itertools import islice
 from typing import NamedTuple
 
 # A word: letters/digits joined by inner apostrophes or hyphens (O’Malley, Seong-kweun, Un’s).
@@ -39,12 +40,15 @@ class Token(NamedTuple):
         return self.text[0].isupper()
 
 
-def tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
-    """Word and punctuation tokens of ``text[start:end]``, with offsets into ``text``."""
+def tokens(text: str, start: int = 0, end: int | None = None, *, limit: int | None = None) -> list[Token]:
+    """Word and punctuation tokens of ``text[start:end]``, with offsets into ``text``; the first ``limit`` only."""
     stop = len(text) if end is None else end
     new = tuple.__new__  # skips the NamedTuple's Python-level __new__: tokens are made by the million
+    found = _TOKEN.finditer(text, start, stop)
     return [
-        new(Token, (m.start(), m.end(), w, w.lower())) for m in _TOKEN.finditer(text, start, stop) for w in (m.group(),)
+        new(Token, (m.start(), m.end(), w, w.lower()))
+        for m in (found if limit is None else islice(found, limit))
+        for w in (m.group(),)
     ]
 
 

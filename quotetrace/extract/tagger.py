@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import NamedTuple
 
 import pycrfsuite
 
@@ -86,59 +87,122 @@ def _shape(w: str) -> str:
 _MARKS = {"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"', "„": '"', "``": '"', "''": '"'}
 
 
-def _bucket(d: int) -> str:
-    return "1" if d == 1 else "2" if d <= 3 else "4" if d <= 7 else "8"
+class _Word(NamedTuple):
+    """The feature strings a token contributes as itself and as a neighbour, built once per word form."""
+
+    w: str  # the normalised word
+    cue: bool  # in a cue lexicon: the anchor of the ``cl``/``cr`` features
+    left: tuple[str, ...]  # cl= for each distance bucket, when it is the nearest cue on the left (cue words only)
+    right: tuple[str, ...]  # cr=
+    own: tuple[str, str, str, str]  # w=, s3=, sh=, lx=
+    prev1: str  # w-1=, when it is the previous word
+    next1: str  # w+1=
+    lex_prev1: str  # lx-1=
+    lex_next1: str  # lx+1=
+    prev2: str  # w-2=
+    next2: str  # w+2=
+
+
+def _word(text: str) -> _Word:
+    low = text.lower()
+    w = _MARKS.get(low, low)
+    lex = "sp" if w in CUE_VERBS else "at" if w in ATTITUDE_VERBS else "-"
+    own = ("w=" + w, "s3=" + w[-3:], "sh=" + _shape(text), "lx=" + lex)
+    cue = lex != "-"
+    left = tuple(f"cl={w}@{b}" for b in _BUCKETS) if cue else ()
+    right = tuple(f"cr={w}@{b}" for b in _BUCKETS) if cue else ()
+    return _Word(w, cue, left, right, own, "w-1=" + w, "w+1=" + w, "lx-1=" + lex, "lx+1=" + lex, "w-2=" + w, "w+2=" + w)
+
+
+_BUCKETS = ("1", "2", "4", "8")
+_BUCKET_OF = (0, 0, 1, 1, 2, 2, 2, 2)  # index into _BUCKETS for distances 1 to 7 (as ``_bucket``); 3 beyond
+
+# Sentence edges stand in for the missing neighbours.
+_START = _Word("<s>", False, (), (), ("", "", "", ""), "w-1=<s>", "", "lx-1=<s>", "", "w-2=<s>", "")
+_END = _Word("</s>", False, (), (), ("", "", "", ""), "", "w+1=</s>", "", "lx+1=</s>", "", "w+2=</s>")
+
+# Word forms seen so far; a text of millions of distinct forms empties it now and then, so memory stays bounded.
+_WORDS: dict[str, _Word] = {}
+_MAX_WORDS = 200_000
+
+
+class _Prefixed(dict[str, str]):
+    """``prefix + value`` for each value asked for, built once."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def __missing__(self, value: str) -> str:
+        self[value] = out = self.prefix + value
+        return out
+
+
+_RULE, _RULE_PREV, _RULE_NEXT = _Prefixed("r="), _Prefixed("r-1="), _Prefixed("r+1=")
+_QUOTED = {False: "q=0", True: "q=1"}
+_QUOTED_PAIR = {
+    (None, False): "q-1|q=-0", (None, True): "q-1|q=-1", (False, False): "q-1|q=00",
+    (False, True): "q-1|q=01", (True, False): "q-1|q=10", (True, True): "q-1|q=11",
+}  # fmt: skip
 
 
 def features(toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> list[list[str]]:
-    """The feature strings of every token of one sentence."""
+    """The feature strings of every token of one sentence.
+
+    Every string a word gives is built once per word form and looked up after that:
+    building them afresh for each token was a third of the tagger's time.
+    """
     n = len(toks)
-    words = [_MARKS.get(t.lower, t.lower) for t in toks]
-    lex = ["sp" if w in CUE_VERBS else "at" if w in ATTITUDE_VERBS else "-" for w in words]
-    shapes = [_shape(t.text) for t in toks]
-    quoted = ["1" if q else "0" for q in in_quote]
+    if len(_WORDS) > _MAX_WORDS:
+        _WORDS.clear()
+    ws = []
+    for t in toks:
+        wd = _WORDS.get(t.text)
+        if wd is None:
+            wd = _WORDS[t.text] = _word(t.text)
+        ws.append(wd)
     # the nearest cue word on each side, with its distance: content sits on one side of its cue
     left: list[str] = []
     k = -1
     for i in range(n):
-        left.append(f"{words[k]}@{_bucket(i - k)}" if k >= 0 else "none")
-        if lex[i] != "-":
+        left.append(ws[k].left[_BUCKET_OF[i - k] if i - k < 8 else 3] if k >= 0 else "cl=none")
+        if ws[i].cue:
             k = i
     right: list[str] = [""] * n
     k = -1
     for i in range(n - 1, -1, -1):
-        right[i] = f"{words[k]}@{_bucket(k - i)}" if k >= 0 else "none"
-        if lex[i] != "-":
+        right[i] = ws[k].right[_BUCKET_OF[k - i] if k - i < 8 else 3] if k >= 0 else "cr=none"
+        if ws[i].cue:
             k = i
-    w1 = ["<s>", *words, "</s>"]  # words[i - 1] is w1[i], words[i + 1] is w1[i + 2]
-    r1 = ["<s>", *rule, "</s>"]
-    l1 = ["<s>", *lex, "</s>"]
+    pad = [_START, _START, *ws, _END, _END]  # token i is pad[i + 2]
+    r1 = ["<s>", *rule, "</s>"]  # rule[i - 1] is r1[i], rule[i + 1] is r1[i + 2]
     out = []
+    prev_q: bool | None = None
     for i in range(n):
-        w = words[i]
+        w = pad[i + 2]
+        p1, n1 = pad[i + 1], pad[i + 3]
+        q = bool(in_quote[i])
         out.append(
             [
                 "bias",
-                "w=" + w,
-                "s3=" + w[-3:],
-                "sh=" + shapes[i],
-                "lx=" + lex[i],
-                "r=" + rule[i],
-                "q=" + quoted[i],
-                "cl=" + left[i],
-                "cr=" + right[i],
-                "w-1=" + w1[i],
-                "w+1=" + w1[i + 2],
-                "lx-1=" + l1[i],
-                "lx+1=" + l1[i + 2],
-                "r-1=" + r1[i],
-                "r+1=" + r1[i + 2],
-                "w-2=" + (words[i - 2] if i > 1 else "<s>"),
-                "w+2=" + (words[i + 2] if i + 2 < n else "</s>"),
-                "w-1|w=" + w1[i] + "|" + w,
-                "q-1|q=" + (quoted[i - 1] if i else "-") + quoted[i],
+                *w.own,
+                _RULE[rule[i]],
+                _QUOTED[q],
+                left[i],
+                right[i],
+                p1.prev1,
+                n1.next1,
+                p1.lex_prev1,
+                n1.lex_next1,
+                _RULE_PREV[r1[i]],
+                _RULE_NEXT[r1[i + 2]],
+                pad[i].prev2,
+                pad[i + 4].next2,
+                "w-1|w=" + p1.w + "|" + w.w,
+                _QUOTED_PAIR[prev_q, q],
             ]
         )
+        prev_q = q
     return out
 
 
@@ -182,6 +246,8 @@ def _nearest(cands: Sequence[tuple[int, int]], s: int, e: int) -> tuple[int, int
 
 class Tagger:
     """The trained CRF; ``tag`` labels one sentence."""
+
+    max_tokens = MAX_TOKENS  # longer sentences are all "O"
 
     def __init__(self, model: bytes) -> None:
         self._model = model  # CRFsuite reads the model in place: the bytes must outlive the tagger
