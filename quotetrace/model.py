@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the graph stage is imported lazily: a stage never imports a
     import networkx as nx
 
 QuoteKind = Literal["direct", "partial", "indirect", "embed"]
-SectionKind = Literal["body", "related"]
+SectionKind = Literal["body", "related", "overlong"]
 SpeakerKind = Literal["person", "organization", "group", "unknown"]
 Fidelity = Literal["verbatim", "truncated", "variant", "altered", "paraphrase"]
 EditOp = Literal["insert", "delete", "replace"]
@@ -36,7 +36,7 @@ class Span:
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """A region of an article that is not the story itself (teasers, link lists, ads)."""
+    """A region of an article that is not the story itself (teasers, link lists, ads; an overlong line)."""
 
     start: int
     end: int
@@ -64,7 +64,8 @@ class Article:
     sections: tuple[Section, ...] = ()
 
     def section_at(self, offset: int) -> SectionKind:
-        """``related`` when ``offset`` falls in page furniture, else ``body``."""
+        """``related`` when ``offset`` falls in page furniture, ``overlong`` in a line too long to be
+        prose (``ingest.MAX_LINE``), else ``body``."""
         for sec in self.sections:
             if sec.start <= offset < sec.end:
                 return sec.kind

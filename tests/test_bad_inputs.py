@@ -425,6 +425,38 @@ def test_the_size_limit_can_be_raised_or_lifted(tmp_path: Path) -> None:
     assert error_of(trace_json(str(long), "--max-bytes", "1000")) == message
 
 
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("quotes.txt", '"' * 1_000_000),  # a megabyte of quotation marks
+        ("oneline.txt", ("“We are ready,” he said, and Mr Lee said that the plan works. " * 80_000)[:5_000_000]),
+    ],
+)
+def test_a_line_too_long_to_be_prose_is_kept_reported_and_not_read(tmp_path: Path, name: str, line: str) -> None:
+    folder = folder_with_good(tmp_path)
+    path = folder / name
+    path.write_text("“The bridge is open,” the mayor said.\n" + line + "\n", encoding="utf-8")
+    message = (
+        f"{path}: a line of {len(line):,} characters at offset 38 is not prose (the limit is 100,000); "
+        "it is kept but no quote is taken from it (break it into paragraphs to read it)"
+    )
+    articles, warnings = library(folder)
+    assert warnings == [message]
+    art = next(a for a in articles if a.id == name)
+    assert art.text.endswith(line + "\n") and art.section_at(38 + len(line) // 2) == "overlong"
+    result = trace_json(str(folder))
+    assert warnings_of(result) == [message]
+    quotes = [q for q in traced(result)["quotes"] if q["article"] == name]
+    assert [q["text"] for q in quotes] == ["The bridge is open,"]  # the paragraph before it is read
+
+
+def test_a_long_line_is_prose_up_to_the_limit_and_beyond_it_on_request() -> None:
+    line = "“We are ready,” he said. " * 4_000  # 100,000 characters exactly
+    assert ingest.article_from_text(line, id="a").sections == ()
+    assert ingest.article_from_text(line + "x", id="a").sections[0].kind == "overlong"
+    assert ingest.article_from_text(line + "x", id="a", max_line=None).sections == ()
+
+
 def test_max_bytes_must_be_a_size() -> None:
     result = CliRunner().invoke(cli, ["trace", "x.txt", "--max-bytes", "lots"])
     assert result.exit_code == 2

@@ -91,7 +91,8 @@ def extract_quotes(article: Article, *, tagger: SentenceTagger | Literal[False] 
     """
     text = article.text
     st = _State(text, article, tagger=(load_tagger() if tagger is None else tagger) or None)
-    paras = paragraphs(text)
+    # a line too long to be prose (a dump, a wall of quotation marks) is kept in the text, never read
+    paras = [p for p in paragraphs(text) if not article.sections or article.section_at(p[0]) != "overlong"]
     embeds = {e.para_start: e for e in find_embeds(text, paras)}
     author_lines = {e.author_start for e in embeds.values()}
     body_index = 0

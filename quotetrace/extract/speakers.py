@@ -11,9 +11,10 @@ article to one entity (titles, surnames, spelling variants, descriptions such as
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -386,13 +387,28 @@ def _strip_possessive(w: str) -> str:
     return w
 
 
+class _Recency:
+    """Entities in the order of their last mention, each once: a scan costs the number of
+    entities, not of mentions (a 5 MB paragraph mentions the same few people thousands of times)."""
+
+    def __init__(self) -> None:
+        self._order: dict[int, _Entity] = {}
+
+    def add(self, e: _Entity) -> None:
+        self._order.pop(id(e), None)
+        self._order[id(e)] = e
+
+    def latest_first(self) -> Iterator[_Entity]:
+        return reversed(self._order.values())
+
+
 class SpeakerResolver:
     """Resolves the speaker mentions of one article, in reading order, to entities."""
 
     def __init__(self) -> None:
         self.entities: list[_Entity] = []
-        self._recent: list[_Entity] = []  # speakers in the order they spoke
-        self._mentioned: list[_Entity] = []  # every resolved mention, most recent last
+        self._recent = _Recency()  # speakers, by when they last spoke
+        self._mentioned = _Recency()  # every resolved mention, by when it was last mentioned
         self.renamed: dict[str, str] = {}  # names handed out earlier that a fuller name replaced
         self._names_seen: dict[str, _Entity | None] = {}  # mention_names cache: a run resolves once
         self._by_core: dict[tuple[str, str, str | None], _Entity] = {}
@@ -413,9 +429,9 @@ class SpeakerResolver:
             return None
         if mention.strip() not in ent.aliases:
             ent.aliases.append(mention.strip())
-        self._mentioned.append(ent)
+        self._mentioned.add(ent)
         if is_speaker:
-            self._recent.append(ent)
+            self._recent.add(ent)
         return ent.name
 
     def add_known(self, name: str, *, aliases: Iterable[str] = (), handle: str | None = None) -> str:
@@ -426,7 +442,7 @@ class SpeakerResolver:
             if a not in ent.aliases:
                 ent.aliases.append(a)
         ent.handle = ent.handle or handle
-        self._recent.append(ent)
+        self._recent.add(ent)
         return ent.name
 
     def mention_names(self, text: str) -> None:
@@ -443,7 +459,7 @@ class SpeakerResolver:
                         ent = self._resolve(run)
                 self._names_seen[run] = ent
             if ent is not None:
-                self._mentioned.append(ent)
+                self._mentioned.add(ent)
 
     def final_name(self, name: str) -> str:
         """The name an entity ended up with (names grow as fuller mentions appear)."""
@@ -516,7 +532,7 @@ class SpeakerResolver:
             else (("organization",) if kind == "organization" else ("organization", "group", "person"))
         )
         for pool in (self._recent, self._mentioned):
-            for e in reversed(pool):
+            for e in pool.latest_first():
                 if e.kind in want:
                     return e
         return None
@@ -569,7 +585,9 @@ class SpeakerResolver:
             person_head = None
         if person_head or org_head:
             kind: SpeakerKind = "person" if person_head else "organization"
-            for e in [*reversed(self._recent), *reversed(self._mentioned), *reversed(self.entities)]:
+            for e in itertools.chain(
+                self._recent.latest_first(), self._mentioned.latest_first(), reversed(self.entities)
+            ):
                 if not e.proper or e.kind != kind:
                     continue
                 if mods and not mods & e.descriptors and not any(m in e.name.lower() for m in mods):
@@ -586,7 +604,7 @@ class SpeakerResolver:
                 return e
             if person_head in _SALIENT_ROLES:
                 # "the Ukrainian leader" with no earlier "Ukrainian": the story's main speaker is meant
-                for e in reversed(self._recent):
+                for e in self._recent.latest_first():
                     if e.proper and e.kind == "person":
                         e.descriptors |= mods
                         return e
