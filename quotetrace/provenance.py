@@ -19,6 +19,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 
 from quotetrace.match import (
+    QUOTED_MIN_WORDS,
     Comparison,
     Words,
     candidate_pairs,
@@ -80,18 +81,31 @@ def link_quotes(
     )
     verdicts = (engine or LOCAL).verified_pairs(table, on_progress=on_progress)
     best: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}
+    reported: list[tuple[tuple[Any, ...], int, int, Comparison]] = []  # between two reports, the other way
     conflicts: list[Link] = []
     for orig, rep, cmp in verdicts:  # in pair order, as every engine returns them: ties go the same way
         qo, qr = body[orig], body[rep]
-        same_speaker = qo.speaker == qr.speaker or (_unnamed(qo.speaker) and _unnamed(qr.speaker))
-        if not same_speaker:
+        named = qo.speaker == qr.speaker
+        if not named and not (_unnamed(qo.speaker) and _unnamed(qr.speaker)):
             if cmp.fidelity != "paraphrase" and cmp.score >= CONFLICT_SCORE and len(words[rep]) >= SHORT_WORDS:
                 conflicts.append(_link(qr, qo, _with_diff(words, orig, rep, cmp, body, idf), conflict=True))
             continue
+        if not named and len(words[rep]) < SHORT_WORDS:
+            continue  # two descriptions ("most of whom", "the group") may be two people: as across speakers
         # the most faithful parent; among equals the most primary (an embedded post, the longest version)
         key = (_FIDELITY_RANK[cmp.fidelity], cmp.score, qo.kind == "embed", len(words[orig]), earlier_first[qo.id])
         if rep not in best or key > best[rep][0]:
             best[rep] = (key, orig, cmp)
+        if qo.kind == "indirect" and qr.kind == "indirect" and len(words[rep]) >= QUOTED_MIN_WORDS:
+            back = (
+                _FIDELITY_RANK[cmp.fidelity],
+                cmp.score,
+                len(words[rep]),
+                earlier_first[qr.id],
+                earlier_first[qo.id],
+            )
+            reported.append((back, rep, orig, cmp))
+    _adopt_reports(best, reported)
 
     by_meaning = _semantic_parents(body, best, semantic) if semantic is not None else {}
     parent = {rep: orig for rep, (_, orig, _) in best.items()}
@@ -137,6 +151,31 @@ def link_quotes(
     links.sort(key=lambda lk: (lk.source, lk.target))
     out = tuple(dataclasses.replace(q, statement=statement_of.get(q.id)) for q in quotes)
     return Provenance(out, tuple(statements), tuple(links))
+
+
+def _adopt_reports(
+    best: dict[int, tuple[tuple[Any, ...], int, Comparison]],
+    reported: Sequence[tuple[tuple[Any, ...], int, int, Comparison]],
+) -> None:
+    """Give a report left without a parent the best of the reports that paraphrase it (in place).
+
+    Two reports of one statement paraphrase each other both ways, and only length orients the
+    pair: the longer one stays a root when the shorter finds a better parent elsewhere, cut off
+    from the statement both report. Such a root takes the shorter report as its parent instead.
+    Only roots adopt, and never a quote of their own tree, so every quote keeps one parent; a
+    fragment of a report ("which", "that Trump") is too short to say what it reports, and is
+    never adopted.
+    """
+    parent = {rep: orig for rep, (_, orig, _) in best.items()}
+    candidates: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}
+    for key, child, orig, cmp in reported:
+        if orig not in best and (orig not in candidates or key > candidates[orig][0]):
+            candidates[orig] = (key, child, cmp)
+    # the strongest first, as Kruskal would: which root adopts whom must not hang on input order
+    for orig, (key, child, cmp) in sorted(candidates.items(), key=lambda kv: kv[1][0], reverse=True):
+        if _root(child, parent) != orig:
+            best[orig] = (key, child, cmp)
+            parent[orig] = child
 
 
 def _with_diff(
@@ -297,8 +336,14 @@ SpeakerWord = tuple[str, str]
 
 
 def paraphrase_keys(table: LinkTable, i: int) -> list[SpeakerWord]:
-    """The keys quote ``i`` is indexed under for paraphrase blocking: (speaker, content word)."""
-    return [(table.speakers[i], w) for w in table.words[i].content]
+    """The keys quote ``i`` is indexed under for paraphrase blocking: (speaker, content word).
+
+    Speakers described rather than named ("one of the men", "The soldier") share one key, as
+    linking lets them share a statement: two articles rarely describe a witness the same way.
+    """
+    who = table.speakers[i]
+    speaker = "" if _unnamed(who) else who
+    return [(speaker, w) for w in table.words[i].content]
 
 
 def paraphrase_probes(own: Iterable[tuple[int, SpeakerWord]]) -> tuple[list[SpeakerWord], int]:
