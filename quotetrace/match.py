@@ -161,7 +161,7 @@ def _reported(wa: Words, wb: Words, weights: Mapping[str, float] | None) -> Comp
         if inside is not None and inside.fidelity in ("verbatim", "truncated", "variant"):
             # 'his commanders "told him it was just training"': the report carries the quotation
             return Comparison(inside.score, "paraphrase", (), 0, len(wa.text), 1.0)
-    return _paraphrase(wa, wb, weights)
+    return content_paraphrase(wa, wb, weights)
 
 
 def _window(a: Sequence[str], b: Sequence[str]) -> tuple[int, int]:
@@ -299,7 +299,8 @@ def idf_weights(texts: Iterable[Words]) -> Weights:
     return out
 
 
-def _paraphrase(wa: Words, wb: Words, weights: Mapping[str, float] | None = None) -> Comparison | None:
+def content_paraphrase(wa: Words, wb: Words, weights: Mapping[str, float] | None = None) -> Comparison | None:
+    """``wb`` as reported speech of ``wa`` on content words alone, whatever their order; None below the threshold."""
     ca, cb = content_words(wa), content_words(wb)
     if not cb:
         return None

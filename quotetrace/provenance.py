@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from itertools import pairwise
 from typing import Any, NamedTuple, Protocol
 
 from quotetrace.match import (
@@ -25,6 +26,7 @@ from quotetrace.match import (
     candidate_pairs,
     compare,
     consensus,
+    content_paraphrase,
     idf_weights,
 )
 from quotetrace.model import Article, Link, Quote, Statement
@@ -106,6 +108,7 @@ def link_quotes(
             )
             reported.append((back, rep, orig, cmp))
     _adopt_reports(best, reported)
+    _join_reported_statements(best, reported, table)
 
     by_meaning = _semantic_parents(body, best, semantic) if semantic is not None else {}
     parent = {rep: orig for rep, (_, orig, _) in best.items()}
@@ -176,6 +179,71 @@ def _adopt_reports(
         if _root(child, parent) != orig:
             best[orig] = (key, child, cmp)
             parent[orig] = child
+
+
+def _join_reported_statements(
+    best: dict[int, tuple[tuple[Any, ...], int, Comparison]],
+    reported: Sequence[tuple[tuple[Any, ...], int, int, Comparison]],
+    table: LinkTable,
+) -> None:
+    """Join two statements whose reports are each other's closest across statements (in place).
+
+    Reports of one statement in different words fall into groups: those that say "he was told it was
+    training" and those that say "he was on a training exercise". Each report keeps its one best parent,
+    so two groups stay apart when the pair of reports that bridges them is neither's best. When the
+    strongest report pair leaving each of two statements is the same pair, the two are one statement:
+    the reports between the bridging report and its root are turned around (a paraphrase reads both
+    ways) and the bridging report takes the other as its parent. Only a statement whose reports lead
+    up to a report at its root is hung from another; one rooted in a quotation keeps its root. The
+    bridging pair must share content words, as ``match.content_paraphrase`` measures them.
+    """
+    parent = {rep: orig for rep, (_, orig, _) in best.items()}
+    root = {i: _root(i, parent) for i in {x for _, a, b, _ in reported for x in (a, b)}}
+    top: dict[int, tuple[tuple[Any, ...], int, int]] = {}
+    for key, a, b, _ in reported:
+        # joining statements takes more than linking a report: the two share content words, not only
+        # a run of the story's words ("two North Korean soldiers")
+        if root[a] == root[b] or content_paraphrase(table.words[a], table.words[b], table.idf) is None:
+            continue
+        for r in (root[a], root[b]):
+            if r not in top or key > top[r][0]:
+                top[r] = (key, a, b)
+    for r, (key, a, b) in sorted(top.items(), key=lambda kv: kv[1][0], reverse=True):
+        other = root[b] if root[a] == r else root[a]
+        if r > other or top.get(other, (None,))[0] != key:
+            continue  # not each other's closest, or already seen from the other side
+        if _root(a, parent) == _root(b, parent):
+            continue  # joined meanwhile
+        for x, y in ((a, b), (b, a)):  # hang x's statement from y
+            path = _path_to_root(x, parent)
+            if not all(table.indirect[i] for i in path):
+                continue
+            # each (child, parent) link on the way up, turned around and verified that way
+            turned = [
+                (old_parent, old_child, _verify(table, old_child, old_parent))
+                for old_child, old_parent in pairwise(path)
+            ]
+            first = _verify(table, y, x)
+            if first is None or any(cmp is None for _, _, cmp in turned):
+                continue
+            for child, new_parent, cmp in turned:
+                assert cmp is not None
+                best[child] = (best[new_parent][0], new_parent, cmp)
+                parent[child] = new_parent
+            best[x] = (key, y, first)
+            parent[x] = y
+            break
+
+
+def _path_to_root(i: int, parent: Mapping[int, int]) -> list[int]:
+    path = [i]
+    while path[-1] in parent:
+        path.append(parent[path[-1]])
+    return path
+
+
+def _verify(table: LinkTable, orig: int, rep: int) -> Comparison | None:
+    return compare(table.words[orig], table.words[rep], paraphrase=True, weights=table.idf, diff=False)
 
 
 def _with_diff(

@@ -258,3 +258,28 @@ def test_described_speakers_share_reported_speech_but_not_fragments() -> None:
     st_of = {q.id: q.statement for q in prov.quotes}
     assert st_of["a"] == st_of["b"]
     assert st_of["c"] != st_of["d"]
+
+
+def test_two_groups_of_reports_bridged_by_their_closest_pair_are_one_statement() -> None:
+    def report(qid: str, text: str) -> Quote:
+        return _q(qid, f"{qid}.txt", text, "indirect", "Mara Quist")
+
+    qs = [
+        _q("quote", "0.txt", "It was only a drill.", speaker="Mara Quist"),
+        report(
+            "told",
+            "that his officers had told him it was only a drill, so he never knew he would face enemy troops at dawn",
+        ),
+        report("knew", "she never knew she would face enemy troops at dawn, as she was on a routine night exercise"),
+        report(
+            "fight", "she never knew she would fight, as she was on a routine night exercise far behind the front lines"
+        ),
+        # the same speaker on something else, sharing the story's words
+        report("river", "the enemy troops had crossed the river at dawn with two tanks and a field gun"),
+    ]
+    prov = link_quotes(qs, {})
+    st_of = {q.id: q.statement for q in prov.quotes}
+    assert st_of["quote"] == st_of["told"] == st_of["knew"] == st_of["fight"] != st_of["river"]
+    parents = {ln.source: ln.target for ln in prov.links if not ln.target.startswith("S")}
+    # "fight" was the root of its group: the group is turned around to hang from the bridging pair
+    assert parents == {"told": "quote", "knew": "told", "fight": "knew"}
