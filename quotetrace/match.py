@@ -51,6 +51,13 @@ MIN_RUN = 4
 # reprint-chain generator planned for linking (issue 4), not on the seeds.
 PARAPHRASE_OVERLAP = 0.35
 PARAPHRASE_MIN_SHARED = 3
+# Reported speech that quotes a quotation whole inside it ('he said his commanders "told him it was
+# just training"') reports that quotation, whatever else it adds. Below four words a quotation
+# ("confirmed", "self destruct") is too common a phrase to say which statement a report is of.
+QUOTED_MIN_WORDS = 4
+# Reported speech aligned word by word: a run shorter than MIN_RUN (allowed for a short report) must
+# carry this many content words ("Scalia may have been murdered" / "he may have been sabotaged").
+REPORTED_RUN_CONTENT = 2
 
 STOPWORDS = frozenset(
     """a an the and or but if of to in on at by for with from as is are was were be been being it its this that
@@ -132,12 +139,10 @@ def compare(
         if open_end and hi == len(wa) and ops and ops[-1].tag == "insert" and ops[-1].src_start == hi - lo:
             ops = ops[:-1]  # "... from North" then "Korea.": the original was cut, not the quote changed
         score = _score(window, wb.norm)
-        run = _longest_run(len(window), ops)
         if score >= MIN_SCORE:
             fidelity = _label(ops, window, wb.norm, lo, hi, len(wa))
-            if fidelity == "altered" and run < min(MIN_RUN, max(3, (len(wb) + 1) // 2)):
-                # "did not respond to" / "did not need to": a few shared words apart are chance
-                return _paraphrase(wa, wb, weights) if paraphrase else None
+            if fidelity == "altered" and _by_chance(window, _longest_run(len(window), ops), len(wb), paraphrase):
+                return _reported(wa, wb, weights) if paraphrase else None
             if paraphrase and fidelity == "altered":
                 fidelity = "paraphrase"  # reported speech in the reporter's words, not a doctored quotation
             edits = tuple(_edits(wa, wb, lo, ops)) if diff else ()
@@ -145,8 +150,18 @@ def compare(
                 round(score, 1), fidelity, edits, wa.spans[lo][0], wa.spans[hi - 1][1], (hi - lo) / len(wa)
             )
     if paraphrase:
-        return _paraphrase(wa, wb, weights)
+        return _reported(wa, wb, weights)
     return None
+
+
+def _reported(wa: Words, wb: Words, weights: Mapping[str, float] | None) -> Comparison | None:
+    """Reported speech ``wb`` of ``wa``: quoting ``wa`` whole inside it, else sharing its content words."""
+    if QUOTED_MIN_WORDS <= len(wa) < len(wb):
+        inside = compare(wb, wa, diff=False)
+        if inside is not None and inside.fidelity in ("verbatim", "truncated", "variant"):
+            # 'his commanders "told him it was just training"': the report carries the quotation
+            return Comparison(inside.score, "paraphrase", (), 0, len(wa.text), 1.0)
+    return content_paraphrase(wa, wb, weights)
 
 
 def _window(a: Sequence[str], b: Sequence[str]) -> tuple[int, int]:
@@ -168,13 +183,24 @@ def _window(a: Sequence[str], b: Sequence[str]) -> tuple[int, int]:
     return lo, hi
 
 
-def _longest_run(n: int, changes: Sequence[Any]) -> int:
-    """The longest stretch of the window's ``n`` words that no change touches."""
-    best, pos = 0, 0
+def _longest_run(n: int, changes: Sequence[Any]) -> tuple[int, int]:
+    """The longest stretch of the window's ``n`` words that no change touches, as ``(start, end)``."""
+    best, pos = (0, 0), 0
     for op in changes:
-        best = max(best, op.src_start - pos)
+        if op.src_start - pos > best[1] - best[0]:
+            best = (pos, op.src_start)
         pos = op.src_end
-    return max(best, n - pos)
+    return (pos, n) if n - pos > best[1] - best[0] else best
+
+
+def _by_chance(window: Sequence[str], run: tuple[int, int], n: int, reported: bool) -> bool:
+    """Whether the longest ``run`` that ``window`` shares with a text of ``n`` words is too weak to link on."""
+    start, end = run
+    if end - start < min(MIN_RUN, max(3, (n + 1) // 2)):
+        return True  # "did not respond to" / "did not need to": a few shared words apart are chance
+    # a short report shares "he may have been" with any other: a short run must carry content
+    content = sum(w not in STOPWORDS for w in window[start:end])
+    return reported and end - start < MIN_RUN and content < REPORTED_RUN_CONTENT
 
 
 def _gap(x: Any, y: Any) -> int:
@@ -273,7 +299,8 @@ def idf_weights(texts: Iterable[Words]) -> Weights:
     return out
 
 
-def _paraphrase(wa: Words, wb: Words, weights: Mapping[str, float] | None = None) -> Comparison | None:
+def content_paraphrase(wa: Words, wb: Words, weights: Mapping[str, float] | None = None) -> Comparison | None:
+    """``wb`` as reported speech of ``wa`` on content words alone, whatever their order; None below the threshold."""
     ca, cb = content_words(wa), content_words(wb)
     if not cb:
         return None

@@ -16,14 +16,17 @@ import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from itertools import pairwise
 from typing import Any, NamedTuple, Protocol
 
 from quotetrace.match import (
+    QUOTED_MIN_WORDS,
     Comparison,
     Words,
     candidate_pairs,
     compare,
     consensus,
+    content_paraphrase,
     idf_weights,
 )
 from quotetrace.model import Article, Link, Quote, Statement
@@ -80,18 +83,32 @@ def link_quotes(
     )
     verdicts = (engine or LOCAL).verified_pairs(table, on_progress=on_progress)
     best: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}
+    reported: list[tuple[tuple[Any, ...], int, int, Comparison]] = []  # between two reports, the other way
     conflicts: list[Link] = []
     for orig, rep, cmp in verdicts:  # in pair order, as every engine returns them: ties go the same way
         qo, qr = body[orig], body[rep]
-        same_speaker = qo.speaker == qr.speaker or (_unnamed(qo.speaker) and _unnamed(qr.speaker))
-        if not same_speaker:
+        named = qo.speaker == qr.speaker
+        if not named and not (_unnamed(qo.speaker) and _unnamed(qr.speaker)):
             if cmp.fidelity != "paraphrase" and cmp.score >= CONFLICT_SCORE and len(words[rep]) >= SHORT_WORDS:
                 conflicts.append(_link(qr, qo, _with_diff(words, orig, rep, cmp, body, idf), conflict=True))
             continue
+        if not named and len(words[rep]) < SHORT_WORDS:
+            continue  # two descriptions ("most of whom", "the group") may be two people: as across speakers
         # the most faithful parent; among equals the most primary (an embedded post, the longest version)
         key = (_FIDELITY_RANK[cmp.fidelity], cmp.score, qo.kind == "embed", len(words[orig]), earlier_first[qo.id])
         if rep not in best or key > best[rep][0]:
             best[rep] = (key, orig, cmp)
+        if qo.kind == "indirect" and qr.kind == "indirect" and len(words[rep]) >= QUOTED_MIN_WORDS:
+            back = (
+                _FIDELITY_RANK[cmp.fidelity],
+                cmp.score,
+                len(words[rep]),
+                earlier_first[qr.id],
+                earlier_first[qo.id],
+            )
+            reported.append((back, rep, orig, cmp))
+    _adopt_reports(best, reported)
+    _join_reported_statements(best, reported, table)
 
     by_meaning = _semantic_parents(body, best, semantic) if semantic is not None else {}
     parent = {rep: orig for rep, (_, orig, _) in best.items()}
@@ -137,6 +154,96 @@ def link_quotes(
     links.sort(key=lambda lk: (lk.source, lk.target))
     out = tuple(dataclasses.replace(q, statement=statement_of.get(q.id)) for q in quotes)
     return Provenance(out, tuple(statements), tuple(links))
+
+
+def _adopt_reports(
+    best: dict[int, tuple[tuple[Any, ...], int, Comparison]],
+    reported: Sequence[tuple[tuple[Any, ...], int, int, Comparison]],
+) -> None:
+    """Give a report left without a parent the best of the reports that paraphrase it (in place).
+
+    Two reports of one statement paraphrase each other both ways, and only length orients the
+    pair: the longer one stays a root when the shorter finds a better parent elsewhere, cut off
+    from the statement both report. Such a root takes the shorter report as its parent instead.
+    Only roots adopt, and never a quote of their own tree, so every quote keeps one parent; a
+    fragment of a report ("which", "that Trump") is too short to say what it reports, and is
+    never adopted.
+    """
+    parent = {rep: orig for rep, (_, orig, _) in best.items()}
+    candidates: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}
+    for key, child, orig, cmp in reported:
+        if orig not in best and (orig not in candidates or key > candidates[orig][0]):
+            candidates[orig] = (key, child, cmp)
+    # the strongest first, as Kruskal would: which root adopts whom must not hang on input order
+    for orig, (key, child, cmp) in sorted(candidates.items(), key=lambda kv: kv[1][0], reverse=True):
+        if _root(child, parent) != orig:
+            best[orig] = (key, child, cmp)
+            parent[orig] = child
+
+
+def _join_reported_statements(
+    best: dict[int, tuple[tuple[Any, ...], int, Comparison]],
+    reported: Sequence[tuple[tuple[Any, ...], int, int, Comparison]],
+    table: LinkTable,
+) -> None:
+    """Join two statements whose reports are each other's closest across statements (in place).
+
+    Reports of one statement in different words fall into groups: those that say "he was told it was
+    training" and those that say "he was on a training exercise". Each report keeps its one best parent,
+    so two groups stay apart when the pair of reports that bridges them is neither's best. When the
+    strongest report pair leaving each of two statements is the same pair, the two are one statement:
+    the reports between the bridging report and its root are turned around (a paraphrase reads both
+    ways) and the bridging report takes the other as its parent. Only a statement whose reports lead
+    up to a report at its root is hung from another; one rooted in a quotation keeps its root. The
+    bridging pair must share content words, as ``match.content_paraphrase`` measures them.
+    """
+    parent = {rep: orig for rep, (_, orig, _) in best.items()}
+    root = {i: _root(i, parent) for i in {x for _, a, b, _ in reported for x in (a, b)}}
+    top: dict[int, tuple[tuple[Any, ...], int, int]] = {}
+    for key, a, b, _ in reported:
+        # joining statements takes more than linking a report: the two share content words, not only
+        # a run of the story's words ("two North Korean soldiers")
+        if root[a] == root[b] or content_paraphrase(table.words[a], table.words[b], table.idf) is None:
+            continue
+        for r in (root[a], root[b]):
+            if r not in top or key > top[r][0]:
+                top[r] = (key, a, b)
+    for r, (key, a, b) in sorted(top.items(), key=lambda kv: kv[1][0], reverse=True):
+        other = root[b] if root[a] == r else root[a]
+        if r > other or top.get(other, (None,))[0] != key:
+            continue  # not each other's closest, or already seen from the other side
+        if _root(a, parent) == _root(b, parent):
+            continue  # joined meanwhile
+        for x, y in ((a, b), (b, a)):  # hang x's statement from y
+            path = _path_to_root(x, parent)
+            if not all(table.indirect[i] for i in path):
+                continue
+            # each (child, parent) link on the way up, turned around and verified that way
+            turned = [
+                (old_parent, old_child, _verify(table, old_child, old_parent))
+                for old_child, old_parent in pairwise(path)
+            ]
+            first = _verify(table, y, x)
+            if first is None or any(cmp is None for _, _, cmp in turned):
+                continue
+            for child, new_parent, cmp in turned:
+                assert cmp is not None
+                best[child] = (best[new_parent][0], new_parent, cmp)
+                parent[child] = new_parent
+            best[x] = (key, y, first)
+            parent[x] = y
+            break
+
+
+def _path_to_root(i: int, parent: Mapping[int, int]) -> list[int]:
+    path = [i]
+    while path[-1] in parent:
+        path.append(parent[path[-1]])
+    return path
+
+
+def _verify(table: LinkTable, orig: int, rep: int) -> Comparison | None:
+    return compare(table.words[orig], table.words[rep], paraphrase=True, weights=table.idf, diff=False)
 
 
 def _with_diff(
@@ -297,8 +404,14 @@ SpeakerWord = tuple[str, str]
 
 
 def paraphrase_keys(table: LinkTable, i: int) -> list[SpeakerWord]:
-    """The keys quote ``i`` is indexed under for paraphrase blocking: (speaker, content word)."""
-    return [(table.speakers[i], w) for w in table.words[i].content]
+    """The keys quote ``i`` is indexed under for paraphrase blocking: (speaker, content word).
+
+    Speakers described rather than named ("one of the men", "The soldier") share one key, as
+    linking lets them share a statement: two articles rarely describe a witness the same way.
+    """
+    who = table.speakers[i]
+    speaker = "" if _unnamed(who) else who
+    return [(speaker, w) for w in table.words[i].content]
 
 
 def paraphrase_probes(own: Iterable[tuple[int, SpeakerWord]]) -> tuple[list[SpeakerWord], int]:

@@ -201,3 +201,85 @@ def test_linking_is_the_same_whatever_the_order_of_the_quotes(
     shuffled = list(quotes)
     rng.shuffle(shuffled)
     assert view(quotes) == view(shuffled)
+
+
+def test_a_report_that_quotes_a_quotation_whole_reports_it() -> None:
+    quoted = "the bridge would stay closed all winter"
+    report = (
+        'that repairs had not started, that the council had run out of money and that the bridge "would stay '
+        'closed all winter"'
+    )
+    c = compare(quoted, report, paraphrase=True)
+    assert c is not None and c.fidelity == "paraphrase" and c.score == 100.0
+    # a quotation of a few words is too common a phrase to say what a report reports
+    assert compare("stay closed", "that the bridge would stay closed until May", paraphrase=True) is None
+
+
+def test_a_short_report_sharing_only_function_words_is_not_a_paraphrase() -> None:
+    assert compare("the mayor may have been misled by his aides", "he may have been lying", paraphrase=True) is None
+    # a short run that carries content words still links
+    c = compare("the mayor said the bridge closure was temporary", "the bridge closure was temporary", paraphrase=True)
+    assert c is not None
+
+
+def test_a_longer_report_joins_the_statement_its_shorter_paraphrase_belongs_to() -> None:
+    qs = [
+        _q("quote", "1.txt", "We will reopen the Dunmore bridge in March."),
+        _q(
+            "short",
+            "2.txt",
+            "they would reopen the Dunmore bridge in March, after engineers signed off the repairs",
+            "indirect",
+        ),
+        # says too little of the quotation to be linked to it, but paraphrases the shorter report
+        _q(
+            "long",
+            "3.txt",
+            "engineers would have to sign off the repairs to the Dunmore span before the bridge could carry traffic",
+            "indirect",
+        ),
+    ]
+    prov = link_quotes(qs, {})
+    parents = {ln.source: ln.target for ln in prov.links if not ln.target.startswith("S")}
+    assert parents == {"short": "quote", "long": "short"}
+    assert len({q.statement for q in prov.quotes}) == 1
+
+
+def test_described_speakers_share_reported_speech_but_not_fragments() -> None:
+    qs = [
+        _q(
+            "a", "1.txt", "he had been ordered to guard the depot and never saw the front", "indirect", "One of the men"
+        ),
+        _q("b", "2.txt", "he was ordered to guard a depot and never saw the front line", "indirect", "the prisoner"),
+        _q("c", "3.txt", "their support", "indirect", "most of whom"),
+        _q("d", "4.txt", "a survey that found the support of voters slipping", "indirect", "the pollster"),
+    ]
+    prov = link_quotes(qs, {})
+    st_of = {q.id: q.statement for q in prov.quotes}
+    assert st_of["a"] == st_of["b"]
+    assert st_of["c"] != st_of["d"]
+
+
+def test_two_groups_of_reports_bridged_by_their_closest_pair_are_one_statement() -> None:
+    def report(qid: str, text: str) -> Quote:
+        return _q(qid, f"{qid}.txt", text, "indirect", "Mara Quist")
+
+    qs = [
+        _q("quote", "0.txt", "It was only a drill.", speaker="Mara Quist"),
+        report(
+            "told",
+            "that his officers had told him it was only a drill, so he never knew he would face enemy troops at dawn",
+        ),
+        report("knew", "she never knew she would face enemy troops at dawn, as she was on a routine night exercise"),
+        report(
+            "fight", "she never knew she would fight, as she was on a routine night exercise far behind the front lines"
+        ),
+        # the same speaker on something else, sharing the story's words
+        report("river", "the enemy troops had crossed the river at dawn with two tanks and a field gun"),
+    ]
+    prov = link_quotes(qs, {})
+    st_of = {q.id: q.statement for q in prov.quotes}
+    assert st_of["quote"] == st_of["told"] == st_of["knew"] == st_of["fight"] != st_of["river"]
+    parents = {ln.source: ln.target for ln in prov.links if not ln.target.startswith("S")}
+    # "fight" was the root of its group: the group is turned around to hang from the bridging pair
+    assert parents == {"told": "quote", "knew": "told", "fight": "knew"}

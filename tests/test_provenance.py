@@ -89,3 +89,17 @@ def test_bad_source_lines_are_warnings_and_a_missing_file_an_error(tmp_path: Pat
     assert len(warnings) == 2 and all("posts.jsonl:" in w for w in warnings)
     with pytest.raises(qt.InputError, match="no such source file"):
         qt.read_sources([tmp_path / "missing.jsonl"])
+
+
+def test_reports_of_one_statement_in_different_words_are_one_statement(story: qt.Trace) -> None:
+    def statement_of(needle: str) -> str | None:
+        return next(q.statement for q in story.quotes if needle in q.text and q.kind == "indirect")
+
+    # the captured soldier, reported by four outlets: "just training", "a training exercise", "unaware"
+    assert statement_of("told him it was just training") == statement_of("he believed he was on a training exercise")
+    assert statement_of("he was unaware of being deployed") == statement_of("he had been told he was on a training")
+    # the offer, reported as an exchange in one article and quoted in another
+    offer = next(q for q in story.quotes if q.text.startswith("Ukraine is ready to hand over") and q.kind == "direct")
+    assert statement_of("his nation is willing to exchange") == offer.statement
+    # the casualty figures are not his offer
+    assert statement_of("300 North Korean soldiers") != offer.statement
