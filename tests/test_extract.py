@@ -410,6 +410,26 @@ def test_an_ambiguous_surname_stays_alone_whatever_the_order() -> None:
     assert results[0] == {"Biden": "Biden", "Joe Biden": "Joe Biden", "Hunter Biden": "Hunter Biden"}
 
 
+def _orgs(*speakers: tuple[str, tuple[str, ...]]) -> dict[str, str]:
+    from quotetrace.extract import merge_speakers
+    from quotetrace.model import Speaker
+
+    return merge_speakers([[Speaker(n, aliases, "organization")] for n, aliases in speakers])[1]
+
+
+def test_a_description_joins_the_one_organisation_it_can_mean() -> None:
+    nis = ("National Intelligence Service", ("South Korea’s National Intelligence Service", "NIS"))
+    sbu = ("Security Service", ("Ukraine’s Security Service",))
+    merged = _orgs(("South Korean intelligence", ()), nis, sbu)
+    assert merged["South Korean intelligence"] == "National Intelligence Service"
+    assert _orgs(("Ukrainian intelligence", ()), nis)["Ukrainian intelligence"] == "Ukrainian intelligence"
+    # two organisations it could mean: it stays alone
+    kcia = ("Korea Intelligence Agency", ("South Korea’s old Korea Intelligence Agency",))
+    assert (
+        _orgs(("South Korean intelligence", ()), nis, kcia)["South Korean intelligence"] == "South Korean intelligence"
+    )
+
+
 # ---------------------------------------------------------------- a cue after a quotation, whatever follows it
 
 

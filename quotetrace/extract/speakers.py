@@ -810,6 +810,23 @@ def merge_speakers(per_article: Sequence[Sequence[Speaker]]) -> tuple[list[Speak
                 union(n, org_key[k])
             else:
                 org_key[k] = n
+    # "South Korean intelligence": a description joins the one organisation of the corpus whose
+    # name holds its head word and whose mentions name its place (South Korea's National Intelligence Service)
+    named_orgs = [n for n in names if kind[n] == "organization" and n.split()[-1][:1].isupper()]
+    for n in names:
+        words = n.split()
+        if kind[n] != "organization" or len(words) < 2 or not words[-1].islower():
+            continue
+        if not all(w[:1].isupper() and w.lower() not in _DETERMINERS for w in words[:-1]):
+            continue  # the place is a proper adjective ("South Korean"), not "A major climate group"
+        head, place = words[-1].capitalize(), [w.lower() for w in words[:-1]]
+        meant = {
+            find(o)
+            for o in named_orgs
+            if head in o.split() and _names_place(place, [o, *(a for sp in by_name[o] for a in sp.aliases)])
+        }
+        if len(meant) == 1:
+            union(n, meant.pop())
     groups: dict[str, list[Speaker]] = defaultdict(list)
     for n in names:
         groups[find(n)].extend(by_name[n])
@@ -827,6 +844,23 @@ def merge_speakers(per_article: Sequence[Sequence[Speaker]]) -> tuple[list[Speak
             rename[s.name] = best
     merged.sort(key=lambda s: s.name)
     return merged, rename
+
+
+def _names_place(place: Sequence[str], mentions: Sequence[str]) -> bool:
+    """Whether one mention names every word of ``place`` (``south korean``: "South Korea's ..."),
+    a demonym meeting its country through a shared start of five letters or more."""
+    for m in mentions:
+        words = [w.lower() for w in _words(m)]
+        if all(any(_shared_start(p, w) >= min(len(p), 5) for w in words) for p in place):
+            return True
+    return False
+
+
+def _shared_start(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
 
 
 def mention_span(text: str, toks: Sequence[Token], rng: tuple[int, int]) -> Span:
