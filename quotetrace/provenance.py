@@ -107,7 +107,7 @@ def link_quotes(
                 earlier_first[qo.id],
             )
             reported.append((back, rep, orig, cmp))
-    _adopt_reports(best, reported)
+    _adopt_reports(best, reported, table)
     _join_reported_statements(best, reported, table)
 
     by_meaning = _semantic_parents(body, best, semantic) if semantic is not None else {}
@@ -159,6 +159,7 @@ def link_quotes(
 def _adopt_reports(
     best: dict[int, tuple[tuple[Any, ...], int, Comparison]],
     reported: Sequence[tuple[tuple[Any, ...], int, int, Comparison]],
+    table: LinkTable,
 ) -> None:
     """Give a report left without a parent the best of the reports that paraphrase it (in place).
 
@@ -175,9 +176,14 @@ def _adopt_reports(
         if orig not in best and (orig not in candidates or key > candidates[orig][0]):
             candidates[orig] = (key, child, cmp)
     # the strongest first, as Kruskal would: which root adopts whom must not hang on input order
-    for orig, (key, child, cmp) in sorted(candidates.items(), key=lambda kv: kv[1][0], reverse=True):
+    for orig, (key, child, _) in sorted(candidates.items(), key=lambda kv: kv[1][0], reverse=True):
         if _root(child, parent) != orig:
-            best[orig] = (key, child, cmp)
+            # the pair was compared with ``orig`` as the original: compare it the way it now points,
+            # so that the link's offsets fall in the right quotes
+            turned = _verify(table, child, orig)
+            if turned is None:
+                continue
+            best[orig] = (key, child, turned)
             parent[orig] = child
 
 

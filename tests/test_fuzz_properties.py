@@ -62,6 +62,18 @@ def _in(text: str, start: int, end: int, words: str) -> bool:
 
 @settings(max_examples=300, deadline=None)
 @given(CORPORA)
+# found by this property: a report adopting the shorter report that paraphrases it kept the pair's
+# comparison the other way round, so the link's offsets fell in the wrong quote
+@example(
+    [
+        "Ukrainian President Volodymyr Zelensky has made an unprecedented offer. Over the weekend Zelensky "
+        "announced that two wounded North Korean soldiers were recovered from the battlefield by Ukrainian forces.\n"
+        '"This was not an easy task: Russian forces usually execute their wounded," Zelensky had said warriors '
+        "who are being held captive in Russia,” Mr Zelensky said on Sunday.\nUkrainian President Volodymyr "
+        "Zelenskyy said on Sunday that his nation is willing to exchange two North Korean soldiers, allegedly "
+        "captured while fighting alongside Russian forces, for Ukrainian soldiers held captive in Russia"
+    ]
+)
 def test_every_offset_in_a_trace_points_at_its_words(texts: list[str]) -> None:
     t = _trace(_articles(texts))
     texts_by_id = {a.id: a.text for a in t.articles}
