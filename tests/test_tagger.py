@@ -188,6 +188,18 @@ def test_a_tagged_span_the_rules_already_have_is_not_added_twice() -> None:
     assert extract_quotes(art, tagger=tagger).quotes == extract_quotes(art, tagger=False).quotes
 
 
+def test_a_tagged_piece_of_a_rule_clause_is_added_only_where_a_clause_may_end() -> None:
+    cut = "The agency also alleged that the soldiers were ordered to take their own lives.\n"
+    tagger = Fixed({"The": [("S", "The agency"), ("K", "alleged"), ("C", "that the soldiers")]})
+    art = article_from_text(cut, id="t.txt")
+    assert extract_quotes(art, tagger=tagger).quotes == extract_quotes(art, tagger=False).quotes
+    ends = "The senator mocked Trump for his costly debt line while rivals laid out a plan to double the debt.\n"
+    tagger = Fixed({"The": [("S", "The senator"), ("K", "mocked"), ("C", "Trump for his costly debt line")]})
+    art = article_from_text(ends, id="t.txt")
+    assert "Trump for his costly debt line" not in [q.text for q in extract_quotes(art, tagger=False).quotes]
+    assert "Trump for his costly debt line" in [q.text for q in extract_quotes(art, tagger=tagger).quotes]
+
+
 def test_tagged_content_without_a_source_is_not_attributed_speech() -> None:
     text = "The plan is expected to pass next week.\n"
     tagger = Fixed({"The": [("K", "is expected"), ("C", "to pass next week")]})

@@ -225,7 +225,7 @@ def _learned(st: _State, toks: Sequence[Token], in_quote: Sequence[bool], before
     text = st.text
     for found in attributions(labels):
         cs, ce = found.content
-        if found.source is None or _known(found.content, taken):
+        if found.source is None or _known(toks, found.content, found.cue, taken):
             continue
         start, end = toks[cs].start, toks[ce - 1].end
         if end - start < 2:
@@ -244,10 +244,18 @@ _SAME_TOKENS = 0.5
 _SPEECH_WORDS = CUE_VERBS | {"according"}
 
 
-def _known(content: tuple[int, int], taken: Sequence[tuple[int, int, str]]) -> bool:
+def _known(
+    toks: Sequence[Token],
+    content: tuple[int, int],
+    cue: tuple[int, int] | None,
+    taken: Sequence[tuple[int, int, str]],
+) -> bool:
     """Whether a tagged content span (token range) is a rule quote already: the same tokens
-    (IoU >= 0.5), or a clause around reported speech the rules attributed to someone else
-    ("X put out a video in which the captive said he would stay")."""
+    (IoU >= 0.5), a clause around reported speech the rules attributed to someone else
+    ("X put out a video in which the captive said he would stay"), or the head of a reported
+    clause the rules have whole, cut before its verb ("The agency alleged [that North Korean
+    soldiers] were ordered ..."). A piece that ends where a clause may end ("mocked [Trump for
+    calling himself the “king of debt,”] noting that ...") is kept: the rules' clause often runs on."""
     cs, ce = content
     for s, e, kind in taken:
         inter = min(ce, e) - max(cs, s)
@@ -255,7 +263,14 @@ def _known(content: tuple[int, int], taken: Sequence[tuple[int, int, str]]) -> b
             return True
         if kind == "indirect" and cs <= s and e <= ce:
             return True
+        if kind == "indirect" and s <= cs and ce < e and (cue is None or not s <= cue[0] < e):
+            nxt = toks[ce]
+            if nxt.is_word and not nxt.is_cap and not nxt.lower.endswith("ing") and nxt.lower not in _CLAUSE_LINKS:
+                return True
     return False
+
+
+_CLAUSE_LINKS = frozenset("and but or while as because since although though when after before".split())
 
 
 def _token_span(text: str, toks: Sequence[Token], rng: tuple[int, int]) -> Span:
