@@ -9,7 +9,7 @@ object; names and meanings below are stable, new fields may be added::
         "path": str | null, "title": str | null, "outlet": str | null,
         "agency": str | null,  # wire service the story came from (AFP, Reuters...)
         "date": "YYYY-MM-DD" | null, "url": str | null, "byline": str | null,
-        "sections": [{"start": int, "end": int, "kind": "body" | "related", "label": str}],
+        "sections": [{"start": int, "end": int, "kind": "related" | "overlong", "label": str}],
         "length": int         # len(text); the text itself is left out
       }],
       "quotes": [{

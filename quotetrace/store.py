@@ -47,6 +47,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import resources
 from itertools import islice
 from types import TracebackType
 from typing import Any, NamedTuple, ParamSpec, TypeVar
@@ -105,14 +106,28 @@ def _package_version() -> str:
 
 
 def extractor_version(*, rules_only: bool = False) -> str:
-    """What extraction a store's rows come from: package version, tagger features, rules or tagged.
+    """What extraction a store's rows come from: package version, tagger features, a digest of the
+    extraction code and its data (rules, lexicon, model), rules or tagged.
 
-    A row whose extractor differs from the one asked for is extracted again.
+    A row whose extractor differs from the one asked for is extracted again, so a store never mixes
+    quotes from two versions of the rules.
     """
     from quotetrace.extract.tagger import FEATURES, load_tagger
 
     mode = "rules" if rules_only or load_tagger() is None else "tagged"
-    return f"quotetrace {_package_version()}; tagger features {FEATURES}; {mode}"
+    return f"quotetrace {_package_version()}; tagger features {FEATURES}; extract {_extraction_digest()}; {mode}"
+
+
+@functools.cache
+def _extraction_digest() -> str:
+    """A short digest of ``quotetrace/extract/*.py`` and ``quotetrace/data/*``, in name order."""
+    digest = hashlib.sha256()
+    root = resources.files("quotetrace")
+    for folder in ("extract", "data"):
+        for item in sorted(root.joinpath(folder).iterdir(), key=lambda t: t.name):
+            if item.is_file() and not item.name.endswith(".pyc"):
+                digest.update(item.name.encode("utf-8") + b"\0" + item.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
 
 
 @dataclass(frozen=True, slots=True)

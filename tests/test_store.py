@@ -185,6 +185,25 @@ def test_the_same_text_under_two_ids_is_two_articles(tmp_path: Path) -> None:
         assert [a.id for a in store.articles()] == ["a.txt", "b.txt"]
 
 
+def test_the_extractor_changes_with_the_extraction_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+    from importlib import resources
+
+    package = resources.files("quotetrace")
+    copy = tmp_path / "quotetrace"
+    for folder in ("extract", "data"):
+        shutil.copytree(str(package.joinpath(folder)), copy / folder)
+    monkeypatch.setattr(store_module.resources, "files", lambda name: copy)
+    store_module._extraction_digest.cache_clear()
+    before = extractor_version()
+    with (copy / "extract" / "cues.py").open("a", encoding="utf-8") as fh:
+        fh.write("\n# a changed rule\n")
+    store_module._extraction_digest.cache_clear()
+    after = extractor_version()
+    store_module._extraction_digest.cache_clear()
+    assert before != after
+
+
 def test_another_extractor_s_results_are_extracted_again(tmp_path: Path, seeds_dir: Path) -> None:
     assert extractor_version(rules_only=True) != extractor_version(rules_only=False)
     articles = qt.read_articles(seeds_dir)
