@@ -258,7 +258,7 @@ def _after_quote_subject(toks: Sequence[Token], in_quote: Sequence[bool], i: int
 def _postposed(text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: int, cue: Cue) -> Frame | None:
     n = len(toks)
     prev = toks[i - 1]
-    appositive = prev.text == "," and not in_quote[i - 2] and _after_quote_subject(toks, in_quote, i - 1)
+    appositive = prev.text == "," and i >= 2 and not in_quote[i - 2] and _after_quote_subject(toks, in_quote, i - 1)
     if (prev.text == "," or in_quote[i - 1]) and cue.lemma not in AUDIENCE_VERBS and not appositive:
         # inverted "..., said X"; never "told X": X is the hearer
         subject = subject_after(toks, i, n)
