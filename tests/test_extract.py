@@ -550,3 +550,64 @@ def test_a_role_before_a_name_is_part_of_the_mention() -> None:
     q = one("Her campaign manager, Robby Mook, said the data was stolen.")
     assert q.speaker == "Robby Mook" and q.speaker_mention is not None
     assert q.speaker_mention.text == "Her campaign manager, Robby Mook"
+
+
+# ---------------------------------------------------------------- many speakers
+
+
+def _brute_force_match(self: object, core: str, kind: str, acronym: str | None) -> object:
+    """``SpeakerResolver._match_proper`` as a scan of every entity, newest first (the reference)."""
+    from quotetrace.extract.speakers import _same_person
+
+    for e in reversed(self.entities):  # type: ignore[attr-defined]
+        if not e.proper:
+            continue
+        if kind == "organization" or e.kind == "organization":
+            if (
+                e.name.lower() == core.lower()
+                or (acronym and e.acronym == acronym)
+                or (e.acronym and core == e.acronym)
+            ):
+                return e
+        elif _same_person(e.name, core):
+            return e
+    return None
+
+
+def test_the_speaker_index_finds_what_a_scan_of_every_speaker_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    import random
+
+    from quotetrace.extract.speakers import SpeakerResolver
+
+    rng = random.Random(3)
+    first = ["Anna", "Anne", "Boris", "Borys", "Lee", "Kim", "Olena", "Jong"]
+    last = ["Zelensky", "Zelenskyy", "Selensky", "Lee", "Kim", "Peskov", "Peskow", "Sybiha", "NIS", "Un"]
+    orgs = ["the National Intelligence Service (NIS)", "NIS", "the Kremlin", "Kremlin", "the agency"]
+    mentions = [
+        rng.choice(orgs) if rng.random() < 0.2 else " ".join([*rng.sample(first, rng.randint(0, 1)), rng.choice(last)])
+        for _ in range(400)
+    ]
+    indexed = SpeakerResolver()
+    got = [indexed.resolve(m) for m in mentions]
+    monkeypatch.setattr(SpeakerResolver, "_match_proper", _brute_force_match)
+    scanned = SpeakerResolver()
+    assert got == [scanned.resolve(m) for m in mentions]
+
+
+def test_thousands_of_speakers_keep_their_names_and_a_variant_finds_its_speaker() -> None:
+    import random
+    import string
+
+    rng = random.Random(5)
+
+    def word() -> str:
+        return rng.choice("BCDFGHJKLMNPRSTVW") + "".join(rng.choice(string.ascii_lowercase) for _ in range(7))
+
+    names = sorted({f"{word()} {word()}" for _ in range(3000)})
+    paras = ["Volodymyr Zelensky said Kyiv was ready."] + [
+        f"{n} said the plan {i} was fine." for i, n in enumerate(names)
+    ]
+    paras.append("Zelenskyy said the offer stood.")
+    found = quotes_of("\n\n".join(paras))
+    assert len({q.speaker for q in found}) == len(names) + 1
+    assert found[-1].speaker == "Volodymyr Zelensky"

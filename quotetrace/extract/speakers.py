@@ -412,6 +412,11 @@ class SpeakerResolver:
         self.renamed: dict[str, str] = {}  # names handed out earlier that a fuller name replaced
         self._names_seen: dict[str, _Entity | None] = {}  # mention_names cache: a run resolves once
         self._by_core: dict[tuple[str, str, str | None], _Entity] = {}
+        # named entities by what ``_match_proper`` compares (name, acronym, initials), as positions in
+        # ``entities``: a new name is checked against the few that may match, not against all of them
+        self._keys: dict[str, list[int]] = defaultdict(list)
+        self._surnames: dict[str, tuple[list[int], list[str]]] = {}  # by initial: positions and surnames
+        self._position: dict[int, int] = {}
         self._grow = True
 
     def resolve(self, mention: str, *, is_speaker: bool = True, grow: bool = True) -> str | None:
@@ -509,6 +514,7 @@ class SpeakerResolver:
             for e in self.entities:
                 if e.acronym == ws[0] or e.name == ws[0] or (e.kind == "organization" and _initials(e.name) == ws[0]):
                     e.acronym = e.acronym or ws[0]
+                    self._register(e)
                     return e
             return self._new(ws[0], "organization", set(), acronym=ws[0])
         acronym = None
@@ -549,16 +555,34 @@ class SpeakerResolver:
             e.descriptors |= descriptors
             e.acronym = e.acronym or acronym
             if not self._grow:
+                self._register(e)
                 return e
             if len(core.split()) > len(e.name.split()) and kind == "person":
                 self.renamed[e.name] = core  # "Zelensky" first, "Volodymyr Zelensky" later: keep the fuller name
                 e.name = core
+            self._register(e)
         self._by_core[(core, kind, acronym)] = e
         return e
 
     def _match_proper(self, core: str, kind: SpeakerKind, acronym: str | None) -> _Entity | None:
         """The most recent named entity ``core`` names: same organisation name or acronym, or same person."""
-        for e in reversed(self.entities):
+        keys = ["n:" + core.lower(), "a:" + core]
+        if acronym:
+            keys.append("a:" + acronym)
+        found = {i for k in keys for i in self._keys.get(k, ())}
+        if kind != "organization":
+            words = core.split()
+            found.update(i for k in ("w0:" + words[0], "wl:" + words[-1]) for i in self._keys.get(k, ()))
+            # spelling variants ("Zelensky" / "Zelenskyy"): surnames at least 85 alike, among the names
+            # that share the surname's or the first name's initial, as _same_person requires
+            for k in _initial_keys(core):
+                positions, surnames = self._surnames.get(k, ((), ()))
+                for _, _, at in process.extract(
+                    words[-1].lower(), surnames, scorer=fuzz.ratio, score_cutoff=85, limit=None
+                ):
+                    found.add(positions[at])
+        for at in sorted(found, reverse=True):
+            e = self.entities[at]
             if not e.proper:
                 continue
             if kind == "organization" or e.kind == "organization":
@@ -619,8 +643,27 @@ class SpeakerResolver:
         self, name: str, kind: SpeakerKind, descriptors: set[str], *, acronym: str | None = None, proper: bool = True
     ) -> _Entity:
         e = _Entity(name, kind, [], set(descriptors), acronym, None, proper)
+        self._position[id(e)] = len(self.entities)
         self.entities.append(e)
+        self._register(e)
         return e
+
+    def _register(self, e: _Entity) -> None:
+        """File a named entity under its current name, acronym and initials (old keys stay: a stale
+        key only adds a candidate that ``_match_proper`` then rejects)."""
+        if not e.proper:
+            return
+        at = self._position[id(e)]
+        words = e.name.split()
+        keys = ["n:" + e.name.lower(), "w0:" + words[0], "wl:" + words[-1]]
+        for key in keys + (["a:" + e.acronym] if e.acronym else []):
+            bucket = self._keys[key]
+            if not bucket or bucket[-1] != at:
+                bucket.append(at)
+        for key in _initial_keys(e.name):
+            positions, surnames = self._surnames.setdefault(key, ([], []))
+            positions.append(at)
+            surnames.append(words[-1].lower())
 
 
 _POSSESSIVE_DETERMINERS = frozenset("his her their its our my your".split())
@@ -732,6 +775,13 @@ _NAME_PARTICLES = frozenset(("of", "for", "and", "de", "van", "von", "al", "bin"
 def _surname(name: str) -> str:
     parts = name.split()
     return parts[-1] if parts else name
+
+
+def _initial_keys(name: str) -> list[str]:
+    """The keys of a person's name that ``_same_person`` needs to share: the initial of the
+    surname (in any case) or of the first word."""
+    words = name.split()
+    return ["s:" + words[-1][:1].lower(), "f:" + words[0][:1]] if words else []
 
 
 def _same_person(a: str, b: str) -> bool:
