@@ -611,3 +611,35 @@ def test_thousands_of_speakers_keep_their_names_and_a_variant_finds_its_speaker(
     found = quotes_of("\n\n".join(paras))
     assert len({q.speaker for q in found}) == len(names) + 1
     assert found[-1].speaker == "Volodymyr Zelensky"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "speaker"),
+    [
+        (
+            "“We’re extremely happy” about the decision, said Rose Demar, director of the union, a group that "
+            "has broken away from others and endorsed Sanders.",
+            "direct",
+            "Rose Demar",
+        ),
+        (
+            "“Both scare me,” Harry Bond, 30, of Raleigh, N.C., who was among those polled, said.",
+            "direct",
+            "Harry Bond",
+        ),
+        (
+            "One Club for Growth ad, which is currently airing, argues that the plan will fail.",
+            "indirect",
+            "One Club for Growth ad",
+        ),
+        (
+            "In a wide-ranging, in-prison interview with a reporter last year, Lazar said he welcomed the move "
+            "and added, “I’ll plead guilty, no problem.”",
+            "partial",
+            "Lazar",
+        ),
+    ],
+)
+def test_appositives_relative_clauses_ages_and_places_stay_in_the_subject(text: str, kind: str, speaker: str) -> None:
+    q = one(text, kind)
+    assert q.speaker == speaker

@@ -244,7 +244,13 @@ def _after_quote_subject(toks: Sequence[Token], in_quote: Sequence[bool], i: int
     """``“...,” he said`` / ``“...” Mr Zelensky said`` / ``“...,” Amy Pope, a deputy adviser, said``:
     a subject (with its appositives) right after a quotation."""
     k = i - 1
-    while k >= 0 and i - k <= 20 and not in_quote[k] and toks[k].text not in ".;:" and toks[k].lower not in CUE_VERBS:
+    while (
+        k >= 0
+        and i - k <= 20
+        and not in_quote[k]
+        and (toks[k].text not in ".;:" or _abbreviation_stop(toks, k))
+        and toks[k].lower not in CUE_VERBS
+    ):
         k -= 1
     if k < 0 or not in_quote[k] or (k + 1 < i and toks[k + 1].lower in _PREPOSITIONS | _CUE_PREPOSITIONS):
         return False  # "“We’re happy” about the decision, said X": an adjunct, not a subject
@@ -253,6 +259,11 @@ def _after_quote_subject(toks: Sequence[Token], in_quote: Sequence[bool], i: int
     # past commas only when the quotation closes a clause of its own ("“...,” Amy Pope, an adviser, said"),
     # not inside one ("There will “be more” soldiers captured by Kyiv, he added")
     return (k > 0 and toks[k - 1].text in ",?!…—") or (k + 1 < len(toks) and toks[k + 1].text == ",")
+
+
+def _abbreviation_stop(toks: Sequence[Token], k: int) -> bool:
+    """The full stop of an initial ("N.C.", "D.C."), not the end of a clause."""
+    return toks[k].text == "." and k > 0 and len(toks[k - 1].text) == 1 and toks[k - 1].text.isupper()
 
 
 def _postposed(text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: int, cue: Cue) -> Frame | None:
@@ -289,8 +300,10 @@ def _postposed(text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: in
     # after a quotation the cue's clause is the attribution whatever follows it ("“...,” Trump said
     # 30 minutes into the debate", "“...,” said Leslie Feldman, a plaintiff who waited ..."); elsewhere
     # only adjuncts may follow, or the words after the cue are its content
-    if not _only_adjuncts(toks, in_quote, tail) and not (
-        _after_quotation(toks, in_quote, i) and (tail >= n or toks[tail].lower not in ("that", ":"))
+    if (
+        not _only_adjuncts(toks, in_quote, tail)
+        and not (_after_quotation(toks, in_quote, i) and (tail >= n or toks[tail].lower not in ("that", ":")))
+        and not (inverted_subject and tail < n and toks[tail].text == ",")  # "..., said X, a union that ..."
     ):
         return None
     while comma > 0 and not toks[comma].is_word and not in_quote[comma]:

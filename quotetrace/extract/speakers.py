@@ -36,6 +36,7 @@ _BOUNDARY = frozenset(
     """that because while when after before as if though although whereas since so but or where wherein whereby
     which who whom whose until unless""".split()
 )
+_RELATIVE = frozenset("that which who whom whose".split())
 _LEADING = frozenset(
     """meanwhile however but and also still now then so yet instead earlier later separately moreover furthermore
     additionally indeed meantime wherein where which who whom while when thus hence nonetheless nevertheless
@@ -196,8 +197,14 @@ def _appositive_subject(toks: Sequence[Token], lo: int, comma: int) -> tuple[int
     chunks: list[tuple[int, int]] = []  # (first, last) token of each chunk, right to left
     end = comma - 1
     k = end
-    while k >= lo and len(chunks) < 4:
-        while k >= lo and toks[k].text != "," and toks[k].lower not in _BOUNDARY and toks[k].lower not in CUE_VERBS:
+    while k >= lo and len(chunks) < 6:
+        # a relative clause belongs to its chunk ("a union that has broken away", "who was among those polled")
+        while (
+            k >= lo
+            and toks[k].text != ","
+            and (toks[k].lower not in _BOUNDARY or toks[k].lower in _RELATIVE)
+            and toks[k].lower not in CUE_VERBS
+        ):
             k -= 1
         chunks.append((k + 1, end))
         if k < lo or toks[k].text != ",":
@@ -213,6 +220,10 @@ def _appositive_subject(toks: Sequence[Token], lo: int, comma: int) -> tuple[int
             if best is None:  # an adjunct between the subject and its cue: "Vance, on Fox News Sunday, said"
                 stop = first - 2
             continue
+        if first == last and toks[first].text.isdigit():
+            continue  # an age: "Harry Bond, 30, said"
+        if n + 1 < len(chunks) and toks[chunks[n + 1][0]].lower in ("of", "from", "in") and toks[first].is_cap:
+            continue  # the rest of a place: "of Raleigh, N.C."
         j = _strip_leading(toks, first, last)
         if j is None or not _looks_like_np(toks, j, last) or toks[j].lower in ("who", "which", "whose"):
             continue
@@ -332,7 +343,16 @@ def subject_after(toks: Sequence[Token], cue: int, hi: int) -> tuple[int, int] |
 def clause_subject(toks: Sequence[Token], lo: int, hi: int) -> tuple[int, int] | None:
     """The noun phrase a sentence opens with: the subject of a participle (``..., saying``)."""
     if lo < hi and toks[lo].lower in _PREPOSITIONS:  # "In an interview with the Journal, Trump ..."
-        comma = next((k for k in range(lo, min(hi, lo + 16)) if toks[k].text == ","), None)
+        # the opening adjunct runs to the comma before a name, a pronoun or a determiner
+        comma = next(
+            (
+                k
+                for k in range(lo, min(hi - 1, lo + 25))
+                if toks[k].text == ","
+                and (toks[k + 1].is_cap or toks[k + 1].lower in PRONOUNS or toks[k + 1].lower in _DETERMINERS)
+            ),
+            None,
+        )
         if comma is not None:
             lo = comma + 1
     j = _strip_leading(toks, lo, hi - 1)
@@ -498,7 +518,9 @@ class SpeakerResolver:
                     for p in parts:
                         ent.descriptors |= {w.lower() for w in _words(p)} - _DETERMINERS
                 return ent
-            mention = parts[-1] if parts else mention
+            # "One Club for Growth ad, which is currently airing": a relative clause names no one
+            plain = [p for p in parts if p.split()[0].lower() not in _RELATIVE]
+            mention = plain[-1] if plain else parts[-1] if parts else mention
         low = mention.lower()
         if ", " in mention and " and " in mention:  # "Ukraine, South Korea and the US": a group as named
             for e in self.entities:
