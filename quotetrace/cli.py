@@ -24,7 +24,7 @@ import networkx as nx
 from quotetrace import __version__
 from quotetrace.engine import ENGINES, Engine, EngineError, check_options, make_engine
 from quotetrace.errors import NoArticlesError, QuotetraceError
-from quotetrace.export import to_csv, to_dict, to_gexf, to_graphml, to_json, to_node_link, write_atomic
+from quotetrace.export import iter_json, to_csv, to_dict, to_gexf, to_graphml, to_node_link, write_atomic
 from quotetrace.extract import extract_quotes
 from quotetrace.graph import auto_focus, focus
 from quotetrace.ingest import MAX_BYTES, input_files, read_articles
@@ -290,6 +290,9 @@ def trace(
         raise click.ClickException(f"{len(t.warnings)} input problem(s) and --strict: {t.warnings[0]}")
     focused = any((focus_speakers, focus_statements, min_articles, top, since, until))
     note = None
+    if fmt in _TABLE_FORMATS:
+        _emit(_table_output(t, fmt), output)  # no graph to build: a large trace is written as it is read
+        return
     if draw_all:
         graph = t.graph
         if len(t.statements) > LARGE_DRAWING and fmt in ("svg", "png", "pdf", "html") and not quiet:
@@ -475,13 +478,17 @@ def _format_for(output: str | None, fmt: str | None) -> str:
     return ext
 
 
-def _trace_output(t: Trace, fmt: str, graph: nx.MultiDiGraph[str]) -> str | bytes:
+# Formats that hold every quote and need no graph.
+_TABLE_FORMATS = ("json", "csv", "text")
+
+
+def _table_output(t: Trace, fmt: str) -> str | Iterator[str]:
     if fmt == "json":
-        return to_json(t)
-    if fmt == "text":
-        return _summary(t)
-    if fmt == "csv":
-        return to_csv(t)
+        return iter_json(t)
+    return _summary(t) if fmt == "text" else to_csv(t)
+
+
+def _trace_output(t: Trace, fmt: str, graph: nx.MultiDiGraph[str]) -> str | bytes:
     if fmt == "html":
         return to_html(t, graph)
     if fmt == "node-link":
@@ -492,9 +499,13 @@ def _trace_output(t: Trace, fmt: str, graph: nx.MultiDiGraph[str]) -> str | byte
     return data.decode("utf-8") if fmt in ("svg", "dot") else data
 
 
-def _emit(data: str | bytes, output: str | None) -> None:
-    """``data`` to stdout, or atomically to ``output`` (a temporary file renamed over it)."""
+def _emit(data: str | bytes | Iterator[str], output: str | None) -> None:
+    """``data`` (or its pieces) to stdout, or atomically to ``output`` (a temporary file renamed over it)."""
     if output is None or output == "-":
+        if not isinstance(data, str | bytes):
+            for piece in data:
+                click.echo(piece, nl=False)
+            return
         if isinstance(data, bytes):
             if sys.stdout.isatty():
                 raise click.ClickException("binary output (PNG/PDF) needs -o FILE")

@@ -67,7 +67,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -77,6 +77,7 @@ from quotetrace.model import Article, Edit, Link, Quote, Span, Speaker, Statemen
 from quotetrace.provenance import timeline
 
 __all__ = [
+    "iter_json",
     "quotes_frame",
     "to_csv",
     "to_dict",
@@ -210,16 +211,53 @@ def to_json(trace: Trace, *, indent: int | None = 1) -> str:
     return json.dumps(to_dict(trace), ensure_ascii=False, indent=indent) + "\n"
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
-    """Write ``data`` (str as UTF-8) to ``path`` so readers see the old file or the new one, never half.
+def iter_json(trace: Trace) -> Iterator[str]:
+    """``to_json(trace)`` in pieces, one article, quote, speaker, statement or link at a time.
+
+    The same text, byte for byte, without building the whole document: a large trace is written
+    while only one of its records exists as plain data.
+    """
+    quotes = {q.id: q for q in trace.quotes}
+    articles = {a.id: a for a in trace.articles}
+    sections: list[tuple[str, Iterable[Any], int]] = [
+        ("articles", (_article(a) for a in trace.articles), len(trace.articles)),
+        ("quotes", (_quote(q) for q in trace.quotes), len(trace.quotes)),
+        ("speakers", (_speaker(s) for s in trace.speakers), len(trace.speakers)),
+        (
+            "statements",
+            (_statement(s, quotes, articles, trace.links) for s in trace.statements),
+            len(trace.statements),
+        ),
+        ("links", (_link(ln) for ln in trace.links), len(trace.links)),
+        ("warnings", iter(trace.warnings), len(trace.warnings)),
+    ]
+    yield "{\n"
+    for n, (key, records, count) in enumerate(sections):
+        yield f" {json.dumps(key)}: " + ("[" if count else "[]")
+        for i, record in enumerate(records):
+            # json.dumps(..., indent=1) nests each record two levels down: its lines move two spaces right
+            text = json.dumps(record, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+            yield ("\n  " if i == 0 else ",\n  ") + text
+        if count:
+            yield "\n ]"
+        yield ",\n" if n + 1 < len(sections) else "\n"
+    yield "}\n"
+
+
+def write_atomic(path: str | os.PathLike[str], data: str | bytes | Iterable[str]) -> None:
+    """Write ``data`` (str as UTF-8, or pieces of str such as ``iter_json``'s) to ``path`` so readers
+    see the old file or the new one, never half.
 
     The data goes to a hidden temporary file beside ``path``, is flushed to disk and
     renamed over ``path``. Raises ``OutputError`` if it cannot be written.
     """
     target = os.fspath(path)
-    if not isinstance(data, str | bytes | bytearray | memoryview):
-        raise TypeError(f"data must be str or bytes; got {type(data).__name__}")
-    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    if isinstance(data, str | bytes | bytearray | memoryview):
+        pieces: Iterable[bytes] = [data.encode("utf-8") if isinstance(data, str) else bytes(data)]
+    elif isinstance(data, Iterable):
+        pieces = (piece.encode("utf-8") for piece in data)
+    else:
+        raise TypeError(f"data must be str, bytes or pieces of str; got {type(data).__name__}")
     directory, name = os.path.split(os.path.abspath(target))
     tmp = os.path.join(directory, f".{name}.{secrets.token_hex(4)}.tmp")
     try:
@@ -229,7 +267,8 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes) -> None:
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            for piece in pieces:
+                fh.write(piece)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

@@ -13,7 +13,7 @@ import pytest
 from _factories import A001, A004, sample_trace
 
 from quotetrace.errors import OutputError
-from quotetrace.export import to_dict, to_json, write_atomic
+from quotetrace.export import iter_json, to_dict, to_json, write_atomic
 from quotetrace.model import Edit, Link, Quote, Section, Span, Speaker, Statement
 
 ARTICLE_KEYS = ["id", "path", "title", "outlet", "agency", "date", "url", "byline", "sections", "length"]
@@ -147,6 +147,23 @@ def test_to_json_is_deterministic_utf8_and_ends_in_newline() -> None:
         to_json(sample_trace(), indent=-1)
 
 
+def test_json_in_pieces_is_the_same_text() -> None:
+    trace = sample_trace()
+    assert "".join(iter_json(trace)) == to_json(trace)
+    empty = dataclasses.replace(trace, quotes=(), speakers=(), statements=(), links=(), warnings=())
+    assert "".join(iter_json(empty)) == to_json(empty)
+    warned = dataclasses.replace(empty, warnings=("a.txt: empty file; skipped", "b “quoted”"))
+    assert "".join(iter_json(warned)) == to_json(warned)
+
+
+def test_write_atomic_takes_pieces(tmp_path: Path) -> None:
+    target = tmp_path / "story.json"
+    write_atomic(target, iter_json(sample_trace()))
+    assert target.read_text(encoding="utf-8") == to_json(sample_trace())
+    with pytest.raises(TypeError, match="pieces of str"):
+        write_atomic(target, 42)  # type: ignore[arg-type]
+
+
 def test_to_dict_is_plain_json_data() -> None:
     data = to_dict(sample_trace())
     assert json.loads(json.dumps(data)) == data
@@ -210,5 +227,5 @@ def test_write_atomic_failure_midway_keeps_old_file(tmp_path: Path, monkeypatch:
 
 
 def test_write_atomic_rejects_other_types(tmp_path: Path) -> None:
-    with pytest.raises(TypeError, match="str or bytes; got int"):
+    with pytest.raises(TypeError, match="str, bytes or pieces of str; got int"):
         write_atomic(tmp_path / "x", 5)  # type: ignore[arg-type]
