@@ -643,3 +643,24 @@ def test_thousands_of_speakers_keep_their_names_and_a_variant_finds_its_speaker(
 def test_appositives_relative_clauses_ages_and_places_stay_in_the_subject(text: str, kind: str, speaker: str) -> None:
     q = one(text, kind)
     assert q.speaker == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("''It is long and tiring,'' Tina Tchen, Mrs. Obama's chief of staff, said in an interview.", "Tina Tchen"),
+        (
+            "''She was not truthful,'' Cecelia Purner, 67, a retired clerk in Allentown, Pa., said in an interview.",
+            "Cecelia Purner",
+        ),
+        ("''Migration is a danger,'' Mr. Kosa told a plenary session on Monday.", "Kosa"),
+    ],
+)
+def test_abbreviations_and_two_apostrophe_marks_before_a_cue(text: str, speaker: str) -> None:
+    found = quotes_of(text)
+    assert [(q.kind, q.speaker) for q in found] == [("direct", speaker)]
+
+
+def test_a_cue_followed_only_by_an_adjunct_reports_nothing() -> None:
+    art = article_from_text("Ross said in an interview. The minister spoke on Monday.", id="t.txt")
+    assert extract_quotes(art, tagger=False).quotes == ()

@@ -186,7 +186,8 @@ def _verb_frame(
             audience = (c, a_end)
             c = a_end + 1
     c = _skip_adjuncts(toks, in_quote, c)
-    if c >= n:
+    if c >= n or (cue.speech and _adjuncts_to_the_end(toks, in_quote, c)):
+        # "Ross said in an interview.": nothing reported after the cue (a quotation may still be its)
         return Frame(cue, i, subject, sent_end, sent_end, audience)
     if toks[c].lower == "that" or toks[c].text == ":":
         pass  # PolNeAR keeps "that" inside the content
@@ -258,12 +259,27 @@ def _after_quote_subject(toks: Sequence[Token], in_quote: Sequence[bool], i: int
         return i - k <= 8
     # past commas only when the quotation closes a clause of its own ("“...,” Amy Pope, an adviser, said"),
     # not inside one ("There will “be more” soldiers captured by Kyiv, he added")
-    return (k > 0 and toks[k - 1].text in ",?!…—") or (k + 1 < len(toks) and toks[k + 1].text == ",")
+    q = k  # the closing mark may be two tokens: ''
+    while q > 0 and in_quote[q - 1] and toks[q - 1].text in _MARK_TOKENS:
+        q -= 1
+    return (q > 0 and toks[q - 1].text in ",?!…—") or (k + 1 < len(toks) and toks[k + 1].text == ",")
+
+
+_MARK_TOKENS = frozenset("\"“”„«»‘’'`")
 
 
 def _abbreviation_stop(toks: Sequence[Token], k: int) -> bool:
-    """The full stop of an initial ("N.C.", "D.C."), not the end of a clause."""
-    return toks[k].text == "." and k > 0 and len(toks[k - 1].text) == 1 and toks[k - 1].text.isupper()
+    """The full stop of an initial or an abbreviation ("N.C.", "Mr.", "Pa."), not the end of a clause."""
+    if toks[k].text != "." or k == 0 or not toks[k - 1].is_cap:
+        return False
+    prev = toks[k - 1].text
+    return len(prev) == 1 or prev.lower() in _ABBREVIATIONS
+
+
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr sen gov rep reps jr sr st gen col lt capt sgt rev prof ft mt ala ariz ark calif colo conn del fla
+    ga ill ind kan ky la md mass mich minn miss mo mont neb nev okla ore pa tenn tex va vt wash wis wyo""".split()
+)
 
 
 def _postposed(text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: int, cue: Cue) -> Frame | None:
@@ -397,6 +413,20 @@ def _audience_end(toks: Sequence[Token], in_quote: Sequence[bool], c: int) -> in
     if not (toks[c].is_cap or toks[c].lower in _DETERMINERS or toks[c].lower.endswith("s")):
         return None
     return m
+
+
+def _adjuncts_to_the_end(toks: Sequence[Token], in_quote: Sequence[bool], c: int) -> bool:
+    """``in an interview``, ``on Monday``, ``in a note to investors``: a short prepositional phrase
+    ends the sentence, with no clause and no quotation in it."""
+    rest = toks[c:]
+    if not rest or rest[0].lower not in _PREPOSITIONS | {"to", "via", "through"} or len(rest) > 12:
+        return False
+    if rest[0].lower == "to" and len(rest) > 1 and not rest[1].is_cap and rest[1].lower not in _DETERMINERS:
+        return False  # "claimed to have hid in a shelter": an infinitive is reported content
+    return not any(
+        in_quote[c + k] or t.lower == "that" or t.lower in _SUBJECT_PRONOUNS or t.lower in CUE_VERBS
+        for k, t in enumerate(rest)
+    )
 
 
 def _skip_adjuncts(toks: Sequence[Token], in_quote: Sequence[bool], c: int) -> int:

@@ -222,21 +222,30 @@ def _appositive_subject(toks: Sequence[Token], lo: int, comma: int) -> tuple[int
             continue
         if first == last and toks[first].text.isdigit():
             continue  # an age: "Harry Bond, 30, said"
-        if n + 1 < len(chunks) and toks[chunks[n + 1][0]].lower in ("of", "from", "in") and toks[first].is_cap:
-            continue  # the rest of a place: "of Raleigh, N.C."
+        if toks[first].is_cap and n + 1 < len(chunks) and _ends_in_place(toks, *chunks[n + 1]) and last - first < 4:
+            continue  # the rest of a place: "of Raleigh, N.C.", "a representative in Allentown, Pa."
         j = _strip_leading(toks, first, last)
         if j is None or not _looks_like_np(toks, j, last) or toks[j].lower in ("who", "which", "whose"):
             continue
         if last - j > 12:
             break
         best = (j, stop)
-        if toks[j].is_cap or toks[j].lower in PRONOUNS:
+        # a name ("Tina Tchen"), not a capitalised description ("Mrs. Obama's chief of staff")
+        if (toks[j].is_cap and toks[last].is_cap) or toks[j].lower in PRONOUNS:
             # a name or a pronoun: the appositives after it describe it, and so does a role before
             # it ("Her campaign manager, Robby Mook, said")
             if toks[j].is_cap and n + 1 < len(chunks) and _is_role(toks, *chunks[n + 1]):
                 best = (chunks[n + 1][0], stop)
             break
     return best
+
+
+def _ends_in_place(toks: Sequence[Token], first: int, last: int) -> bool:
+    """``of Raleigh`` / ``a representative in Allentown``: a chunk ending in "in/of/from" and a name."""
+    k = last
+    while k > first and toks[k].is_cap:
+        k -= 1
+    return k < last and toks[k].lower in ("of", "from", "in")
 
 
 def _is_role(toks: Sequence[Token], first: int, last: int) -> bool:
