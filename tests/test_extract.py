@@ -664,3 +664,11 @@ def test_abbreviations_and_two_apostrophe_marks_before_a_cue(text: str, speaker:
 def test_a_cue_followed_only_by_an_adjunct_reports_nothing() -> None:
     art = article_from_text("Ross said in an interview. The minister spoke on Monday.", id="t.txt")
     assert extract_quotes(art, tagger=False).quotes == ()
+
+
+def test_a_cue_followed_by_a_conjunction_reports_nothing() -> None:
+    text = "He faces allegations that he assaulted her, which he has denied and which she recently backed away from."
+    art = article_from_text(text, id="t.txt")
+    assert [q.text for q in extract_quotes(art, tagger=False).quotes] == []
+    q = one("Trump said — “We will win this state.”")
+    assert (q.kind, q.speaker) == ("direct", "Trump")

@@ -186,7 +186,7 @@ def _verb_frame(
             audience = (c, a_end)
             c = a_end + 1
     c = _skip_adjuncts(toks, in_quote, c)
-    if c >= n or (cue.speech and _adjuncts_to_the_end(toks, in_quote, c)):
+    if c >= n or (cue.speech and _adjuncts_to_the_end(toks, in_quote, c)) or toks[c].lower in _NOT_CONTENT:
         # "Ross said in an interview.": nothing reported after the cue (a quotation may still be its)
         return Frame(cue, i, subject, sent_end, sent_end, audience)
     if toks[c].lower == "that" or toks[c].text == ":":
@@ -413,6 +413,10 @@ def _audience_end(toks: Sequence[Token], in_quote: Sequence[bool], c: int) -> in
     if not (toks[c].is_cap or toks[c].lower in _DETERMINERS or toks[c].lower.endswith("s")):
         return None
     return m
+
+
+# A cue followed by these starts no reported clause: "which he has denied and which ...", "they complain - and if".
+_NOT_CONTENT = frozenset(("and", "but", "or", "nor", "-", "—", "–", ")", "]"))
 
 
 def _adjuncts_to_the_end(toks: Sequence[Token], in_quote: Sequence[bool], c: int) -> bool:
