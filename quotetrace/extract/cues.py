@@ -95,7 +95,7 @@ bark barks barked yell yells yelled scream screams screamed shout shouts shouted
 sing sings sang snap snaps snapped muse muses mused cry cries cried whisper whispers whispered
 mutter mutters muttered wonder wonders wondered gush gushes gushed laugh laughs laughed sigh sighs sighed
 thunder thunders thundered scoff scoffs scoffed fume fumes fumed marvel marvels marveled marvelled
-beam beams beamed state states
+beam beams beamed
 """
 CUE_VERBS = frozenset(_VERBS.split() + _MANNER.split())
 

@@ -158,6 +158,7 @@ def _verb_frame(
             or _after_quote_subject(toks, in_quote, i)
             or _only_adjuncts(toks, in_quote, i + 1)
         )
+        and not _named_subject_opens(toks, in_quote, i)
     ):
         f = _postposed(text, toks, in_quote, i, cue)
         if f is not None:
@@ -196,6 +197,18 @@ def _verb_frame(
     start = toks[c].start
     end = _content_end(text, toks, n, sent_end, after=c)
     return Frame(cue, i, subject, start, end, audience)
+
+
+def _named_subject_opens(toks: Sequence[Token], in_quote: Sequence[bool], i: int) -> bool:
+    """``Marlon Marshall, Clinton's director of campaigns, said the campaign ...``: everything before the
+    cue is a name and its appositives, so the cue is not inverted ("..., said X") and what follows is content."""
+    if i < 3 or toks[i - 1].text != "," or any(in_quote[:i]):
+        return False
+    subject = subject_before(toks, 0, i)
+    if subject is None or not toks[subject[0]].is_cap:
+        return False
+    first = next((k for k in range(i) if toks[k].is_word), i)
+    return subject[0] == first and (toks[subject[0] + 1].is_cap or toks[subject[0] + 1].text == ",")
 
 
 def _finite(cue: Cue) -> bool:
@@ -427,6 +440,8 @@ def _adjuncts_to_the_end(toks: Sequence[Token], in_quote: Sequence[bool], c: int
         return False
     if rest[0].lower == "to" and len(rest) > 1 and not rest[1].is_cap and rest[1].lower not in _DETERMINERS:
         return False  # "claimed to have hid in a shelter": an infinitive is reported content
+    if rest[0].lower == "at" and len(rest) > 1 and rest[1].lower in ("least", "most"):
+        return False  # "reported at least six planes filled the skies": a number, not a place
     return not any(
         in_quote[c + k] or t.lower == "that" or t.lower in _SUBJECT_PRONOUNS or t.lower in CUE_VERBS
         for k, t in enumerate(rest)

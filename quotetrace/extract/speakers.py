@@ -136,7 +136,12 @@ _ACRONYM = re.compile(r"^[A-Z][A-Z0-9&.]{1,7}$")
 
 
 def _is_adverb(t: Token) -> bool:
-    return t.lower in AUX or (t.lower.endswith("ly") and not t.is_cap and len(t.text) > 4)
+    # "has since said", "has long argued": adverbs between an auxiliary and its verb
+    return (
+        t.lower in AUX
+        or t.lower in ("since", "long", "ever")
+        or (t.lower.endswith("ly") and not t.is_cap and len(t.text) > 4)
+    )
 
 
 def subject_before(toks: Sequence[Token], lo: int, cue: int) -> tuple[int, int] | None:
@@ -304,6 +309,8 @@ def _looks_like_np(toks: Sequence[Token], j: int, i: int) -> bool:
         or first.lower in PRONOUNS
         or first.text[0].isdigit()
         or (len(words) <= 3 and words[-1].lower.rstrip("s") in _HEAD_SET)
+        # a part of a group: "three-quarters of the voters", "most of the delegates"
+        or (len(words) <= 5 and words[-1].lower.rstrip("s") in _HEAD_SET and any(w.lower == "of" for w in words))
         # a lower-case title before a name: "former presidential candidate Herman Cain", "co-host Mika Brzezinski"
         or (len(words) <= 6 and words[-1].is_cap and (len(words) == 2 or words[-2].is_cap))
         or (first.lower in _NAME_PARTICLES and len(words) > 1 and words[1].is_cap)  # "de Blasio"
@@ -316,6 +323,17 @@ _HEAD_SET = frozenset(h.rstrip("s") for h in (*PERSON_HEADS, *ORG_HEADS)) | {
     "official",
     "analyst",
     "expert",
+    # people polled and quoted in numbers: "three-quarters of the voters said"
+    "voter",
+    "resident",
+    "respondent",
+    "supporter",
+    "critic",
+    "economist",
+    "delegate",
+    "protester",
+    "activist",
+    "people",
 }
 
 
@@ -407,6 +425,13 @@ class _Entity:
 
 def _words(s: str) -> list[str]:
     return re.findall(r"\w+(?:[’'\-]\w+)*", s)
+
+
+def _is_list(mention: str) -> bool:
+    """``Ukraine, South Korea and the US``: names joined by commas and "and", not a name with appositives."""
+    return " and " in mention and all(
+        w[:1].isupper() or w in ("and", "the", "of") for w in mention.replace(",", " ").split()
+    )
 
 
 def _strip_possessive(w: str) -> str:
@@ -517,7 +542,7 @@ class SpeakerResolver:
     # -- internals
 
     def _resolve(self, mention: str) -> _Entity | None:
-        if ", " in mention and " and " not in mention:
+        if ", " in mention and not _is_list(mention):
             # "South Korea’s spy agency, the National Intelligence Service": the name part decides
             parts = [p for p in mention.split(", ") if p.strip()]
             named = [p for p in parts if _core_name(_words(p))[0]]
