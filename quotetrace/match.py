@@ -143,7 +143,10 @@ def compare(
         score = _score(window, wb.norm)
         if score >= MIN_SCORE:
             fidelity = _label(ops, window, wb.norm, lo, hi, len(wa))
-            if fidelity == "altered" and _by_chance(window, _longest_run(len(window), ops), len(wb), paraphrase):
+            if fidelity == "altered" and (
+                _by_chance(window, _longest_run(len(window), ops), len(wb), paraphrase)
+                or (not paraphrase and _mostly_changed(ops, len(wb)))
+            ):
                 return _reported(wa, wb, weights) if paraphrase else None
             if paraphrase and fidelity == "altered":
                 fidelity = "paraphrase"  # reported speech in the reporter's words, not a doctored quotation
@@ -203,6 +206,13 @@ def _by_chance(window: Sequence[str], run: tuple[int, int], n: int, reported: bo
     # a short report shares "he may have been" with any other: a short run must carry content
     content = sum(w not in STOPWORDS for w in window[start:end])
     return reported and end - start < MIN_RUN and content < REPORTED_RUN_CONTENT
+
+
+def _mostly_changed(changes: Sequence[Any], n: int) -> bool:
+    """Whether ``changes`` replace or insert more than half of the ``n`` words of a quotation: "She said
+    she is headed to Philadelphia next week for the Democratic National Convention" shares a run of five
+    words with another sentence, and nothing else. (Reported speech changes most words by nature.)"""
+    return 2 * sum(int(op.dest_end - op.dest_start) for op in changes) > n
 
 
 def _gap(x: Any, y: Any) -> int:
