@@ -382,7 +382,6 @@ MAX_DF = 1000
 FAN_OUT = 40
 # the middle word of a gapped 3-gram; never a word, since a word has at least one character
 GAP = ""
-_GAPPED = (GAP,)
 
 Gram = tuple[str, ...]
 
@@ -426,7 +425,7 @@ def probe_keys(
     gapped: list[tuple[int, Gram]] = []
     group, tails = 0, {}  # the df of the grams whose ends are known, and those ends
     for df, g in keys:
-        if g[1:2] == _GAPPED:
+        if GAP in g:
             gapped.append((df, g))
             continue
         if df != group:
