@@ -8,7 +8,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from quotetrace.match import Words, candidate_pairs, compare
+from quotetrace.match import GAP, Words, candidate_pairs, compare, probe_keys
 from quotetrace.model import Quote
 from quotetrace.provenance import link_quotes
 
@@ -83,6 +83,16 @@ def test_reported_speech_that_changes_words_is_a_paraphrase_not_an_alteration() 
     assert c.diff  # the changed words are still shown
 
 
+def test_sentences_sharing_one_run_and_nothing_else_do_not_link() -> None:
+    """A run of six words in common, every other word of the quotation replaced or added: chance, not an alteration."""
+    a = "The committee raising money for the new county library fund is two thousand dollars short, the treasurer said."
+    b = "She said she will travel to Boston next month for the new county library fund, which opens on Monday."
+    assert compare(a, b) is None
+    assert (
+        compare(a, "The committee raising money for the county library fund is two thousand dollars short.") is not None
+    )
+
+
 def test_unrelated_texts_do_not_link() -> None:
     assert compare(POST, "The weather in Kyiv was cold on Monday.") is None
 
@@ -110,6 +120,63 @@ def test_blocking_recall_against_all_pairs(words: list[str], cut: int) -> None:
     b = " ".join(words[cut : cut + 5]) or a
     texts = [Words.of(a), Words.of(b)]
     if compare(texts[0], texts[1]) is not None and compare(texts[0], texts[1]).fidelity in ("verbatim", "truncated"):  # type: ignore[union-attr]
+        assert (0, 1) in candidate_pairs(texts)
+
+
+def test_a_short_quote_with_a_typo_in_every_shingle_finds_its_original() -> None:
+    """Both 3-grams of "is unlikley to resign" hold the typo; the gapped 3-gram ("is _ to") does not."""
+    texts = [
+        Words.of("Aides said on Tuesday that the minister is unlikely to resign before the budget vote."),
+        Words.of("is unlikley to resign"),
+        Words.of("The harbour was closed for a week after the storm."),
+    ]
+    assert compare(texts[0], texts[1]) is not None
+    assert (0, 1) in candidate_pairs(texts)
+
+
+def test_copies_changed_in_different_places_find_each_other() -> None:
+    """Each copy's rarest 3-grams are the ones around its own changes, held by no other text; the
+    probes skip those and take one 3-gram per stretch shared with other texts."""
+    original = "The council agreed late on Thursday to rebuild the old railway bridge over the river before next winter"
+    words = original.split()
+    early = " ".join([*words[:2], "agred", *words[3:6], "Thrusday", *words[7:]])  # two typos near the start
+    late = " ".join([*words[:13], "rivre", *words[14:]])  # one near the end
+    texts = [Words.of(t) for t in (original, early, late, "The old bridge reopened to traffic in the spring")]
+    assert compare(texts[1], texts[2]) is not None or compare(texts[2], texts[1]) is not None
+    assert (1, 2) in candidate_pairs(texts)
+
+
+def test_probes_skip_lonely_keys_and_take_one_gram_per_stretch() -> None:
+    keys = [
+        (1, ("a", "b", "c")),  # held by this text alone: pairs with nothing
+        (3, ("b", "c", "d")),  # a stretch of three 3-grams, all held by the same 3 texts
+        (3, ("c", "d", "e")),
+        (3, ("d", "e", "f")),
+        (5, ("e", "f", "g")),
+        (2, ("a", GAP, "c")),  # gapped: only after every word stretch
+    ]
+    assert probe_keys(keys) == [("b", "c", "d"), ("e", "f", "g"), ("a", GAP, "c")]
+    assert probe_keys(keys, probes=1) == [("b", "c", "d")]
+    assert probe_keys(keys, budget=7) == [("b", "c", "d")]  # 3 + 5 texts would pass the budget
+    assert probe_keys([(900, ("x", "y", "z"))], budget=7) == [("x", "y", "z")]  # the first is always taken
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.sampled_from(POST.split() + OFFER.split()), min_size=4, max_size=25),
+    st.integers(0, 24),
+    st.integers(0, 24),
+    st.integers(4, 12),
+)
+def test_blocking_finds_a_cut_copy_with_one_word_respelled(words: list[str], cut: int, at: int, n: int) -> None:
+    """A copy of four words or more, cut anywhere and with any one word respelled, shares a key with its source."""
+    part = words[cut % len(words) :][:n]
+    if len(part) < 4:
+        return
+    k = at % len(part)
+    part[k] = part[k] + "x"
+    texts = [Words.of(" ".join(words)), Words.of(" ".join(part))]
+    if compare(texts[0], texts[1]) is not None:
         assert (0, 1) in candidate_pairs(texts)
 
 
