@@ -695,3 +695,9 @@ def test_a_name_and_its_appositives_before_a_comma_are_the_subject(
 ) -> None:
     q = one(text, "indirect")
     assert (q.speaker, q.text) == (speaker, content)
+
+
+def test_a_title_after_a_place_leaves_the_name() -> None:
+    q = one("United States president-elect Donald Trump said the tariffs would come soon.", "indirect")
+    assert q.speaker == "Donald Trump"
+    assert q.speaker_mention is not None and q.speaker_mention.text == "United States president-elect Donald Trump"

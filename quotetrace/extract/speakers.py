@@ -784,7 +784,7 @@ def _split_name(ws: list[str]) -> tuple[str, set[str]]:
         i += 1
     rest = ws[i:]
     # an organisation, a role, then the person: "Republican National Committee spokesman Sean Spicer"
-    role = max((k for k, w in enumerate(rest) if w.lower() in _ROLE_WORDS), default=-1)
+    role = max((k for k, w in enumerate(rest) if w.lower() in _ROLE_WORDS or w.lower() in TITLES), default=-1)
     if role >= 1 and _full_name_after(rest, role) and len(rest) - role - 1 >= 2:
         desc |= {w.lower() for w in rest[: role + 1]}
         rest = rest[role + 1 :]
