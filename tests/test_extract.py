@@ -701,3 +701,18 @@ def test_a_title_after_a_place_leaves_the_name() -> None:
     q = one("United States president-elect Donald Trump said the tariffs would come soon.", "indirect")
     assert q.speaker == "Donald Trump"
     assert q.speaker_mention is not None and q.speaker_mention.text == "United States president-elect Donald Trump"
+
+
+def test_a_relative_clause_after_the_speaker_is_not_a_frame_of_its_own() -> None:
+    found = quotes_of("“He did try to intimidate me,” said O’Donnell, who wrote about the visit in the book.")
+    assert [(q.kind, q.speaker) for q in found if q.speech and q.kind == "direct"] == [("direct", "O’Donnell")]
+    assert not any(q.text.startswith("“He did") for q in found)
+
+
+def test_a_participle_phrase_and_a_party_tag_are_not_the_speaker() -> None:
+    q = one(
+        "But Sen. Richard J. Durbin (D-Ill.), noting the size of his following, said, “He has a heck of a following.”",
+        "direct",
+    )
+    assert q.speaker == "Richard J Durbin"
+    assert one("Rep. Trey Gowdy (R-S.C.) said the panel made progress.", "indirect").speaker == "Trey Gowdy"

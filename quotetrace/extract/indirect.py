@@ -316,6 +316,8 @@ def _postposed(text: str, toks: Sequence[Token], in_quote: Sequence[bool], i: in
             while k >= 0 and not in_quote[k]:
                 k -= 1
         subject = subject_before(toks, k + 1, i) or _bare_subject(toks, in_quote, k, i)
+        if subject is not None and toks[subject[0]].lower in ("who", "which", "that"):
+            return None  # "..., said O'Donnell, who wrote about the visit": a relative clause, not a frame
         inverted_subject = False
         comma = k
     if subject is None:
@@ -492,7 +494,9 @@ def _skip_adjuncts(toks: Sequence[Token], in_quote: Sequence[bool], c: int) -> i
     return c
 
 
-_TRAILING_FRAME = re.compile(r",\s*(?:according to|citing|adding|saying|stating|noting|which|while)\b", re.I)
+_TRAILING_FRAME = re.compile(
+    r",\s*(?:according to|citing|adding|saying|stating|noting|which|while|said|says|told|added|wrote|asked)\b", re.I
+)
 # "defended the route and said the police ...": a second cue in a coordinated verb phrase
 _COORDINATED_CUE = re.compile(r",?\s+(?:and|but)\s+(?:also\s+|then\s+|later\s+)?([a-z]+)\b")
 

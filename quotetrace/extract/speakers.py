@@ -36,6 +36,7 @@ _BOUNDARY = frozenset(
     """that because while when after before as if though although whereas since so but or where wherein whereby
     which who whom whose until unless""".split()
 )
+_PARTY_TAG = re.compile(r"\s*\((?:[DRI]|Dem|Rep|Ind)\s*[-–,]\s*[A-Z][\w. ]{0,12}\)")
 _RELATIVE = frozenset("that which who whom whose".split())
 _LEADING = frozenset(
     """meanwhile however but and also still now then so yet instead earlier later separately moreover furthermore
@@ -211,7 +212,11 @@ def _appositive_subject(toks: Sequence[Token], lo: int, comma: int) -> tuple[int
             and toks[k].lower not in CUE_VERBS
         ):
             k -= 1
-        chunks.append((k + 1, end))
+        if k - 1 >= lo and toks[k].lower.endswith("ing") and toks[k].lower in CUE_VERBS and toks[k - 1].text == ",":
+            k -= 1  # ", noting the size of his following,": a participle's phrase is one chunk
+            chunks.append((k + 1, end))
+        else:
+            chunks.append((k + 1, end))
         if k < lo or toks[k].text != ",":
             break
         end = k - 1
@@ -221,8 +226,10 @@ def _appositive_subject(toks: Sequence[Token], lo: int, comma: int) -> tuple[int
     for n, (first, last) in enumerate(chunks):
         if first > last:
             break
-        if toks[first].lower in _PREPOSITIONS:
-            if best is None:  # an adjunct between the subject and its cue: "Vance, on Fox News Sunday, said"
+        if toks[first].lower in _PREPOSITIONS or (toks[first].lower.endswith("ing") and not toks[first].is_cap):
+            # an adjunct between the subject and its cue: "Vance, on Fox News Sunday, said",
+            # "Durbin, noting the size of Sanders's following, said"
+            if best is None:
                 stop = first - 2
             continue
         if first == last and toks[first].text.isdigit():
@@ -574,6 +581,10 @@ class SpeakerResolver:
                     return e
             return self._new(ws[0], "organization", set(), acronym=ws[0])
         acronym = None
+        party = _PARTY_TAG.search(mention)  # "Sen. Richard J. Durbin (D-Ill.)": the party and state are no name
+        if party:
+            mention = (mention[: party.start()] + mention[party.end() :]).strip()
+            ws = _words(mention)
         paren = re.search(r"\(([A-Z][A-Z0-9&.]{1,7})\)", mention)
         if paren:
             acronym = paren.group(1)
