@@ -716,3 +716,25 @@ def test_a_participle_phrase_and_a_party_tag_are_not_the_speaker() -> None:
     )
     assert q.speaker == "Richard J Durbin"
     assert one("Rep. Trey Gowdy (R-S.C.) said the panel made progress.", "indirect").speaker == "Trey Gowdy"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Chancellor Angela Merkel condemned “such a murderous attack” and said her country stood with America.",
+            "Angela Merkel",
+        ),
+        (
+            "Clinton celebrated, declaring it “another super Tuesday for our campaign” and said it was a step closer.",
+            "Clinton",
+        ),
+        (
+            "WASHINGTON, Dec. 8 (UPI) — In response, Clinton’s aide rallied supporters, saying: “We must fight.”",
+            "Clinton’s aide",
+        ),
+    ],
+)
+def test_a_coordinated_cue_datelines_and_opening_clauses_do_not_make_speakers(text: str, speaker: str) -> None:
+    found = [q for q in quotes_of(text) if q.kind in ("direct", "partial")]
+    assert [q.speaker for q in found] == [speaker]

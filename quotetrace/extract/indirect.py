@@ -257,6 +257,8 @@ _NOT_SUBJECT = (
 def _after_quote_subject(toks: Sequence[Token], in_quote: Sequence[bool], i: int) -> bool:
     """``“...,” he said`` / ``“...” Mr Zelensky said`` / ``“...,” Amy Pope, a deputy adviser, said``:
     a subject (with its appositives) right after a quotation."""
+    if i > 0 and toks[i - 1].lower in ("and", "but", "or"):
+        return False  # "“...” and said it was another step": a coordinated verb, not a postposed subject
     k = i - 1
     while (
         k >= 0

@@ -376,7 +376,13 @@ def subject_after(toks: Sequence[Token], cue: int, hi: int) -> tuple[int, int] |
 
 def clause_subject(toks: Sequence[Token], lo: int, hi: int) -> tuple[int, int] | None:
     """The noun phrase a sentence opens with: the subject of a participle (``..., saying``)."""
-    if lo < hi and toks[lo].lower in _PREPOSITIONS:  # "In an interview with the Journal, Trump ..."
+    if lo + 1 < hi and toks[lo].text.isupper() and len(toks[lo].text) > 1 and toks[lo + 1].text == ",":
+        # a dateline: "WASHINGTON, Dec. 8 (UPI) — In response to ..., Clinton's aide rallied supporters"
+        dash = next((k for k in range(lo, min(hi - 1, lo + 15)) if toks[k].text in ("—", "–", "-")), None)
+        if dash is not None:
+            lo = dash + 1
+    if lo < hi and (toks[lo].lower in _PREPOSITIONS or toks[lo].lower in _BOUNDARY):
+        # "In an interview with the Journal, Trump ...", "As if addressing him directly, the board ..."
         # the opening adjunct runs to the comma before a name, a pronoun or a determiner
         comma = next(
             (
