@@ -738,3 +738,13 @@ def test_a_participle_phrase_and_a_party_tag_are_not_the_speaker() -> None:
 def test_a_coordinated_cue_datelines_and_opening_clauses_do_not_make_speakers(text: str, speaker: str) -> None:
     found = [q for q in quotes_of(text) if q.kind in ("direct", "partial")]
     assert [q.speaker for q in found] == [speaker]
+
+
+def test_relative_clauses_datelines_and_times_stay_out_of_the_subject() -> None:
+    found = quotes_of("Barkley, who said he votes democratic, said one candidate he likes is John Kasich.")
+    assert [(q.text, q.speaker) for q in found] == [
+        ("he votes democratic", "Barkley"),
+        ("one candidate he likes is John Kasich", "Barkley"),
+    ]
+    found = quotes_of("LA CROSSE, Wisc. — Gov. Mike Pence on Thursday blamed the media, saying they were nitpicking.")
+    assert {q.speaker for q in found} == {"Mike Pence"}

@@ -153,6 +153,8 @@ def subject_before(toks: Sequence[Token], lo: int, cue: int) -> tuple[int, int] 
     i = cue - 1
     while i >= lo and _is_adverb(toks[i]):
         i -= 1
+    if i - 2 >= lo and toks[i].lower in _TIME and toks[i - 1].lower in ("on", "last", "this", "late", "early"):
+        i -= 2  # "Gov. Mike Pence on Thursday blamed": the time is no part of the subject
     if i < lo:
         return None
     if toks[i].text == ",":  # "X, a lawmaker on the committee, said" / "the agency, the NIS, said"
@@ -212,6 +214,11 @@ def _appositive_subject(toks: Sequence[Token], lo: int, comma: int) -> tuple[int
             and toks[k].lower not in CUE_VERBS
         ):
             k -= 1
+        while k - 1 >= lo and toks[k].lower in CUE_VERBS and toks[k - 1].lower in _RELATIVE:
+            # "Barkley, who said he typically votes democratic, said": the relative clause is one chunk
+            k -= 2
+            while k >= lo and toks[k].text != "," and toks[k].lower not in CUE_VERBS:
+                k -= 1
         if k - 1 >= lo and toks[k].lower.endswith("ing") and toks[k].lower in CUE_VERBS and toks[k - 1].text == ",":
             k -= 1  # ", noting the size of his following,": a participle's phrase is one chunk
             chunks.append((k + 1, end))
@@ -376,7 +383,10 @@ def subject_after(toks: Sequence[Token], cue: int, hi: int) -> tuple[int, int] |
 
 def clause_subject(toks: Sequence[Token], lo: int, hi: int) -> tuple[int, int] | None:
     """The noun phrase a sentence opens with: the subject of a participle (``..., saying``)."""
-    if lo + 1 < hi and toks[lo].text.isupper() and len(toks[lo].text) > 1 and toks[lo + 1].text == ",":
+    caps = lo
+    while caps < hi and toks[caps].text.isupper() and len(toks[caps].text) > 1:
+        caps += 1
+    if caps > lo and caps < hi and toks[caps].text == ",":
         # a dateline: "WASHINGTON, Dec. 8 (UPI) — In response to ..., Clinton's aide rallied supporters"
         dash = next((k for k in range(lo, min(hi - 1, lo + 15)) if toks[k].text in ("—", "–", "-")), None)
         if dash is not None:
@@ -403,6 +413,11 @@ def clause_subject(toks: Sequence[Token], lo: int, hi: int) -> tuple[int, int] |
     k = j
     while k + 1 < hi and k - j < 8:
         t = toks[k + 1]
+        if t.text == "." and (toks[k].lower in TITLES or len(toks[k].text) == 1):
+            k += 1  # "Gov. Mike Pence", "Richard J. Durbin": an abbreviation's full stop
+            continue
+        if t.lower in ("on", "last", "this") and k + 2 < hi and toks[k + 2].lower in _TIME:
+            break  # "Gov. Mike Pence on Thursday blamed ..."
         if not t.is_word and t.text not in "’'-":
             break
         if t.lower in AUX or t.lower in CUE_VERBS or (t.lower.endswith("ed") and not t.is_cap) or t.lower in _BOUNDARY:
