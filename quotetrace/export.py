@@ -189,16 +189,25 @@ def to_dict(trace: Trace) -> dict[str, Any]:
     >>> data["links"][0]["fidelity"]  # doctest: +SKIP
     'truncated'
     """
+    return {key: list(records) for key, records, _ in _records(trace)}
+
+
+def _records(trace: Trace) -> list[tuple[str, Iterator[Any], int]]:
+    """Each top-level key of the JSON contract, its records made one at a time, and how many."""
     quotes = {q.id: q for q in trace.quotes}
     articles = {a.id: a for a in trace.articles}
-    return {
-        "articles": [_article(a) for a in trace.articles],
-        "quotes": [_quote(q) for q in trace.quotes],
-        "speakers": [_speaker(s) for s in trace.speakers],
-        "statements": [_statement(s, quotes, articles, trace.links) for s in trace.statements],
-        "links": [_link(ln) for ln in trace.links],
-        "warnings": list(trace.warnings),
-    }
+    return [
+        ("articles", (_article(a) for a in trace.articles), len(trace.articles)),
+        ("quotes", (_quote(q) for q in trace.quotes), len(trace.quotes)),
+        ("speakers", (_speaker(s) for s in trace.speakers), len(trace.speakers)),
+        (
+            "statements",
+            (_statement(s, quotes, articles, trace.links) for s in trace.statements),
+            len(trace.statements),
+        ),
+        ("links", (_link(ln) for ln in trace.links), len(trace.links)),
+        ("warnings", iter(trace.warnings), len(trace.warnings)),
+    ]
 
 
 def to_json(trace: Trace, *, indent: int | None = 1) -> str:
@@ -217,20 +226,7 @@ def iter_json(trace: Trace) -> Iterator[str]:
     The same text, byte for byte, without building the whole document: a large trace is written
     while only one of its records exists as plain data.
     """
-    quotes = {q.id: q for q in trace.quotes}
-    articles = {a.id: a for a in trace.articles}
-    sections: list[tuple[str, Iterable[Any], int]] = [
-        ("articles", (_article(a) for a in trace.articles), len(trace.articles)),
-        ("quotes", (_quote(q) for q in trace.quotes), len(trace.quotes)),
-        ("speakers", (_speaker(s) for s in trace.speakers), len(trace.speakers)),
-        (
-            "statements",
-            (_statement(s, quotes, articles, trace.links) for s in trace.statements),
-            len(trace.statements),
-        ),
-        ("links", (_link(ln) for ln in trace.links), len(trace.links)),
-        ("warnings", iter(trace.warnings), len(trace.warnings)),
-    ]
+    sections = _records(trace)
     yield "{\n"
     for n, (key, records, count) in enumerate(sections):
         yield f" {json.dumps(key)}: " + ("[" if count else "[]")

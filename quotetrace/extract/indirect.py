@@ -254,6 +254,9 @@ _NOT_SUBJECT = (
 )
 
 
+_NOT_SUBJECT_START = _PREPOSITIONS | _CUE_PREPOSITIONS
+
+
 def _after_quote_subject(toks: Sequence[Token], in_quote: Sequence[bool], i: int) -> bool:
     """``“...,” he said`` / ``“...” Mr Zelensky said`` / ``“...,” Amy Pope, a deputy adviser, said``:
     a subject (with its appositives) right after a quotation."""
@@ -268,7 +271,7 @@ def _after_quote_subject(toks: Sequence[Token], in_quote: Sequence[bool], i: int
         and toks[k].lower not in CUE_VERBS
     ):
         k -= 1
-    if k < 0 or not in_quote[k] or (k + 1 < i and toks[k + 1].lower in _PREPOSITIONS | _CUE_PREPOSITIONS):
+    if k < 0 or not in_quote[k] or (k + 1 < i and toks[k + 1].lower in _NOT_SUBJECT_START):
         return False  # "“We’re happy” about the decision, said X": an adjunct, not a subject
     if all(t.text != "," for t in toks[k + 1 : i]):
         return i - k <= 8
@@ -436,11 +439,14 @@ def _audience_end(toks: Sequence[Token], in_quote: Sequence[bool], c: int) -> in
 _NOT_CONTENT = frozenset(("and", "but", "or", "nor", "-", "—", "–", ")", "]"))
 
 
+_ADJUNCT_PREPOSITIONS = _PREPOSITIONS | {"to", "via", "through"}
+
+
 def _adjuncts_to_the_end(toks: Sequence[Token], in_quote: Sequence[bool], c: int) -> bool:
     """``in an interview``, ``on Monday``, ``in a note to investors``: a short prepositional phrase
     ends the sentence, with no clause and no quotation in it."""
     rest = toks[c:]
-    if not rest or rest[0].lower not in _PREPOSITIONS | {"to", "via", "through"} or len(rest) > 12:
+    if not rest or rest[0].lower not in _ADJUNCT_PREPOSITIONS or len(rest) > 12:
         return False
     if rest[0].lower == "to" and len(rest) > 1 and not rest[1].is_cap and rest[1].lower not in _DETERMINERS:
         return False  # "claimed to have hid in a shelter": an infinitive is reported content

@@ -221,9 +221,7 @@ def _appositive_subject(toks: Sequence[Token], lo: int, comma: int) -> tuple[int
                 k -= 1
         if k - 1 >= lo and toks[k].lower.endswith("ing") and toks[k].lower in CUE_VERBS and toks[k - 1].text == ",":
             k -= 1  # ", noting the size of his following,": a participle's phrase is one chunk
-            chunks.append((k + 1, end))
-        else:
-            chunks.append((k + 1, end))
+        chunks.append((k + 1, end))
         if k < lo or toks[k].text != ",":
             break
         end = k - 1
@@ -989,19 +987,12 @@ def merge_speakers(per_article: Sequence[Sequence[Speaker]]) -> tuple[list[Speak
 
 def _names_place(place: Sequence[str], mentions: Sequence[str]) -> bool:
     """Whether one mention names every word of ``place`` (``south korean``: "South Korea's ..."),
-    a demonym meeting its country through a shared start of five letters or more."""
+    a demonym meeting its country through the same first five letters."""
     for m in mentions:
         words = [w.lower() for w in _words(m)]
-        if all(any(_shared_start(p, w) >= min(len(p), 5) for w in words) for p in place):
+        if all(any(w.startswith(p[:5]) for w in words) for p in place):
             return True
     return False
-
-
-def _shared_start(a: str, b: str) -> int:
-    n = 0
-    while n < min(len(a), len(b)) and a[n] == b[n]:
-        n += 1
-    return n
 
 
 def mention_span(text: str, toks: Sequence[Token], rng: tuple[int, int]) -> Span:
