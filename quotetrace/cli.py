@@ -383,7 +383,7 @@ def _traced_store(
     with open_store(db) as store:
         problems: tuple[str, ...] = ()
         if paths:
-            _, problems = _added(store, paths, quiet=quiet, max_bytes=max_bytes, rules_only=rules_only)
+            _, problems = _added(store, paths, quiet=quiet, max_bytes=max_bytes, rules_only=rules_only, engine=engine)
         progress = _progress(quiet)
         t = _reading(
             quiet,
@@ -411,8 +411,10 @@ def _added(
     rules_only: bool,
     verbose: bool = False,
     batch_size: int = BATCH_SIZE,
+    engine: Engine | None = None,
 ) -> tuple[AddResult, tuple[str, ...]]:
-    """Read ``paths`` the way ``trace`` does and add them to ``store``; what was done, and the input warnings."""
+    """Read ``paths`` the way ``trace`` does and add them to ``store``, extracting on ``engine``
+    (in this process by default); what was done, and the input warnings."""
     progress = _progress(quiet)
     problems: list[str] = []
 
@@ -432,7 +434,8 @@ def _added(
             click.echo(f"stored {done} of {total} articles", err=True)
 
     with progress:
-        result = store.add(articles, rules_only=rules_only, batch_size=batch_size, on_progress=report)
+        extract = None if engine is None else functools.partial(engine.extract, rules_only=rules_only)
+        result = store.add(articles, rules_only=rules_only, extract=extract, batch_size=batch_size, on_progress=report)
     return result, tuple(problems)
 
 
@@ -748,6 +751,7 @@ def find(
     show_default=True,
     help="Articles per transaction: a run that is interrupted loses at most the batch it was writing.",
 )
+@_engine_options
 @_library_errors
 def add(
     paths: Sequence[str],
@@ -757,6 +761,10 @@ def add(
     quiet: bool,
     verbose: bool,
     batch_size: int,
+    engine_name: str,
+    jobs: int | None,
+    scheduler: str | None,
+    workers: int | None,
 ) -> None:
     """Add the articles in PATH... to the corpus store --db, extracting their quotes.
 
@@ -764,7 +772,7 @@ def add(
     metadata is skipped; one with the same id and new text replaces the old. Then
     'quotetrace trace --db FILE' traces the whole store without extracting again.
     """
-    with open_store(db) as store:
+    with _engine(engine_name, jobs, scheduler, workers) as engine, open_store(db) as store:
         result, _ = _added(
             store,
             paths,
@@ -773,6 +781,7 @@ def add(
             rules_only=rules_only,
             verbose=verbose,
             batch_size=batch_size,
+            engine=engine,
         )
         total = store.count()
     again = f", re-extracted {result.reextracted}" if result.reextracted else ""

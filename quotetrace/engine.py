@@ -187,17 +187,23 @@ class LocalEngine:
         if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
             raise EngineError(f"jobs must be a whole number of processes, 1 or more; got {jobs!r}")
         self.jobs = jobs
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
     def extract(
         self, articles: Sequence[Article], *, rules_only: bool = False, on_progress: OnProgress | None = None
     ) -> list[Extraction]:
-        """The extraction of each article, in input order."""
+        """The extraction of each article, in input order.
+
+        With ``jobs`` > 1 the worker processes start at the first call and serve every later one
+        (the store extracts a batch at a time) until ``close``.
+        """
         if self.jobs == 1 or len(articles) < 2:
             return _extracted((extract_chunk([a], rules_only) for a in articles), len(articles), on_progress)
+        if self._pool is None:
+            self._pool = concurrent.futures.ProcessPoolExecutor(self.jobs, mp_context=_pool_context())
         chunks = _chunks(articles, self.jobs * CHUNKS_PER_WORKER)
-        with concurrent.futures.ProcessPoolExecutor(self.jobs, mp_context=_pool_context()) as pool:
-            done = pool.map(extract_chunk, chunks, [rules_only] * len(chunks))
-            return _extracted(done, len(articles), on_progress)
+        done = self._pool.map(extract_chunk, chunks, [rules_only] * len(chunks))
+        return _extracted(done, len(articles), on_progress)
 
     def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> list[Verdict]:
         """Blocking in memory (the fast path), then verification here or in ``jobs`` processes."""
@@ -212,7 +218,10 @@ class LocalEngine:
             return _verified(zip(chunks, pool.map(_verify_chunk, chunks), strict=True), len(pairs), on_progress)
 
     def close(self) -> None:
-        """Nothing to release: each call's processes end with it."""
+        """Stop the extraction processes, if any were started (verification's end with each call)."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
     def __enter__(self) -> Self:
         return self

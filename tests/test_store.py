@@ -336,6 +336,17 @@ def test_add_then_trace_db_gives_the_json_of_tracing_the_files(tmp_path: Path, s
     assert stored.stdout == run("trace", str(seeds_dir), "--format", "json").stdout
 
 
+def test_add_extracts_in_processes_with_jobs(tmp_path: Path, seeds_dir: Path) -> None:
+    db = str(tmp_path / "story.db")
+    added = run("add", str(seeds_dir), "--db", db, "--jobs", "2", "--batch-size", "2")
+    assert added.exit_code == 0, added.output
+    assert added.stdout == "added 5, unchanged 0, updated 0 (store: 5 articles)\n"
+    stored = run("trace", "--db", db, "--format", "json")
+    assert stored.stdout == run("trace", str(seeds_dir), "--format", "json").stdout
+    bad = run("add", str(seeds_dir), "--db", db, "--jobs", "2", "--engine", "dask", "--workers", "1")
+    assert bad.exit_code == 2  # --jobs belongs to the local engine, as for trace
+
+
 def test_trace_db_takes_the_same_options_as_trace(tmp_path: Path, seeds_dir: Path) -> None:
     db = str(tmp_path / "story.db")
     assert run("add", str(seeds_dir), "--db", db, "--rules-only").exit_code == 0
