@@ -219,6 +219,11 @@ def _optional_paths_argument(func: F) -> F:
     "--until", type=click.DateTime(formats=["%Y-%m-%d"]), help="Draw quotes in articles dated up to this day."
 )
 @click.option("--all", "draw_all", is_flag=True, help="Draw every statement (a large story is otherwise focused).")
+@click.option(
+    "--relink",
+    is_flag=True,
+    help="With --db: link every quote afresh, not only those new since the last trace of the store.",
+)
 @_source_option
 @_engine_options
 @_library_errors
@@ -240,6 +245,7 @@ def trace(
     since: dt.datetime | None,
     until: dt.datetime | None,
     draw_all: bool,
+    relink: bool,
     engine_name: str,
     jobs: int | None,
     scheduler: str | None,
@@ -259,6 +265,8 @@ def trace(
     """
     if not paths and db is None:
         raise click.UsageError("Missing argument 'PATH...' (or give --db FILE to trace a store).")
+    if relink and db is None:
+        raise click.UsageError("--relink goes with --db: tracing files always links them afresh.")
     fmt = _format_for(output, fmt)
     if output is not None and output != "-":
         _refuse_to_overwrite_inputs(output, [*paths, *sources])
@@ -285,6 +293,7 @@ def trace(
                 max_bytes=max_bytes,
                 rules_only=rules_only,
                 engine=engine,
+                relink=relink,
             )
     if strict and t.warnings:
         raise click.ClickException(f"{len(t.warnings)} input problem(s) and --strict: {t.warnings[0]}")
@@ -376,6 +385,7 @@ def _traced_store(
     max_bytes: int | None,
     rules_only: bool,
     engine: Engine | None = None,
+    relink: bool = False,
 ) -> Trace:
     """``trace --db``: add ``paths`` to the store, then trace every article it holds."""
     if not paths and not os.path.exists(db):  # tracing never leaves an empty store behind
@@ -396,6 +406,7 @@ def _traced_store(
                 rules_only=rules_only,
                 on_progress=progress,
                 engine=engine,
+                relink=relink,
             ),
             progress,
         )

@@ -26,7 +26,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,8 +92,9 @@ class Words:
 
 
 def _fold(w: str) -> str:
-    w = unicodedata.normalize("NFKC", w).lower().replace("’", "'")
-    return w
+    if w.isascii():  # NFKC leaves ASCII as it is, and it holds no curly apostrophe
+        return w.lower()
+    return unicodedata.normalize("NFKC", w).lower().replace("’", "'")
 
 
 @dataclass(frozen=True, slots=True)
@@ -483,6 +484,7 @@ def candidate_pairs(
     max_df: int = MAX_DF,
     budget: int = BUDGET,
     fan_out: int = FAN_OUT,
+    fresh: Sequence[bool] | None = None,
 ) -> set[tuple[int, int]]:
     """Index pairs ``(i, j)``, ``i < j``, that may be reproductions of one another.
 
@@ -495,12 +497,17 @@ def candidate_pairs(
     Texts shorter than ``k`` words are looked up as whole word sequences inside longer
     texts, pairing with at most ``fan_out`` of them (the longest). The work grows linearly
     with the number of texts.
+
+    With ``fresh`` (a flag per text), only the pairs with at least one fresh text are wanted:
+    exactly those of the whole set, found by probing from the fresh texts and from the others
+    that share a key with one (an incremental run, see ``provenance.PriorLinks``).
     """
     own = [list(shingles(w, k)) for w in texts]
     df = Counter(itertools.chain.from_iterable(own))
+    probers = _probers(own, fresh, lambda g: 2 <= df[g] <= max_df)
     chosen = [
-        probe_keys(zip(map(df.__getitem__, sh), sh, strict=True), probes=probes, max_df=max_df, budget=budget)
-        for sh in own
+        probe_keys(zip(map(df.__getitem__, own[i]), own[i], strict=True), probes=probes, max_df=max_df, budget=budget)
+        for i in probers
     ]
     # posting lists of the keys some text probes, the only ones read
     probed = set(itertools.chain.from_iterable(chosen))
@@ -509,8 +516,12 @@ def candidate_pairs(
         for gram in probed.intersection(sh):
             index[gram].append(i)
     pairs: set[tuple[int, int]] = set()
-    for i, grams in enumerate(chosen):
+    for i, grams in zip(probers, chosen, strict=True):
         # key_pairs((i,), posting) for each probe, inlined: this loop is the hot path
+        if fresh is not None and not fresh[i]:  # a settled text pairs only with fresh ones
+            for gram in grams:
+                pairs.update((i, j) if i < j else (j, i) for j in index[gram] if fresh[j])
+            continue
         for gram in grams:
             pairs.update((i, j) if i < j else (j, i) for j in index[gram] if j != i)
     lengths = {len(w.norm) for w in texts if 0 < len(w.norm) < k}
@@ -522,4 +533,23 @@ def candidate_pairs(
                 hosts[key].append((j, len(w.norm)))
         for key, held in hosts.items():
             pairs.update(short_key_pairs(key, held, fan_out=fan_out))
+        if fresh is not None:
+            pairs = {(i, j) for i, j in pairs if fresh[i] or fresh[j]}
     return pairs
+
+
+def _probers(
+    keys: Sequence[Collection[Gram]], fresh: Sequence[bool] | None, probed: Callable[[Gram], bool]
+) -> list[int]:
+    """The texts whose probes can make a pair with a fresh text: every text when all are fresh
+    (``fresh`` is None), else the fresh ones and those holding a key some fresh text holds that
+    may be ``probed`` at all."""
+    if fresh is None:
+        return list(range(len(keys)))
+    if len(fresh) != len(keys):
+        raise ValueError(f"fresh has {len(fresh)} flags for {len(keys)} texts")
+    held: set[Gram] = set()
+    for i, flag in enumerate(fresh):
+        if flag:
+            held.update(g for g in keys[i] if probed(g))
+    return [i for i, flag in enumerate(fresh) if flag or not held.isdisjoint(keys[i])]

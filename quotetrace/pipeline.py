@@ -13,13 +13,13 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import IO
 
 from quotetrace.engine import Engine, LocalEngine
-from quotetrace.errors import NoArticlesError
+from quotetrace.errors import NoArticlesError, StoreError
 from quotetrace.extract import Extraction, extract_source
 from quotetrace.extract.speakers import merge_speakers
 from quotetrace.ingest import MAX_BYTES, read_articles, read_sources
 from quotetrace.model import Article, Quote, SourceDocument, Trace
 from quotetrace.progress import OnProgress
-from quotetrace.provenance import link_quotes
+from quotetrace.provenance import PriorLinks, Provenance, link_quotes
 from quotetrace.semantic import Embedder, load_embedder
 from quotetrace.store import Store, open_store
 
@@ -117,14 +117,22 @@ def trace_store(
     rules_only: bool = False,
     on_progress: OnProgress | None = None,
     engine: Engine | None = None,
+    relink: bool = False,
 ) -> Trace:
-    """Trace every article in a corpus store (``quotetrace.store``): the same ``Trace`` as
-    ``trace`` gives on the same articles, without extracting them again.
+    """Trace every article in a corpus store (``quotetrace.store``): the ``Trace`` that ``trace``
+    gives on the same articles, without extracting them again, and linking incrementally.
 
     ``store`` is an open ``Store`` or the path of one. Articles the store holds from another
     extractor (another quotetrace version; the tagger when ``rules_only``, or the reverse)
     are extracted again, and stored. ``sources``, ``semantic`` and ``max_bytes`` (for the
     source files) are as for ``trace``; ``engine`` finds and verifies the candidate pairs.
+
+    The store keeps what linking verified, and the next ``trace_store`` verifies only the pairs
+    of quotes that are new since (or whose speaker changed): after adding an hour's articles
+    to a large story, linking costs that hour's work plus one pass over the story. What two
+    settled quotes were found to share is not weighed again, so the result can differ from a
+    full linking in rare pairs (see ``provenance.PriorLinks``); ``relink=True`` links everything
+    afresh, and its result is exactly ``trace``'s.
 
     >>> from quotetrace.store import open_store
     >>> with open_store("story.db") as store:  # doctest: +SKIP
@@ -151,6 +159,7 @@ def trace_store(
                 rules_only=rules_only,
                 on_progress=on_progress,
                 engine=engine,
+                relink=relink,
             )
     articles, extractions = store.corpus(rules_only=rules_only, on_progress=on_progress)
     if not articles:
@@ -159,7 +168,8 @@ def trace_store(
     all_articles = (*articles, *(d.article for d in docs))
     all_extractions = (*extractions, *(extract_source(d) for d in docs))
     embedder = (load_embedder() if semantic is True else semantic) or None
-    return assemble(
+    prior = None if relink else store.prior_links(rules_only=rules_only)
+    result, prov = _assembled(
         all_articles,
         all_extractions,
         warnings=warnings,
@@ -167,7 +177,17 @@ def trace_store(
         semantic=embedder,
         engine=engine,
         on_progress=on_progress,
+        prior=prior,
     )
+    try:
+        store.save_links(prov, rules_only=rules_only, prior=prior)
+    except StoreError as err:  # a read-only store still traces; the next trace links everything again
+        message = f"{err}: the links were not kept, and the next trace of the store will link everything again"
+        if on_warning is not None:
+            on_warning(message)
+        else:
+            LOGGER.warning("%s", message)
+    return result
 
 
 def assemble(
@@ -185,6 +205,30 @@ def assemble(
     ``primary`` names the articles that are user-supplied source documents; ``engine`` finds and
     verifies the candidate pairs (in this process by default), telling ``on_progress`` of them.
     """
+    return _assembled(
+        articles,
+        extractions,
+        warnings=warnings,
+        primary=primary,
+        semantic=semantic,
+        engine=engine,
+        on_progress=on_progress,
+    )[0]
+
+
+def _assembled(
+    articles: Sequence[Article],
+    extractions: Sequence[Extraction],
+    *,
+    warnings: Sequence[str] = (),
+    primary: Collection[str] = (),
+    semantic: Embedder | None = None,
+    engine: Engine | None = None,
+    on_progress: OnProgress | None = None,
+    prior: PriorLinks | None = None,
+) -> tuple[Trace, Provenance]:
+    """``assemble``, building on what an earlier linking verified (``prior``), with the linking's
+    own record (``Provenance``: what a store keeps for the next run)."""
     speakers, rename = merge_speakers([ex.speakers for ex in extractions])
     quotes: list[Quote] = []
     for ex in extractions:
@@ -193,6 +237,13 @@ def assemble(
             via = tuple(rename.get(v, v) for v in q.via)
             quotes.append(q if (name == q.speaker and via == q.via) else dataclasses.replace(q, speaker=name, via=via))
     prov = link_quotes(
-        quotes, {a.id: a for a in articles}, primary=primary, semantic=semantic, engine=engine, on_progress=on_progress
+        quotes,
+        {a.id: a for a in articles},
+        primary=primary,
+        semantic=semantic,
+        engine=engine,
+        on_progress=on_progress,
+        prior=prior,
     )
-    return Trace(tuple(articles), prov.quotes, tuple(speakers), prov.statements, prov.links, tuple(warnings))
+    trace = Trace(tuple(articles), prov.quotes, tuple(speakers), prov.statements, prov.links, tuple(warnings))
+    return trace, prov

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from itertools import pairwise
 from typing import Any, NamedTuple, Protocol
 
@@ -43,11 +43,39 @@ CONFLICT_SCORE = 90.0
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Provenance:
-    """The statements, the links between quotes, and the quotes with their statement ids set."""
+    """The statements, the links between quotes, and the quotes with their statement ids set.
+
+    ``verdicts`` are the pairs this linking verified, as ``(original id, reproduction id,
+    comparison)`` (those taken from ``prior`` left out), and ``settled`` the speaker of every
+    quote that was linked: with the verdicts of earlier runs, what the next ``prior`` is made of.
+    """
 
     quotes: tuple[Quote, ...]
     statements: tuple[Statement, ...]
     links: tuple[Link, ...]
+    verdicts: tuple[tuple[str, str, Comparison], ...] = ()
+    settled: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PriorLinks:
+    """What an earlier linking of the same corpus verified, so that linking again after articles
+    were added verifies only the pairs a new quote is part of.
+
+    ``speakers`` maps each quote linked then to the speaker it was linked under. A quote of this
+    run is *settled* when it is there with the same speaker: every candidate pair of two settled
+    quotes was verified then, and ``verdicts`` (called once) yields those that reproduce, as
+    ``(original id, reproduction id, comparison)``. Every other quote is *fresh*: its pairs are
+    found and verified as in a full run (a quote whose speaker changed, say because a new article
+    tied two names to one person, may now meet reports of that person it never met).
+
+    Settled pairs are not verified again, so two things can differ from a full run: the word
+    weights (``idf_weights``) reported speech is compared with, computed then on a smaller corpus,
+    and the probes of settled quotes (``match.probe_keys``), chosen then by rarity in that corpus.
+    """
+
+    speakers: Mapping[str, str]
+    verdicts: Callable[[], Iterable[tuple[str, str, Comparison]]]
 
 
 def link_quotes(
@@ -58,6 +86,7 @@ def link_quotes(
     semantic: Embedder | None = None,
     engine: PairFinder | None = None,
     on_progress: OnProgress | None = None,
+    prior: PriorLinks | None = None,
 ) -> Provenance:
     """Cluster ``quotes`` into statements and link each reproduction to its parent.
 
@@ -67,21 +96,29 @@ def link_quotes(
     words with any quotation is linked by meaning when one statement clearly stands out.
     ``engine`` finds and verifies the candidate pairs (see ``quotetrace.engine``); by
     default, in this process. ``on_progress(stage, done, total)`` hears "pairs verified".
+    With ``prior`` (what an earlier run verified, see ``PriorLinks``), only the pairs with a
+    fresh quote are found and verified.
     """
     body = [q for q in quotes if q.section == "body" and q.speaker is not None and q.speech]
-    words = [Words.of(q.text) for q in body]
+    known: dict[str, Words] = {}  # a reprinted quote's words are read once
+    words = [known.get(q.text) or known.setdefault(q.text, Words.of(q.text)) for q in body]
     order = {q.id: _precedence(q, articles) for q in body}
     earlier_first = {qid: _neg(key) for qid, key in order.items()}  # computed once: compared often
 
     idf = idf_weights(words)
+    fresh = None if prior is None else tuple(prior.speakers.get(q.id) != q.speaker for q in body)
     table = LinkTable(
         tuple(words),
         tuple(q.kind == "indirect" for q in body),
         tuple(earlier_first[q.id] for q in body),
         tuple(q.speaker or "" for q in body),
         idf,
+        fresh,
     )
     verdicts = (engine or LOCAL).verified_pairs(table, on_progress=on_progress)
+    computed = tuple((body[v.orig].id, body[v.rep].id, v.comparison) for v in verdicts)
+    if prior is not None and fresh is not None:
+        verdicts = _with_settled(verdicts, body, fresh, prior)
     best: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}
     reported: list[tuple[tuple[Any, ...], int, int, Comparison]] = []  # between two reports, the other way
     conflicts: list[Link] = []
@@ -121,6 +158,7 @@ def link_quotes(
     statements: list[Statement] = []
     statement_links: list[Link] = []
     statement_of: dict[str, str] = {}
+    index = {q.id: i for i, q in enumerate(body)}
     groups = sorted(members.values(), key=lambda g: min(order[body[i].id] for i in g))
     for n, group in enumerate(groups, start=1):
         sid = f"S{n}"
@@ -129,7 +167,7 @@ def link_quotes(
         o = body[origin]
         channels = Counter(q.channel for q in qs if q.channel)
         text = _statement_text(origin, group, body, words)
-        statement_links.extend(_statement_links(sid, text, o, qs, idf, by_meaning))
+        statement_links.extend(_statement_links(sid, text, o, qs, [words[index[q.id]] for q in qs], idf, by_meaning))
         statements.append(
             Statement(
                 id=sid,
@@ -153,7 +191,23 @@ def link_quotes(
     links.extend(statement_links)
     links.sort(key=lambda lk: (lk.source, lk.target))
     out = tuple(dataclasses.replace(q, statement=statement_of.get(q.id)) for q in quotes)
-    return Provenance(out, tuple(statements), tuple(links))
+    settled = {q.id: q.speaker for q in body if q.speaker is not None}
+    return Provenance(out, tuple(statements), tuple(links), computed, settled)
+
+
+def _with_settled(
+    verdicts: Sequence[Verdict], body: Sequence[Quote], fresh: Sequence[bool], prior: PriorLinks
+) -> list[Verdict]:
+    """``verdicts`` (the pairs with a fresh quote) and the prior verdicts of two settled quotes,
+    in pair order, as an engine returns them all."""
+    index = {q.id: i for i, q in enumerate(body)}
+    out = list(verdicts)
+    for orig_id, rep_id, cmp in prior.verdicts():
+        orig, rep = index.get(orig_id), index.get(rep_id)
+        if orig is not None and rep is not None and not fresh[orig] and not fresh[rep]:
+            out.append(Verdict(orig, rep, cmp))
+    out.sort(key=lambda v: (v.orig, v.rep) if v.orig < v.rep else (v.rep, v.orig))
+    return out
 
 
 def _adopt_reports(
@@ -275,14 +329,16 @@ def _statement_links(
     text: str,
     origin: Quote,
     qs: Sequence[Quote],
+    qwords: Sequence[Words],
     idf: Mapping[str, float],
     by_meaning: Mapping[str, float],
 ) -> list[Link]:
-    """Every member against the statement itself: how faithful each reproduction is to the original."""
+    """Every member (``qs``, whose words are ``qwords``) against the statement itself: how faithful
+    each reproduction is to the original."""
     out = []
     sw = Words.of(text)
-    for q in qs:
-        cmp = compare(sw, Words.of(q.text), paraphrase=q.kind == "indirect", open_end=origin.truncated, weights=idf)
+    for q, qw in zip(qs, qwords, strict=True):
+        cmp = compare(sw, qw, paraphrase=q.kind == "indirect", open_end=origin.truncated, weights=idf)
         if cmp is not None:
             out.append(Link(q.id, sid, cmp.score, cmp.fidelity, cmp.diff, cmp.a_start, cmp.a_end))
         elif q.id in by_meaning:  # linked by meaning alone: a paraphrase, scored by similarity
@@ -444,14 +500,32 @@ def _paraphrase_pairs(table: LinkTable) -> set[tuple[int, int]]:
             index[key].append(i)
     pairs: set[tuple[int, int]] = set()
     lengths = [len(w) for w in table.words]
+    fresh = table.fresh
+    # with fresh quotes, a settled report can pair only with one of them: it probes only if it shares a key
+    held = (
+        None
+        if fresh is None
+        else {
+            key
+            for i, f in enumerate(fresh)
+            if f
+            for key in paraphrase_keys(table, i)
+            if len(index[key]) <= MAX_POSTING  # longer lists are never probed
+        }
+    )
     for i, indirect in enumerate(table.indirect):
         if not indirect:
             continue
-        probes, need = paraphrase_probes((len(index[key]), key) for key in paraphrase_keys(table, i))
+        own = paraphrase_keys(table, i)
+        if held is not None and fresh is not None and not fresh[i] and held.isdisjoint(own):
+            continue
+        probes, need = paraphrase_probes((len(index[key]), key) for key in own)
         shared: Counter[int] = Counter()
         for key in probes:
             shared.update(j for j in index[key] if j != i)
         pairs.update(paraphrase_partners(i, shared, lengths, need))
+    if fresh is not None:
+        return {(i, j) for i, j in pairs if fresh[i] or fresh[j]}
     return pairs
 
 
@@ -470,6 +544,7 @@ class LinkTable:
     earlier_first: tuple[tuple[int, int, str, int], ...]  # reading order, inverted: greater is earlier
     speakers: tuple[str, ...]  # "" for none
     idf: Mapping[str, float]
+    fresh: tuple[bool, ...] | None = None  # None: every quote; else pairs of two settled quotes are known
 
 
 class Verdict(NamedTuple):
@@ -486,7 +561,10 @@ def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> list[Ver
     A pure function of its arguments, so any chunk of pairs can be verified anywhere.
     """
     out = []
+    fresh = table.fresh
     for i, j in pairs:
+        if fresh is not None and not (fresh[i] or fresh[j]):
+            continue  # verified by an earlier run (see ``PriorLinks``)
         orig, rep = _orient(i, j, table)
         cmp = compare(
             table.words[orig], table.words[rep], paraphrase=table.indirect[rep], weights=table.idf, diff=False
@@ -497,8 +575,9 @@ def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> list[Ver
 
 
 def local_pairs(table: LinkTable) -> list[tuple[int, int]]:
-    """Every candidate pair, in order: shared rare shingles, and reported speech sharing rare content words."""
-    return sorted(candidate_pairs(table.words) | _paraphrase_pairs(table))
+    """Every candidate pair, in order: shared rare shingles, and reported speech sharing rare content words
+    (with ``table.fresh``, only the pairs with a fresh quote)."""
+    return sorted(candidate_pairs(table.words, fresh=table.fresh) | _paraphrase_pairs(table))
 
 
 class PairFinder(Protocol):

@@ -44,6 +44,7 @@ import json
 import logging
 import os
 import sqlite3
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,8 +55,10 @@ from typing import Any, NamedTuple, ParamSpec, TypeVar
 
 from quotetrace.errors import StoreError
 from quotetrace.extract import Extraction, extract_quotes
+from quotetrace.match import Comparison
 from quotetrace.model import Article, Quote, Section, Span, Speaker
 from quotetrace.progress import OnProgress
+from quotetrace.provenance import PriorLinks, Provenance
 
 LOGGER = logging.getLogger(__name__)
 
@@ -93,7 +96,16 @@ def _v1(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO meta(key, value) VALUES ('created_by', ?)", (f"quotetrace {_package_version()}",))
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1]
+def _v2(conn: sqlite3.Connection) -> None:
+    """What the last linking verified, so that tracing again verifies only what is new."""
+    conn.execute("CREATE TABLE linked ( article TEXT PRIMARY KEY, version TEXT NOT NULL, quotes TEXT NOT NULL)")
+    conn.execute(
+        "CREATE TABLE verdicts (generation INTEGER NOT NULL, part INTEGER NOT NULL, data TEXT NOT NULL,"
+        " PRIMARY KEY (generation, part))"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
 """Migration ``i`` takes a store from schema version ``i`` to ``i + 1``; append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -128,6 +140,20 @@ def _extraction_digest() -> str:
             if item.is_file() and not item.name.endswith(".pyc"):
                 digest.update(item.name.encode("utf-8") + b"\0" + item.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
+
+
+def linker_version() -> str:
+    """What linking a store's verdicts come from: package version and a digest of the code that
+    finds and verifies pairs. Verdicts of another linker are dropped and everything is linked again."""
+    digest = hashlib.sha256()
+    root = resources.files("quotetrace")
+    for name in ("match.py", "provenance.py"):
+        digest.update(name.encode("utf-8") + b"\0" + root.joinpath(name).read_bytes() + b"\0")
+    return f"quotetrace {_package_version()}; link {digest.hexdigest()[:12]}"
+
+
+# Verdicts are written in parts of this many, each one row (a JSON list).
+VERDICTS_PER_ROW = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -637,6 +663,107 @@ class Store:
             )
         return articles, tuple(extractions)
 
+    @_sqlite_errors
+    def prior_links(self, *, rules_only: bool = False) -> PriorLinks | None:
+        """What the last ``trace`` of this store verified (see ``provenance.PriorLinks``), for the
+        articles stored then with the same text, metadata and extractor; None when there is none
+        to build on (never linked, or linked by another version of the linker)."""
+        if self._meta("linker") != linker_version():
+            return None
+        extractor = extractor_version(rules_only=rules_only)
+        speakers: dict[str, str] = {}
+        since: dict[str, int] = {}
+        for version, quotes, ahash, meta, sections in self._conn.execute(
+            "SELECT l.version, l.quotes, a.hash, a.meta, a.sections FROM linked l JOIN articles a ON a.id = l.article "
+            "JOIN extractions e ON e.article = a.id WHERE e.extractor = ? AND e.hash = a.hash",
+            (extractor,),
+        ):
+            if version != _linked_version(ahash, extractor, meta, sections):
+                continue  # changed since: its quotes are fresh
+            for qid, (speaker, generation) in _loads(quotes).items():
+                speakers[qid] = speaker
+                since[qid] = generation
+        if not speakers:
+            return None
+        rows = self._conn.execute("SELECT generation, data FROM verdicts ORDER BY generation, part").fetchall()
+
+        def verdicts() -> Iterator[tuple[str, str, Comparison]]:
+            seen: set[tuple[str, str]] = set()
+            for generation, data in rows:
+                for orig, rep, score, fidelity, a_start, a_end, coverage in _loads(data):
+                    # a verdict holds while both quotes are as they were when it was made
+                    held = since.get(orig, generation + 1) <= generation >= since.get(rep, generation + 1)
+                    if held and (orig, rep) not in seen:
+                        seen.add((orig, rep))
+                        yield orig, rep, Comparison(score, fidelity, (), a_start, a_end, coverage)
+
+        return PriorLinks(speakers, verdicts)
+
+    @_sqlite_errors
+    def save_links(self, prov: Provenance, *, rules_only: bool = False, prior: PriorLinks | None = None) -> None:
+        """Keep what linking the store's articles verified (``prov``, from ``prior`` or from scratch)
+        for the next ``trace``; quotes of articles not in the store (source documents) are left out."""
+        extractor = extractor_version(rules_only=rules_only)
+        with self._write():
+            versions = {
+                _text(aid): _linked_version(ahash, extractor, meta, sections)
+                for aid, ahash, meta, sections in self._conn.execute(
+                    "SELECT a.id, a.hash, a.meta, a.sections FROM articles a "
+                    "JOIN extractions e ON e.article = a.id WHERE e.extractor = ? AND e.hash = a.hash",
+                    (extractor,),
+                )
+            }
+            linker = linker_version()
+            fresh_start = prior is None or self._meta("linker") != linker
+            if fresh_start:
+                self._conn.execute("DELETE FROM linked")
+                self._conn.execute("DELETE FROM verdicts")
+                generation = 1
+            else:
+                row = self._conn.execute("SELECT MAX(generation) FROM verdicts").fetchone()
+                generation = (row[0] or 0) + 1
+            old = {} if prior is None else prior.speakers
+            before: dict[str, dict[str, list[Any]]] = {}
+            if not fresh_start:
+                for aid, quotes in self._conn.execute("SELECT article, quotes FROM linked"):
+                    before[_text(aid)] = _loads(quotes)
+            by_article: dict[str, dict[str, list[Any]]] = defaultdict(dict)
+            for qid, speaker in prov.settled.items():
+                aid = qid.rpartition("#")[0]
+                if aid not in versions:
+                    continue
+                kept = before.get(aid, {}).get(qid)
+                settled = old.get(qid) == speaker and kept is not None and kept[0] == speaker
+                by_article[aid][qid] = [speaker, kept[1] if settled and kept is not None else generation]
+            for aid, quotes in by_article.items():
+                if before.get(aid) != quotes:
+                    self._conn.execute(
+                        "INSERT INTO linked(article, version, quotes) VALUES (?, ?, ?) ON CONFLICT(article) "
+                        "DO UPDATE SET version = excluded.version, quotes = excluded.quotes",
+                        (_sql_text(aid), versions[aid], _dumps(quotes)),
+                    )
+            keep = [
+                [o, r, c.score, c.fidelity, c.a_start, c.a_end, c.coverage]
+                for o, r, c in prov.verdicts
+                if o.rpartition("#")[0] in by_article and r.rpartition("#")[0] in by_article
+            ]
+            for part, start in enumerate(range(0, len(keep), VERDICTS_PER_ROW)):
+                self._conn.execute(
+                    "INSERT INTO verdicts(generation, part, data) VALUES (?, ?, ?)",
+                    (generation, part, _dumps(keep[start : start + VERDICTS_PER_ROW])),
+                )
+            self._set_meta("linker", linker)
+
+    def _meta(self, key: str) -> str | None:
+        row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
     def _articles(self, ids: Sequence[str]) -> list[Article]:
         rows: list[tuple[int, Article]] = []
         for start in range(0, len(ids), 500):  # SQLite limits the number of parameters
@@ -647,6 +774,14 @@ class Store:
             ):
                 rows.append((seq, _article(aid, path, meta, sec, t)))
         return [a for _, a in sorted(rows, key=lambda r: r[0])]
+
+
+def _linked_version(text_hash: str, extractor: str, meta: str | bytes, sections: str | bytes) -> str:
+    """What an article was linked as: its text, metadata (the date orders quotes) and extractor."""
+    digest = hashlib.sha256()
+    for part in (text_hash, extractor, _text(meta), _text(sections)):
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+    return digest.hexdigest()[:32]
 
 
 def _article(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from quotetrace.match import GAP, Words, candidate_pairs, compare, probe_keys
 from quotetrace.model import Quote
-from quotetrace.provenance import link_quotes
+from quotetrace.provenance import PriorLinks, link_quotes
 
 POST = (
     "In addition to the first captured soldiers from North Korea, there will undoubtedly be more. It’s only a "
@@ -350,3 +351,52 @@ def test_two_groups_of_reports_bridged_by_their_closest_pair_are_one_statement()
     parents = {ln.source: ln.target for ln in prov.links if not ln.target.startswith("S")}
     # "fight" was the root of its group: the group is turned around to hang from the bridging pair
     assert parents == {"told": "quote", "knew": "told", "fight": "knew"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 2), st.integers(0, 12), st.integers(1, 30), st.integers(-1, 30)),
+        min_size=2,
+        max_size=14,
+    ),
+    st.lists(st.booleans(), min_size=14, max_size=14),
+)
+def test_blocking_for_fresh_texts_is_the_whole_blocking_seen_from_them(
+    cuts: list[tuple[int, int, int, int]], flags: list[bool]
+) -> None:
+    """An incremental run's candidates (``fresh``) are exactly the pairs of a full run with a fresh text."""
+    texts = []
+    for s, start, length, typo in cuts:
+        words = SENTENCES[s].split()[start : start + length] or ["Ukraine"]
+        if 0 <= typo < len(words):
+            words[typo] = words[typo][::-1]  # a respelled word breaks the shingles around it
+        texts.append(Words.of(" ".join(words)))
+    fresh = flags[: len(texts)]
+    whole = candidate_pairs(texts)
+    assert candidate_pairs(texts, fresh=fresh) == {(i, j) for i, j in whole if fresh[i] or fresh[j]}
+    assert candidate_pairs(texts, fresh=[True] * len(texts)) == whole
+
+
+def test_linking_on_a_prior_run_verifies_only_fresh_pairs_and_gives_the_full_result() -> None:
+    first = [
+        _q("a", "1.txt", POST, "embed"),
+        _q("b", "2.txt", "undoubtedly be more", "partial"),
+        _q("c", "3.txt", OFFER),
+    ]
+    later = [
+        _q("d", "4.txt", OFFER.replace("organize", "organise")),
+        _q("e", "5.txt", "there will undoubtedly be more"),
+    ]
+    before = link_quotes(first, {})
+    prior = PriorLinks(before.settled, lambda: iter(before.verdicts))
+    again = link_quotes(first + later, {}, prior=prior)
+    full = link_quotes(first + later, {})
+    assert (again.statements, again.links) == (full.statements, full.links)
+    assert {(o, r) for o, r, _ in again.verdicts} == {(o, r) for o, r, _ in full.verdicts if {o, r} & {"d", "e"}}
+    assert all({o, r} & {"d", "e"} for o, r, _ in again.verdicts)
+    # a quote whose speaker changed is fresh again: its pairs are verified anew
+    renamed = [*first[:2], dataclasses.replace(first[2], speaker="Volodymyr Zelensky"), *later]
+    moved = link_quotes(renamed, {}, prior=PriorLinks(again.settled, lambda: iter([*before.verdicts, *again.verdicts])))
+    assert any("c" in (o, r) for o, r, _ in moved.verdicts)
+    assert moved.links == link_quotes(renamed, {}).links

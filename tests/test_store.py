@@ -7,6 +7,8 @@ stays consistent and keeps every batch reported as stored.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import io
 import json
 import random
@@ -237,17 +239,18 @@ def test_an_older_store_is_migrated_in_order_keeping_its_articles(
     db = tmp_path / "s.db"
     with open_store(db) as store:
         store.add(qt.read_articles(seeds_dir))
+    current = list(store_module.MIGRATIONS)
 
     def broken(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE articles ADD COLUMN added_at TEXT")
         conn.execute("SELECT * FROM no_such_table")
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, broken])
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*current, broken])
     with pytest.raises(StoreError, match="no such table"):
         open_store(db)
-    with sqlite3.connect(db) as conn:  # rolled back whole: no column, still version 1
+    with sqlite3.connect(db) as conn:  # rolled back whole: no column, still the version it was
         assert "added_at" not in [row[1] for row in conn.execute("PRAGMA table_info(articles)")]
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("1",)
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(SCHEMA_VERSION),)
 
     def add_column(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE articles ADD COLUMN added_at TEXT")
@@ -255,11 +258,27 @@ def test_an_older_store_is_migrated_in_order_keeping_its_articles(
     def fill_it(conn: sqlite3.Connection) -> None:
         conn.execute("UPDATE articles SET added_at = 'before v3'")
 
-    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS[:1], add_column, fill_it])
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*current, add_column, fill_it])
     with open_store(db) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == SCHEMA_VERSION + 2
         assert store.count() == 5
         assert {r[0] for r in store._conn.execute("SELECT added_at FROM articles")} == {"before v3"}
+
+
+def test_a_version_1_store_gains_the_link_tables_and_traces_as_before(
+    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "s.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
+        with open_store(db) as store:
+            store.add(qt.read_articles(seeds_dir))
+            assert store.schema_version == 1
+    with open_store(db) as store:
+        assert store.schema_version == 2 == SCHEMA_VERSION
+        assert store.prior_links() is None  # never linked: the first trace links everything
+        assert trace_store(store).to_json() == qt.trace(seeds_dir).to_json()
+        assert store.prior_links() is not None
 
 
 def test_a_store_from_a_newer_quotetrace_is_a_clear_error(tmp_path: Path) -> None:
@@ -267,7 +286,7 @@ def test_a_store_from_a_newer_quotetrace_is_a_clear_error(tmp_path: Path) -> Non
     open_store(db).close()
     with sqlite3.connect(db) as conn:
         conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(StoreError, match=r"schema version 99, newer than this quotetrace reads \(1\): upgrade"):
+    with pytest.raises(StoreError, match=rf"schema version 99, newer than this quotetrace reads \({SCHEMA_VERSION}\)"):
         open_store(db)
     error = assert_one_error(run("trace", "--db", str(db)))
     assert "newer" in error and str(db) in error
@@ -345,6 +364,35 @@ def test_add_extracts_in_processes_with_jobs(tmp_path: Path, seeds_dir: Path) ->
     assert stored.stdout == run("trace", str(seeds_dir), "--format", "json").stdout
     bad = run("add", str(seeds_dir), "--db", db, "--jobs", "2", "--engine", "dask", "--workers", "1")
     assert bad.exit_code == 2  # --jobs belongs to the local engine, as for trace
+
+
+def test_tracing_a_store_again_verifies_only_what_is_new(tmp_path: Path, seeds_dir: Path) -> None:
+    articles = qt.read_articles(seeds_dir)
+    with open_store(tmp_path / "s.db") as store:
+        store.add(articles[:3])
+        assert trace_store(store).to_json() == qt.trace(list(articles[:3])).to_json()
+        first = store._conn.execute("SELECT generation, COUNT(*) FROM verdicts GROUP BY generation").fetchall()
+        assert first and {g for g, _ in first} == {1}
+        trace_store(store)  # nothing new: nothing to verify, nothing written
+        assert store._conn.execute("SELECT MAX(generation) FROM verdicts").fetchone() == (1,)
+        store.add(articles)
+        prior = store.prior_links()
+        assert prior is not None
+        assert {qid.rpartition("#")[0] for qid in prior.speakers} == {a.id for a in articles[:3]}
+        assert trace_store(store).to_json() == qt.trace(list(articles)).to_json()
+        (new,) = [data for g, data in store._conn.execute("SELECT generation, data FROM verdicts") if g == 2]
+        fresh = {a.id for a in articles[3:]}
+        pairs = json.loads(new)
+        assert pairs and all({o.rpartition("#")[0], r.rpartition("#")[0]} & fresh for o, r, *_ in pairs)
+        # an article given another date is linked afresh (the date orders its quotes)
+        moved = dataclasses.replace(articles[0], date=dt.date(2024, 1, 1))
+        store.add([moved])
+        prior = store.prior_links()
+        assert prior is not None and not any(qid.startswith(moved.id + "#") for qid in prior.speakers)
+        expected = qt.trace([moved, *articles[1:]]).to_json()
+        assert trace_store(store).to_json() == expected
+        assert trace_store(store, relink=True).to_json() == expected
+        assert store._conn.execute("SELECT MAX(generation) FROM verdicts").fetchone() == (1,)  # relinked: anew
 
 
 def test_trace_db_takes_the_same_options_as_trace(tmp_path: Path, seeds_dir: Path) -> None:
@@ -548,3 +596,14 @@ def test_two_processes_adding_overlapping_articles_at_once(tmp_path: Path) -> No
         assert present == {f.name for f in files}
     with open_store(db) as store:
         assert store.count() == len(present)
+
+
+def test_a_read_only_store_still_traces_with_a_warning(tmp_path: Path, seeds_dir: Path) -> None:
+    db = tmp_path / "s.db"
+    with open_store(db) as store:
+        store.add(qt.read_articles(seeds_dir))
+    heard: list[str] = []
+    with open_store(db) as store:
+        store._conn.execute("PRAGMA query_only = ON")  # as a file the user may read but not write
+        assert trace_store(store, on_warning=heard.append).to_json() == qt.trace(seeds_dir).to_json()
+    assert len(heard) == 1 and "the links were not kept" in heard[0] and str(db) in heard[0]
