@@ -29,6 +29,16 @@ The file is the user's project, so it is plain SQLite (the standard library's
     ``quote_to_row``), the hash of the text it was computed from, and the ``extractor``
     that computed it (see ``extractor_version``): rows from another extractor are
     extracted again when asked for.
+``linked(article, version, quotes)`` (schema 2)
+    The articles the last ``trace`` linked, with what they were then (text, metadata and
+    extractor, as one digest), and each linked quote's speaker and the generation since which
+    it has been linked as it is.
+``verdicts(generation, part, data)`` (schema 2)
+    The pairs of quotes each linking verified (``[original id, reproduction id, score, fidelity,
+    a_start, a_end, coverage]`` lists, in parts of ``VERDICTS_PER_ROW``). A verdict holds while
+    both its quotes are linked as they were when it was made; the next trace verifies only the
+    pairs with another quote (see ``provenance.PriorLinks``), and ``meta.linker`` names the
+    linking code, so another version links everything again.
 
 Articles are written one batch (``BATCH_SIZE``) per transaction: a run that is killed
 loses only the batch it was writing, and every batch it reported as stored is there.
