@@ -925,18 +925,24 @@ def merge_speakers(per_article: Sequence[Sequence[Speaker]]) -> tuple[list[Speak
     for n in full:
         by_initial[_surname(n)[:1].lower()].append(n)
         by_first[n.split()[0]].append(n)
-    for block in by_initial.values():
+    surnames_by_initial = {initial: [_surname(n).lower() for n in block] for initial, block in by_initial.items()}
+    for initial, block in by_initial.items():
         # two full names are one person only with surnames at least 85 alike: rapidfuzz finds those
         # pairs in the block at C speed, and only they are compared in full
-        surnames = [_surname(n).lower() for n in block]
+        surnames = surnames_by_initial[initial]
         for i, x in enumerate(block):
             for _, _, j in process.extract(surnames[i], surnames, scorer=fuzz.ratio, score_cutoff=85, limit=None):
                 if j > i and _same_person(x, block[j]):
                     union(x, block[j])
     for n in people:
         if len(n.split()) == 1:
-            near = {*by_initial.get(n[:1].lower(), ()), *by_first.get(n, ())}
-            meant = {find(f) for f in near if _same_person(n, f)}
+            # the full names a lone name is: those it starts ("Lee Seong-kweun"), and those whose
+            # surname is at least 85 like it (``_same_person`` for a one-word name, at C speed)
+            block = by_initial.get(n[:1].lower(), [])
+            alike = process.extract(
+                n.lower(), surnames_by_initial.get(n[:1].lower(), []), scorer=fuzz.ratio, score_cutoff=85, limit=None
+            )
+            meant = {find(f) for f in by_first.get(n, ())} | {find(block[j]) for _, _, j in alike}
             if len(meant) == 1:
                 union(n, meant.pop())
     org_key: dict[str, str] = {}
