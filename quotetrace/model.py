@@ -233,8 +233,8 @@ class Trace:
 
         return to_html(self)
 
-    def to_json(self, *, indent: int | None = 1) -> str:
-        """The whole trace as JSON (the ``--format json`` contract)."""
+    def to_json(self, *, indent: int | Literal["records"] | None = "records") -> str:
+        """The whole trace as JSON (the ``--format json`` contract): a record a line, or see ``export.to_json``."""
         from quotetrace.export import to_json
 
         return to_json(self, indent=indent)

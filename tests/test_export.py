@@ -139,12 +139,17 @@ def test_to_json_is_deterministic_utf8_and_ends_in_newline() -> None:
     assert text == to_json(sample_trace())
     assert text.endswith("}\n") and "’" in text and "\\u2019" not in text
     assert text.startswith('{\n "articles": [')
+    assert text.split("\n")[2].startswith('  {"id": ') and text.split("\n")[2].endswith("},")  # a record a line
+    indented = to_json(sample_trace(), indent=1)
+    assert json.loads(indented) == json.loads(text) and indented.count("\n") > text.count("\n")
     one_line = to_json(sample_trace(), indent=None)
     assert one_line.count("\n") == 1 and json.loads(one_line) == json.loads(text)
     assert sample_trace().to_json() == text
     assert sample_trace().to_dict() == to_dict(sample_trace())
     with pytest.raises(ValueError, match="indent must be"):
         to_json(sample_trace(), indent=-1)
+    with pytest.raises(ValueError, match="indent must be"):
+        to_json(sample_trace(), indent="lines")  # type: ignore[arg-type]
 
 
 def test_json_in_pieces_is_the_same_text() -> None:
