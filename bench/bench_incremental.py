@@ -1,0 +1,135 @@
+"""Incremental tracing of a growing story: add an hour's articles to a large store, trace again.
+
+    .venv/bin/python bench/bench_incremental.py                        # 10,000 + 100 articles, seed 7
+    .venv/bin/python bench/bench_incremental.py --size 100000 --new 1000 --jobs 2
+
+A seeded corpus of ``size + new`` articles (``bench/corpus.py``, cached like ``bench_scale.py``'s)
+is split in time order: the first ``size`` articles are the story so far, the last ``new`` the
+articles that arrive next (they reuse the statements of the days before, as news does). Each
+step is the command a user types, as a subprocess on HEAD's ``quotetrace/`` (exported, so work
+in the tree does not change the code halfway), timed with its peak memory:
+
+1. ``quotetrace add BASE --db S`` then ``quotetrace trace --db S -f json``: the store built and
+   linked whole (the first trace of a store links everything: the full run's linking);
+2. ``quotetrace add NEW --db S`` then ``quotetrace trace --db S -f json``: the increment;
+3. ``quotetrace trace --db S --relink -f json``: the same store linked afresh, to compare with.
+
+Printed: each step's wall and CPU time and peak memory; the increment (add + trace) as a share of
+the full run (add + trace of step 1, scaled to the same articles); and how the incremental trace
+agrees with the fresh one: quotes in the same statements, links the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import bench_scale
+
+ROOT = Path(__file__).resolve().parent.parent
+QUOTETRACE = ROOT / ".venv" / "bin" / "quotetrace"
+
+
+def split(folder: Path, size: int, new: int, into: Path) -> tuple[Path, Path]:
+    """Two folders of symbolic links: the first ``size`` articles and the ``new`` after them."""
+    names = sorted(e.name for e in os.scandir(folder) if e.name.endswith(".txt"))
+    if len(names) < size + new:
+        raise SystemExit(f"{folder} holds {len(names)} articles, not {size + new}")
+    parts = (into / "base", names[:size]), (into / "new", names[size : size + new])
+    for part, chosen in parts:
+        part.mkdir(parents=True)
+        for name in chosen:
+            (part / name).symlink_to(folder / name)
+        shutil.copy(folder / "manifest.json", part / "manifest.json")
+    return parts[0][0], parts[1][0]
+
+
+def records(path: Path, key: str) -> Iterator[dict[str, Any]]:
+    """The records of one section of a trace's JSON, read a line at a time (a record a line)."""
+    inside = False
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(f' "{key}": ['):
+                inside = not line.rstrip().endswith("[]")
+            elif inside and line.startswith(" ]"):
+                return
+            elif inside:
+                yield json.loads(line.strip().rstrip(","))
+
+
+def view(path: Path) -> tuple[set[frozenset[str]], set[tuple[str, Any, str, float]]]:
+    """Statements as sets of quote ids, and links with statement targets named by their members."""
+    members = {s["id"]: frozenset(s["quotes"]) for s in records(path, "statements")}
+    links = {
+        (lk["source"], members.get(lk["target"], lk["target"]), lk["fidelity"], lk["score"])
+        for lk in records(path, "links")
+    }
+    return set(members.values()), links
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", type=int, default=10_000, help="articles in the story so far [10000]")
+    ap.add_argument("--new", type=int, default=100, help="articles that arrive next [100]")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--jobs", type=int, default=1, help="extraction processes for add [1]")
+    ap.add_argument("--rules-only", action="store_true", help="extract with the rules alone")
+    args = ap.parse_args()
+
+    sha, code = bench_scale.snapshot()
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    folder, _ = bench_scale.corpus_dir(args.size + args.new, args.seed)
+    extract = ["--jobs", str(args.jobs)] + (["--rules-only"] if args.rules_only else [])
+    print(f"machine: {os.cpu_count()} cores, load average now {os.getloadavg()[0]:.1f}; code {sha}")
+    print(f"corpus: {folder.name}, {args.size:,} articles then {args.new:,} more\n")
+    print("| step | wall s | CPU s | peak MB |\n|---|---:|---:|---:|")
+    with tempfile.TemporaryDirectory(prefix="qt-incremental-") as tmp:
+        work = Path(tmp)
+        base, new = split(folder, args.size, args.new, work)
+        db = str(work / "story.db")
+        runs = {}
+        steps = [
+            ("add the story so far", [str(QUOTETRACE), "add", str(base), "--db", db, "-q", *extract], None),
+            ("trace it (links everything)", [str(QUOTETRACE), "trace", "--db", db, "-q"], work / "first.json"),
+            ("add the new articles", [str(QUOTETRACE), "add", str(new), "--db", db, "-q", *extract], None),
+            ("trace again (incremental)", [str(QUOTETRACE), "trace", "--db", db, "-q"], work / "again.json"),
+            ("trace --relink (afresh)", [str(QUOTETRACE), "trace", "--db", db, "--relink", "-q"], work / "fresh.json"),
+        ]
+        for label, cmd, out in steps:
+            if args.rules_only and cmd[1] == "trace":
+                cmd.append("--rules-only")
+            if out is not None:
+                cmd += ["-f", "json", "-o", str(out)]
+            run = bench_scale.measure(cmd, args.size, label, out=None, env=env)
+            if run.code != 0:
+                raise SystemExit(f"{label} failed: {run.error}")
+            runs[label] = run
+            print(f"| {label} | {run.wall:.1f} | {run.cpu:.1f} | {run.tree_mb:,.0f} |", flush=True)
+        full = runs["add the story so far"].cpu + runs["trace it (links everything)"].cpu
+        full_wall = runs["add the story so far"].wall + runs["trace it (links everything)"].wall
+        step = runs["add the new articles"].cpu + runs["trace again (incremental)"].cpu
+        step_wall = runs["add the new articles"].wall + runs["trace again (incremental)"].wall
+        scale = (args.size + args.new) / args.size
+        print(
+            f"\nincrement (add + trace) against the full run (add + trace of the story so far, x{scale:.3f} for the "
+            f"same articles): CPU {step:.1f} / {full * scale:.1f} s = {step / (full * scale):.1%}; "
+            f"wall {step_wall:.1f} / {full_wall * scale:.1f} s = {step_wall / (full_wall * scale):.1%}"
+        )
+        relink, again = runs["trace --relink (afresh)"], runs["trace again (incremental)"]
+        print(f"incremental trace against trace --relink: CPU {again.cpu / relink.cpu:.1%}")
+        (s_inc, l_inc), (s_fresh, l_fresh) = view(work / "again.json"), view(work / "fresh.json")
+        print(
+            f"agreement: {len(s_inc & s_fresh):,} of {len(s_fresh):,} statements with the same quotes; links "
+            f"{len(l_inc & l_fresh):,} of {len(l_fresh):,} the same ({len(l_inc - l_fresh):,} only incremental, "
+            f"{len(l_fresh - l_inc):,} only afresh)"
+        )
+
+
+if __name__ == "__main__":
+    main()
