@@ -695,11 +695,12 @@ class Store:
                 since[qid] = generation
         if not speakers:
             return None
-        rows = self._conn.execute("SELECT generation, data FROM verdicts ORDER BY generation, part").fetchall()
 
         def verdicts() -> Iterator[tuple[str, str, Comparison]]:
             seen: set[tuple[str, str]] = set()
-            for generation, data in rows:
+            # read a part at a time: a large story's verdicts are hundreds of megabytes of JSON
+            parts = self._conn.execute("SELECT generation, data FROM verdicts ORDER BY generation, part")
+            for generation, data in parts:
                 for orig, rep, score, fidelity, a_start, a_end, coverage in _loads(data):
                     # a verdict holds while both quotes are as they were when it was made
                     held = since.get(orig, generation + 1) <= generation >= since.get(rep, generation + 1)
