@@ -178,6 +178,7 @@ def trace_store(
         engine=engine,
         on_progress=on_progress,
         prior=prior,
+        record=True,
     )
     try:
         store.save_links(prov, rules_only=rules_only, prior=prior)
@@ -226,9 +227,10 @@ def _assembled(
     engine: Engine | None = None,
     on_progress: OnProgress | None = None,
     prior: PriorLinks | None = None,
+    record: bool = False,
 ) -> tuple[Trace, Provenance]:
     """``assemble``, building on what an earlier linking verified (``prior``), with the linking's
-    own record (``Provenance``: what a store keeps for the next run)."""
+    own record (``Provenance``; its verdicts when ``record``, what a store keeps for the next run)."""
     speakers, rename = merge_speakers([ex.speakers for ex in extractions])
     quotes: list[Quote] = []
     for ex in extractions:
@@ -244,6 +246,7 @@ def _assembled(
         engine=engine,
         on_progress=on_progress,
         prior=prior,
+        record=record,
     )
     trace = Trace(tuple(articles), prov.quotes, tuple(speakers), prov.statements, prov.links, tuple(warnings))
     return trace, prov

@@ -46,8 +46,9 @@ class Provenance:
     """The statements, the links between quotes, and the quotes with their statement ids set.
 
     ``verdicts`` are the pairs this linking verified, as ``(original id, reproduction id,
-    comparison)`` (those taken from ``prior`` left out), and ``settled`` the speaker of every
-    quote that was linked: with the verdicts of earlier runs, what the next ``prior`` is made of.
+    comparison)`` (those taken from ``prior`` left out; only when asked to ``record`` them), and
+    ``settled`` the speaker of every quote that was linked: with the verdicts of earlier runs, what
+    the next ``prior`` is made of.
     """
 
     quotes: tuple[Quote, ...]
@@ -87,6 +88,7 @@ def link_quotes(
     engine: PairFinder | None = None,
     on_progress: OnProgress | None = None,
     prior: PriorLinks | None = None,
+    record: bool = False,
 ) -> Provenance:
     """Cluster ``quotes`` into statements and link each reproduction to its parent.
 
@@ -97,7 +99,8 @@ def link_quotes(
     ``engine`` finds and verifies the candidate pairs (see ``quotetrace.engine``); by
     default, in this process. ``on_progress(stage, done, total)`` hears "pairs verified".
     With ``prior`` (what an earlier run verified, see ``PriorLinks``), only the pairs with a
-    fresh quote are found and verified.
+    fresh quote are found and verified. ``record=True`` keeps the verdicts in ``Provenance.verdicts``
+    for a store (a large story's run many millions of them, so they are left out otherwise).
     """
     body = [q for q in quotes if q.section == "body" and q.speaker is not None and q.speech]
     known: dict[str, Words] = {}  # a reprinted quote's words are read once
@@ -116,7 +119,7 @@ def link_quotes(
         fresh,
     )
     verdicts = (engine or LOCAL).verified_pairs(table, on_progress=on_progress)
-    computed = tuple((body[v.orig].id, body[v.rep].id, v.comparison) for v in verdicts)
+    computed = tuple((body[v.orig].id, body[v.rep].id, v.comparison) for v in verdicts) if record else ()
     if prior is not None and fresh is not None:
         verdicts = _with_settled(verdicts, body, fresh, prior)
     best: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}
