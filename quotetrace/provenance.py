@@ -147,6 +147,7 @@ def link_quotes(
                 earlier_first[qo.id],
             )
             reported.append((back, rep, orig, cmp))
+    del verdicts  # millions in a large story: gone before the statements are built
     _adopt_reports(best, reported, table)
     _join_reported_statements(best, reported, table)
 
