@@ -21,7 +21,9 @@ from quotetrace.export import to_json
 from quotetrace.ingest import article_from_text, read_articles
 from quotetrace.match import Words, idf_weights
 from quotetrace.model import Article
+from quotetrace.pipeline import trace_store
 from quotetrace.provenance import LOCAL, LinkTable, local_pairs
+from quotetrace.store import open_store
 
 pytest.importorskip("distributed")  # the dask extra, which dev installs
 
@@ -227,3 +229,22 @@ def test_bad_counts_are_refused_in_the_library() -> None:
             DaskEngine(workers=bad)  # type: ignore[arg-type]
     with pytest.raises(EngineError, match="unknown engine"):
         make_engine("spark")
+
+
+def test_an_incremental_trace_on_the_cluster_is_the_local_one(
+    cluster: DaskEngine, corpora: dict[str, tuple[Article, ...]], tmp_path: Path
+) -> None:
+    """A store traced again after new articles: the cluster blocks everything and verifies only the
+    pairs with a new quote, and the result is the local engine's, and linking afresh's."""
+    articles = corpora["seeds and generated"]
+    outputs = []
+    for name, engine in (("local", LocalEngine(jobs=1)), ("dask", cluster)):
+        with open_store(tmp_path / f"{name}.db") as store:
+            store.add(articles[:5])
+            trace_store(store, engine=engine)
+            store.add(articles)
+            prior = store.prior_links()
+            assert prior is not None and len(prior.speakers) > 20
+            outputs.append(trace_store(store, engine=engine).to_json())
+            outputs.append(trace_store(store, engine=engine, relink=True).to_json())
+    assert len(set(outputs)) == 1 and '"fidelity"' in outputs[0]
