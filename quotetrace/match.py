@@ -30,7 +30,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
@@ -398,6 +398,7 @@ FAN_OUT = 40
 GAP = ""
 
 Gram = tuple[str, ...]
+K = TypeVar("K")  # a blocking key: a word gram, a (speaker, word)
 
 
 def shingles(w: Words, k: int = SHINGLE) -> set[Gram]:
@@ -517,10 +518,10 @@ def candidate_pairs(
     """
     own = [list(shingles(w, k)) for w in texts]
     df = Counter(itertools.chain.from_iterable(own))
-    probers = _probers(own, fresh, lambda g: 2 <= df[g] <= max_df)
+    probing = fresh_probers(own, fresh, lambda g: 2 <= df[g] <= max_df)
     chosen = [
         probe_keys(zip(map(df.__getitem__, own[i]), own[i], strict=True), probes=probes, max_df=max_df, budget=budget)
-        for i in probers
+        for i in probing
     ]
     # posting lists of the keys some text probes, the only ones read
     probed = set(itertools.chain.from_iterable(chosen))
@@ -529,7 +530,7 @@ def candidate_pairs(
         for gram in probed.intersection(sh):
             index[gram].append(i)
     pairs: set[tuple[int, int]] = set()
-    for i, grams in zip(probers, chosen, strict=True):
+    for i, grams in zip(probing, chosen, strict=True):
         # key_pairs((i,), posting) for each probe, inlined: this loop is the hot path
         if fresh is not None and not fresh[i]:  # a settled text pairs only with fresh ones
             for gram in grams:
@@ -551,17 +552,17 @@ def candidate_pairs(
     return pairs
 
 
-def _probers(
-    keys: Sequence[Collection[Gram]], fresh: Sequence[bool] | None, probed: Callable[[Gram], bool]
+def fresh_probers(
+    keys: Sequence[Collection[K]], fresh: Sequence[bool] | None, probed: Callable[[K], bool]
 ) -> list[int]:
-    """The texts whose probes can make a pair with a fresh text: every text when all are fresh
-    (``fresh`` is None), else the fresh ones and those holding a key some fresh text holds that
-    may be ``probed`` at all."""
+    """The texts whose probes can make a pair with a fresh text, from each text's blocking ``keys``:
+    every text when all are fresh (``fresh`` is None), else the fresh ones and those holding a key
+    some fresh text holds that may be ``probed`` at all."""
     if fresh is None:
         return list(range(len(keys)))
     if len(fresh) != len(keys):
         raise ValueError(f"fresh has {len(fresh)} flags for {len(keys)} texts")
-    held: set[Gram] = set()
+    held: set[K] = set()
     for i, flag in enumerate(fresh):
         if flag:
             held.update(g for g in keys[i] if probed(g))

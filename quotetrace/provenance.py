@@ -27,6 +27,7 @@ from quotetrace.match import (
     compare,
     consensus,
     content_paraphrase,
+    fresh_probers,
     idf_weights,
 )
 from quotetrace.model import Article, Link, Quote, Statement
@@ -162,16 +163,16 @@ def link_quotes(
     statements: list[Statement] = []
     statement_links: list[Link] = []
     statement_of: dict[str, str] = {}
-    index = {q.id: i for i, q in enumerate(body)}
     groups = sorted(members.values(), key=lambda g: min(order[body[i].id] for i in g))
     for n, group in enumerate(groups, start=1):
         sid = f"S{n}"
         origin = min(group, key=lambda i: (body[i].article not in primary, _origin_key(body[i], words[i], order)))
-        qs = [body[i] for i in sorted(group, key=lambda i: order[body[i].id])]
+        in_order = sorted(group, key=lambda i: order[body[i].id])
+        qs = [body[i] for i in in_order]
         o = body[origin]
         channels = Counter(q.channel for q in qs if q.channel)
         text = _statement_text(origin, group, body, words)
-        statement_links.extend(_statement_links(sid, text, o, qs, [words[index[q.id]] for q in qs], idf, by_meaning))
+        statement_links.extend(_statement_links(sid, text, o, qs, [words[i] for i in in_order], idf, by_meaning))
         statements.append(
             Statement(
                 id=sid,
@@ -497,37 +498,25 @@ def paraphrase_partners(
 
 
 def _paraphrase_pairs(table: LinkTable) -> set[tuple[int, int]]:
-    """Pairs of one speaker's quotes, one of them reported speech, sharing rare content words."""
+    """Pairs of one speaker's quotes, one of them reported speech, sharing rare content words
+    (with ``table.fresh``, only the pairs with a fresh quote, as ``match.candidate_pairs``)."""
+    keys = [paraphrase_keys(table, i) for i in range(len(table.words))]
     index: dict[SpeakerWord, list[int]] = defaultdict(list)
-    for i in range(len(table.words)):
-        for key in paraphrase_keys(table, i):
+    for i, own in enumerate(keys):
+        for key in own:
             index[key].append(i)
     pairs: set[tuple[int, int]] = set()
     lengths = [len(w) for w in table.words]
-    fresh = table.fresh
-    # with fresh quotes, a settled report can pair only with one of them: it probes only if it shares a key
-    held = (
-        None
-        if fresh is None
-        else {
-            key
-            for i, f in enumerate(fresh)
-            if f
-            for key in paraphrase_keys(table, i)
-            if len(index[key]) <= MAX_POSTING  # longer lists are never probed
-        }
-    )
-    for i, indirect in enumerate(table.indirect):
-        if not indirect:
+    # a posting list longer than MAX_POSTING is never probed
+    for i in fresh_probers(keys, table.fresh, lambda key: len(index[key]) <= MAX_POSTING):
+        if not table.indirect[i]:
             continue
-        own = paraphrase_keys(table, i)
-        if held is not None and fresh is not None and not fresh[i] and held.isdisjoint(own):
-            continue
-        probes, need = paraphrase_probes((len(index[key]), key) for key in own)
+        probes, need = paraphrase_probes((len(index[key]), key) for key in keys[i])
         shared: Counter[int] = Counter()
         for key in probes:
             shared.update(j for j in index[key] if j != i)
         pairs.update(paraphrase_partners(i, shared, lengths, need))
+    fresh = table.fresh
     if fresh is not None:
         return {(i, j) for i, j in pairs if fresh[i] or fresh[j]}
     return pairs
