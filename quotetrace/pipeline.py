@@ -183,11 +183,7 @@ def trace_store(
     try:
         store.save_links(prov, rules_only=rules_only, prior=prior)
     except StoreError as err:  # a read-only store still traces; the next trace links everything again
-        message = f"{err}: the links were not kept, and the next trace of the store will link everything again"
-        if on_warning is not None:
-            on_warning(message)
-        else:
-            LOGGER.warning("%s", message)
+        warn(f"{err}: the links were not kept, and the next trace of the store will link everything again")
     return result
 
 

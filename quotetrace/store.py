@@ -145,23 +145,36 @@ def extractor_version(*, rules_only: bool = False) -> str:
 @functools.cache
 def _extraction_digest() -> str:
     """A short digest of ``quotetrace/extract/*.py`` and ``quotetrace/data/*``, in name order."""
-    digest = hashlib.sha256()
     root = resources.files("quotetrace")
-    for folder in ("extract", "data"):
-        for item in sorted(root.joinpath(folder).iterdir(), key=lambda t: t.name):
-            if item.is_file() and not item.name.endswith(".pyc"):
-                digest.update(item.name.encode("utf-8") + b"\0" + item.read_bytes() + b"\0")
-    return digest.hexdigest()[:12]
+    return _code_digest(
+        tuple(
+            f"{folder}/{item.name}"
+            for folder in ("extract", "data")
+            for item in sorted(root.joinpath(folder).iterdir(), key=lambda t: t.name)
+            if item.is_file() and not item.name.endswith(".pyc")
+        )
+    )
 
 
 def linker_version() -> str:
     """What linking a store's verdicts come from: package version and a digest of the code that
     finds and verifies pairs. Verdicts of another linker are dropped and everything is linked again."""
+    return f"quotetrace {_package_version()}; link {_linking_digest()}"
+
+
+@functools.cache
+def _linking_digest() -> str:
+    return _code_digest(("match.py", "provenance.py"))
+
+
+def _code_digest(paths: Sequence[str]) -> str:
+    """A short digest of the package's files at ``paths``, their names and bytes."""
     digest = hashlib.sha256()
     root = resources.files("quotetrace")
-    for name in ("match.py", "provenance.py"):
-        digest.update(name.encode("utf-8") + b"\0" + root.joinpath(name).read_bytes() + b"\0")
-    return f"quotetrace {_package_version()}; link {digest.hexdigest()[:12]}"
+    for path in paths:
+        item = root.joinpath(path)
+        digest.update(item.name.encode("utf-8") + b"\0" + item.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
 
 
 # Verdicts are written in parts of this many, each one row (a JSON list).
@@ -755,9 +768,9 @@ class Store:
                 aid = qid.rpartition("#")[0]
                 if aid not in versions:
                     continue
-                kept = before.get(aid, {}).get(qid)
-                settled = old.get(qid) == speaker and kept is not None and kept[0] == speaker
-                by_article[aid][qid] = [speaker, kept[1] if settled and kept is not None else generation]
+                kept = before.get(aid, {}).get(qid)  # [speaker, generation since]
+                settled = kept is not None and kept[0] == speaker == old.get(qid)
+                by_article[aid][qid] = [speaker, kept[1] if kept is not None and settled else generation]
             for aid, quotes in by_article.items():
                 if before.get(aid) != quotes:
                     self._conn.execute(
