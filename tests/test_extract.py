@@ -559,21 +559,9 @@ def test_a_role_before_a_name_is_part_of_the_mention() -> None:
 
 def _brute_force_match(self: object, core: str, kind: str, acronym: str | None) -> object:
     """``SpeakerResolver._match_proper`` as a scan of every entity, newest first (the reference)."""
-    from quotetrace.extract.speakers import _same_person
+    from quotetrace.extract.speakers import _names
 
-    for e in reversed(self.entities):  # type: ignore[attr-defined]
-        if not e.proper:
-            continue
-        if kind == "organization" or e.kind == "organization":
-            if (
-                e.name.lower() == core.lower()
-                or (acronym and e.acronym == acronym)
-                or (e.acronym and core == e.acronym)
-            ):
-                return e
-        elif _same_person(e.name, core):
-            return e
-    return None
+    return next((e for e in reversed(self.entities) if _names(e, core, kind, acronym)), None)  # type: ignore[attr-defined]
 
 
 def test_the_speaker_index_finds_what_a_scan_of_every_speaker_finds(monkeypatch: pytest.MonkeyPatch) -> None:

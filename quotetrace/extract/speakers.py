@@ -668,18 +668,8 @@ class SpeakerResolver:
                 ):
                     found.add(positions[at])
         for at in sorted(found, reverse=True):
-            e = self.entities[at]
-            if not e.proper:
-                continue
-            if kind == "organization" or e.kind == "organization":
-                if (
-                    e.name.lower() == core.lower()
-                    or (acronym and e.acronym == acronym)
-                    or (e.acronym and core == e.acronym)
-                ):
-                    return e
-            elif _same_person(e.name, core):
-                return e
+            if _names(self.entities[at], core, kind, acronym):
+                return self.entities[at]
         return None
 
     def _description(self, ws: list[str]) -> _Entity:
@@ -868,6 +858,20 @@ def _initial_keys(name: str) -> list[str]:
     surname (in any case) or of the first word."""
     words = name.split()
     return ["s:" + words[-1][:1].lower(), "f:" + words[0][:1]] if words else []
+
+
+def _names(e: _Entity, core: str, kind: str, acronym: str | None) -> bool:
+    """Whether the name ``core`` (of ``kind``, introducing ``acronym``) is named entity ``e``: the same
+    organisation name or acronym, or the same person."""
+    if not e.proper:
+        return False
+    if kind == "organization" or e.kind == "organization":
+        return (
+            e.name.lower() == core.lower()
+            or bool(acronym and e.acronym == acronym)
+            or bool(e.acronym and core == e.acronym)
+        )
+    return _same_person(e.name, core)
 
 
 def _same_person(a: str, b: str) -> bool:
