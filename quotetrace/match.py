@@ -88,13 +88,17 @@ class Words:
 
     @classmethod
     def of(cls, text: str) -> Words:
-        norm, starts, ends = [], array("l"), array("l")
-        for m in _WORD.finditer(text):
-            norm.append(_fold(m.group()))
-            starts.append(m.start())
-            ends.append(m.end())
+        if text.isascii():
+            # lower-casing ASCII keeps every offset, and folds each word as ``_fold`` would: one pass
+            found = list(_WORD.finditer(text.lower()))
+            norm = tuple(map(sys.intern, [m.group() for m in found]))
+        else:
+            found = list(_WORD.finditer(text))
+            norm = tuple(_fold(m.group()) for m in found)
+        starts = array("l", [m.start() for m in found])
+        ends = array("l", [m.end() for m in found])
         content = frozenset(_stem(x) for x in norm if x not in STOPWORDS and not x.isdigit())
-        return cls(text, tuple(norm), starts, ends, content)
+        return cls(text, norm, starts, ends, content)
 
     def __len__(self) -> int:
         return len(self.norm)

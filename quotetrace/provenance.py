@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import pairwise
 from typing import Any, NamedTuple, Protocol
 
@@ -43,13 +43,35 @@ CONFLICT_SCORE = 90.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class Cluster:
+    """Quotes that verified pairs join into one connected group, as one linking assembled them.
+
+    Linking is a function of each such group alone: no statement, link or conflict ever spans
+    two. An incremental run (see ``PriorLinks``) takes a group none of whose quotes changed and
+    that no new pair reaches as it was, and assembles only the others again.
+
+    ``statements`` are numbered within the group (``"0"``, ``"1"``, ...) and ``statement_links``
+    name them so; the run numbers them corpus-wide. ``verdicts`` are the verified pairs among the
+    quotes, as ``(original id, reproduction id, comparison)``; a group read back from a store
+    (``key``, its row there) leaves them there until it must be assembled again.
+    """
+
+    quotes: tuple[str, ...]
+    statements: tuple[Statement, ...]
+    links: tuple[Link, ...]  # between two of its quotes: reproductions and attribution conflicts
+    statement_links: tuple[Link, ...]  # each member against its statement
+    verdicts: tuple[tuple[str, str, Comparison], ...] = ()
+    key: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Provenance:
     """The statements, the links between quotes, and the quotes with their statement ids set.
 
-    ``verdicts`` are the pairs this linking verified, as ``(original id, reproduction id,
-    comparison)`` (those taken from ``prior`` left out; only when asked to ``record`` them), and
-    ``settled`` the speaker of every quote that was linked: with the verdicts of earlier runs, what
-    the next ``prior`` is made of.
+    When asked to ``record``: ``verdicts`` are the pairs this linking verified (those taken from
+    ``prior`` left out), ``clusters`` every group of linked quotes (those taken whole from
+    ``prior`` keep their ``key``), and ``settled`` the speaker of every quote that was linked:
+    what the next run's ``PriorLinks`` is made of (``prior()``).
     """
 
     quotes: tuple[Quote, ...]
@@ -57,27 +79,48 @@ class Provenance:
     links: tuple[Link, ...]
     verdicts: tuple[tuple[str, str, Comparison], ...] = ()
     settled: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    clusters: tuple[Cluster, ...] = ()
+
+    def prior(self, before: PriorLinks | None = None) -> PriorLinks:
+        """What the next run builds on, in memory; ``before`` is the prior this run was given, which
+        still holds the verdicts of the clusters taken from it."""
+        return PriorLinks(dict(self.settled), self.clusters, _in_memory(before))
+
+
+def _in_memory(before: PriorLinks | None) -> Callable[[Sequence[Cluster]], Iterable[tuple[str, str, Comparison]]]:
+    def verdicts(clusters: Sequence[Cluster]) -> Iterator[tuple[str, str, Comparison]]:
+        stored = [c for c in clusters if not c.verdicts and c.key is not None]
+        if stored and before is not None:
+            yield from before.verdicts(stored)
+        for c in clusters:
+            yield from c.verdicts
+
+    return verdicts
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class PriorLinks:
-    """What an earlier linking of the same corpus verified, so that linking again after articles
-    were added verifies only the pairs a new quote is part of.
+    """What an earlier linking of the same corpus found, so that linking again after articles
+    were added does only the work the new quotes make.
 
-    ``speakers`` maps each quote linked then to the speaker it was linked under. A quote of this
-    run is *settled* when it is there with the same speaker: every candidate pair of two settled
-    quotes was verified then, and ``verdicts`` (called once) yields those that reproduce, as
-    ``(original id, reproduction id, comparison)``. Every other quote is *fresh*: its pairs are
-    found and verified as in a full run (a quote whose speaker changed, say because a new article
-    tied two names to one person, may now meet reports of that person it never met).
+    ``speakers`` maps each quote linked then to the speaker it was linked under, and ``clusters``
+    are the groups of quotes that linking assembled (see ``Cluster``). A quote of this run is
+    *settled* when it is in a cluster and in ``speakers`` with the same speaker: every candidate
+    pair of two settled quotes was verified then. Every other quote is *fresh*: its pairs are found
+    and verified as in a full run (a quote whose speaker changed, say because a new article tied two
+    names to one person, may now meet reports of that person it never met). A cluster whose quotes
+    are all settled and which no new pair reaches is taken as it was; the others are assembled
+    again from their verdicts (``verdicts(clusters)`` yields those of the clusters given) and the
+    new ones.
 
-    Settled pairs are not verified again, so two things can differ from a full run: the word
-    weights (``idf_weights``) reported speech is compared with, computed then on a smaller corpus,
-    and the probes of settled quotes (``match.probe_keys``), chosen then by rarity in that corpus.
+    So two things can differ from a full run: the word weights (``idf_weights``) reported speech is
+    compared with, computed then on a smaller corpus, and the probes of settled quotes
+    (``match.probe_keys``), chosen then by rarity in that corpus.
     """
 
     speakers: Mapping[str, str]
-    verdicts: Callable[[], Iterable[tuple[str, str, Comparison]]]
+    clusters: Sequence[Cluster]
+    verdicts: Callable[[Sequence[Cluster]], Iterable[tuple[str, str, Comparison]]]
 
 
 def link_quotes(
@@ -99,18 +142,20 @@ def link_quotes(
     words with any quotation is linked by meaning when one statement clearly stands out.
     ``engine`` finds and verifies the candidate pairs (see ``quotetrace.engine``); by
     default, in this process. ``on_progress(stage, done, total)`` hears "pairs verified".
-    With ``prior`` (what an earlier run verified, see ``PriorLinks``), only the pairs with a
-    fresh quote are found and verified. ``record=True`` keeps the verdicts in ``Provenance.verdicts``
-    for a store (a large story's run many millions of them, so they are left out otherwise).
+    With ``prior`` (what an earlier run found, see ``PriorLinks``), only the pairs with a
+    fresh quote are found and verified, and only the clusters they reach are assembled again.
+    ``record=True`` keeps the verdicts and clusters for a store (a large story's run has many
+    millions of verdicts, so they are left out otherwise).
     """
     body = [q for q in quotes if q.section == "body" and q.speaker is not None and q.speech]
     known: dict[str, Words] = {}  # a reprinted quote's words are read once
     words = [known.get(q.text) or known.setdefault(q.text, Words.of(q.text)) for q in body]
     order = {q.id: _precedence(q, articles) for q in body}
     earlier_first = {qid: _neg(key) for qid, key in order.items()}  # computed once: compared often
+    index = {q.id: i for i, q in enumerate(body)}
 
     idf = idf_weights(words)
-    fresh = None if prior is None else tuple(prior.speakers.get(q.id) != q.speaker for q in body)
+    fresh = None if prior is None else _fresh(body, prior)
     table = LinkTable(
         tuple(words),
         tuple(q.kind == "indirect" for q in body),
@@ -121,22 +166,125 @@ def link_quotes(
     )
     verdicts = (engine or LOCAL).verified_pairs(table, on_progress=on_progress)
     computed = tuple((body[v.orig].id, body[v.rep].id, v.comparison) for v in verdicts) if record else ()
+    reused: list[Cluster] = []
+    among: Sequence[int] = range(len(body))
     if prior is not None and fresh is not None:
-        verdicts = _with_settled(verdicts, body, fresh, prior)
+        reused, redo = _reusable(prior, index, fresh, verdicts, redo_all=semantic is not None)
+        taken = {index[qid] for c in reused for qid in c.quotes}
+        among = [i for i in range(len(body)) if i not in taken]
+        verdicts = _with_settled(verdicts, index, fresh, prior.verdicts(redo))
+    parts, used = _assemble(body, words, idf, table, verdicts, among, order, articles, primary, semantic)
+    del verdicts  # millions in a large story: gone before the output is built
+    new = _clusters(body, among, parts, used) if record else []
+    del used
+    statements, links = _numbered(parts, reused, order)
+    statement_of = {qid: st.id for st in statements for qid in st.quotes}
+    out = tuple(dataclasses.replace(q, statement=statement_of.get(q.id)) for q in quotes)
+    settled = {q.id: q.speaker for q in body if q.speaker is not None}
+    return Provenance(out, statements, links, computed, settled, (*new, *reused) if record else ())
+
+
+def _fresh(body: Sequence[Quote], prior: PriorLinks) -> tuple[bool, ...]:
+    """Whether each quote is fresh (see ``PriorLinks``): new, re-spoken, or in no cluster of ``prior``."""
+    clustered = {qid for c in prior.clusters for qid in c.quotes}
+    return tuple(prior.speakers.get(q.id) != q.speaker or q.id not in clustered for q in body)
+
+
+def _reusable(
+    prior: PriorLinks,
+    index: Mapping[str, int],
+    fresh: Sequence[bool],
+    verdicts: Iterable[Verdict],
+    *,
+    redo_all: bool,
+) -> tuple[list[Cluster], list[Cluster]]:
+    """The clusters of ``prior`` taken as they were, and those to assemble again: any with a quote
+    that is gone or fresh now, or that a new pair (``verdicts``) reaches. Linking by meaning
+    (``redo_all``) may join any two, so then every cluster is assembled again."""
+    cluster_of: dict[int, int] = {}
+    redo: set[int] = set()
+    for n, c in enumerate(prior.clusters):
+        for qid in c.quotes:
+            i = index.get(qid)
+            if i is None or fresh[i]:
+                redo.add(n)
+            else:
+                cluster_of[i] = n
+    for v in verdicts:
+        for i in (v.orig, v.rep):
+            if i in cluster_of:
+                redo.add(cluster_of[i])
+    if redo_all:
+        redo = set(range(len(prior.clusters)))
+    return (
+        [c for n, c in enumerate(prior.clusters) if n not in redo],
+        [c for n, c in enumerate(prior.clusters) if n in redo],
+    )
+
+
+def _with_settled(
+    verdicts: Sequence[Verdict],
+    index: Mapping[str, int],
+    fresh: Sequence[bool],
+    prior: Iterable[tuple[str, str, Comparison]],
+) -> list[Verdict]:
+    """``verdicts`` (the pairs with a fresh quote) and the ``prior`` verdicts of two settled quotes,
+    in pair order, as an engine returns them all."""
+    out = list(verdicts)
+    seen: set[tuple[int, int]] = set()
+    for orig_id, rep_id, cmp in prior:
+        orig, rep = index.get(orig_id), index.get(rep_id)
+        if orig is not None and rep is not None and not fresh[orig] and not fresh[rep] and (orig, rep) not in seen:
+            seen.add((orig, rep))
+            out.append(Verdict(orig, rep, cmp))
+    out.sort(key=lambda v: (v.orig, v.rep) if v.orig < v.rep else (v.rep, v.orig))
+    return out
+
+
+class _Part(NamedTuple):
+    """One statement as ``_assemble`` builds it: its members (quote indices), the statement with a
+    provisional id, the links of its members to their parents and to it."""
+
+    members: list[int]
+    statement: Statement
+    links: list[Link]
+    statement_links: list[Link]
+
+
+def _assemble(
+    body: Sequence[Quote],
+    words: Sequence[Words],
+    idf: Mapping[str, float],
+    table: LinkTable,
+    verdicts: Sequence[Verdict],
+    among: Sequence[int],
+    order: Mapping[str, tuple[int, dt.date, str, int]],
+    articles: Mapping[str, Article],
+    primary: Collection[str],
+    semantic: Embedder | None,
+) -> tuple[list[_Part], list[Verdict]]:
+    """The statements of the quotes ``among`` (indices into ``body``) from their ``verdicts``: each
+    reproduction under its one best parent, a tree per statement; and the verdicts that count (a pair
+    of two speakers that is no attribution conflict does not)."""
     best: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}
     reported: list[tuple[tuple[Any, ...], int, int, Comparison]] = []  # between two reports, the other way
-    conflicts: list[Link] = []
-    for orig, rep, cmp in verdicts:  # in pair order, as every engine returns them: ties go the same way
+    conflicts: list[tuple[int, Link]] = []
+    earlier_first = table.earlier_first
+    used: list[Verdict] = []
+    for v in verdicts:  # in pair order, as every engine returns them: ties go the same way
+        orig, rep, cmp = v
         qo, qr = body[orig], body[rep]
         named = qo.speaker == qr.speaker
         if not named and not (_unnamed(qo.speaker) and _unnamed(qr.speaker)):
             if cmp.fidelity != "paraphrase" and cmp.score >= CONFLICT_SCORE and len(words[rep]) >= SHORT_WORDS:
-                conflicts.append(_link(qr, qo, _with_diff(words, orig, rep, cmp, body, idf), conflict=True))
+                conflicts.append((rep, _link(qr, qo, _with_diff(words, orig, rep, cmp, body, idf), conflict=True)))
+                used.append(v)
             continue
         if not named and len(words[rep]) < SHORT_WORDS:
             continue  # two descriptions ("most of whom", "the group") may be two people: as across speakers
+        used.append(v)
         # the most faithful parent; among equals the most primary (an embedded post, the longest version)
-        key = (_FIDELITY_RANK[cmp.fidelity], cmp.score, qo.kind == "embed", len(words[orig]), earlier_first[qo.id])
+        key = (_FIDELITY_RANK[cmp.fidelity], cmp.score, qo.kind == "embed", len(words[orig]), earlier_first[orig])
         if rep not in best or key > best[rep][0]:
             best[rep] = (key, orig, cmp)
         if qo.kind == "indirect" and qr.kind == "indirect" and len(words[rep]) >= QUOTED_MIN_WORDS:
@@ -144,75 +292,129 @@ def link_quotes(
                 _FIDELITY_RANK[cmp.fidelity],
                 cmp.score,
                 len(words[rep]),
-                earlier_first[qr.id],
-                earlier_first[qo.id],
+                earlier_first[rep],
+                earlier_first[orig],
             )
             reported.append((back, rep, orig, cmp))
-    del verdicts  # millions in a large story: gone before the statements are built
     _adopt_reports(best, reported, table)
     _join_reported_statements(best, reported, table)
 
     by_meaning = _semantic_parents(body, best, semantic) if semantic is not None else {}
     parent = {rep: orig for rep, (_, orig, _) in best.items()}
-    conflicted = {c.source for c in conflicts}
-    root = {i: _root(i, parent) for i in range(len(body))}
+    conflicted = {c.source for _, c in conflicts}
     members: dict[int, list[int]] = defaultdict(list)
-    for i in range(len(body)):
-        members[root[i]].append(i)
+    for i in among:
+        members[_root(i, parent)].append(i)
+    quote_links: dict[int, list[Link]] = defaultdict(list)
+    for rep, (_, orig, cmp) in best.items():
+        quote_links[rep].append(_link(body[rep], body[orig], _with_diff(words, orig, rep, cmp, body, idf)))
+    for rep, c in conflicts:
+        quote_links[rep].append(c)
 
-    statements: list[Statement] = []
-    statement_links: list[Link] = []
-    statement_of: dict[str, str] = {}
-    groups = sorted(members.values(), key=lambda g: min(order[body[i].id] for i in g))
-    for n, group in enumerate(groups, start=1):
-        sid = f"S{n}"
+    parts = []
+    for n, group in enumerate(members.values()):
+        sid = str(n)
         origin = min(group, key=lambda i: (body[i].article not in primary, _origin_key(body[i], words[i], order)))
         in_order = sorted(group, key=lambda i: order[body[i].id])
         qs = [body[i] for i in in_order]
         o = body[origin]
         channels = Counter(q.channel for q in qs if q.channel)
         text = _statement_text(origin, group, body, words)
-        statement_links.extend(_statement_links(sid, text, o, qs, [words[i] for i in in_order], idf, by_meaning))
-        statements.append(
-            Statement(
-                id=sid,
-                speaker=o.speaker,
-                text=text,
-                origin=o.id,
-                quotes=tuple(q.id for q in qs),
-                channel=o.channel or (channels.most_common(1)[0][0] if channels else None),
-                date=_statement_date(o, qs, articles),
-                conflict=any(q.id in conflicted for q in qs),
+        statement = Statement(
+            id=sid,
+            speaker=o.speaker,
+            text=text,
+            origin=o.id,
+            quotes=tuple(q.id for q in qs),
+            channel=o.channel or (channels.most_common(1)[0][0] if channels else None),
+            date=_statement_date(o, qs, articles),
+            conflict=any(q.id in conflicted for q in qs),
+        )
+        mine = [lk for i in in_order for lk in quote_links.get(i, ())]
+        to_it = _statement_links(sid, text, o, qs, [words[i] for i in in_order], idf, by_meaning)
+        parts.append(_Part(in_order, statement, mine, to_it))
+    return parts, used
+
+
+def _clusters(
+    body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part], verdicts: Sequence[Verdict]
+) -> list[Cluster]:
+    """The quotes ``among`` as connected groups (by the ``verdicts`` that count, and by statement for
+    a link by meaning), each with its statements, links and verdicts."""
+    up = {i: i for i in among}
+
+    def find(i: int) -> int:
+        while up[i] != i:
+            up[i] = up[up[i]]
+            i = up[i]
+        return i
+
+    def join(i: int, j: int) -> None:
+        a, b = find(i), find(j)
+        if a != b:
+            up[max(a, b)] = min(a, b)
+
+    for v in verdicts:
+        join(v.orig, v.rep)
+    for part in parts:
+        for i in part.members[1:]:
+            join(part.members[0], i)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in among:
+        groups[find(i)].append(i)
+    of_group: dict[int, list[_Part]] = defaultdict(list)
+    for part in parts:
+        of_group[find(part.members[0])].append(part)
+    pairs: dict[int, list[tuple[str, str, Comparison]]] = defaultdict(list)
+    for v in verdicts:
+        pairs[find(v.orig)].append((body[v.orig].id, body[v.rep].id, v.comparison))
+    out = []
+    for root, members in groups.items():
+        statements: list[Statement] = []
+        links: list[Link] = []
+        statement_links: list[Link] = []
+        for n, part in enumerate(of_group[root]):
+            sid = str(n)
+            statements.append(dataclasses.replace(part.statement, id=sid))
+            links.extend(part.links)
+            statement_links.extend(dataclasses.replace(lk, target=sid) for lk in part.statement_links)
+        out.append(
+            Cluster(
+                tuple(body[i].id for i in members),
+                tuple(statements),
+                tuple(links),
+                tuple(statement_links),
+                tuple(pairs[root]),
             )
         )
-        for q in qs:
-            statement_of[q.id] = sid
-
-    links = [
-        _link(body[rep], body[orig], _with_diff(words, orig, rep, cmp, body, idf))
-        for rep, (_, orig, cmp) in sorted(best.items())
-    ]
-    links.extend(conflicts)
-    links.extend(statement_links)
-    links.sort(key=lambda lk: (lk.source, lk.target))
-    out = tuple(dataclasses.replace(q, statement=statement_of.get(q.id)) for q in quotes)
-    settled = {q.id: q.speaker for q in body if q.speaker is not None}
-    return Provenance(out, tuple(statements), tuple(links), computed, settled)
-
-
-def _with_settled(
-    verdicts: Sequence[Verdict], body: Sequence[Quote], fresh: Sequence[bool], prior: PriorLinks
-) -> list[Verdict]:
-    """``verdicts`` (the pairs with a fresh quote) and the prior verdicts of two settled quotes,
-    in pair order, as an engine returns them all."""
-    index = {q.id: i for i, q in enumerate(body)}
-    out = list(verdicts)
-    for orig_id, rep_id, cmp in prior.verdicts():
-        orig, rep = index.get(orig_id), index.get(rep_id)
-        if orig is not None and rep is not None and not fresh[orig] and not fresh[rep]:
-            out.append(Verdict(orig, rep, cmp))
-    out.sort(key=lambda v: (v.orig, v.rep) if v.orig < v.rep else (v.rep, v.orig))
     return out
+
+
+def _numbered(
+    parts: Sequence[_Part], reused: Sequence[Cluster], order: Mapping[str, tuple[int, dt.date, str, int]]
+) -> tuple[tuple[Statement, ...], tuple[Link, ...]]:
+    """Every statement, numbered ``S1``, ``S2``, ... in reading order of its first quote, and every
+    link, in ``(source, target)`` order: those just assembled (``parts``) and those taken whole."""
+    found: list[tuple[tuple[int, dt.date, str, int], Statement, Sequence[Link]]] = []
+    links: list[Link] = []
+    for part in parts:
+        found.append((min(order[q] for q in part.statement.quotes), part.statement, part.statement_links))
+        links.extend(part.links)
+    for c in reused:
+        to_each: dict[str, list[Link]] = defaultdict(list)
+        for lk in c.statement_links:
+            to_each[lk.target].append(lk)
+        for st in c.statements:
+            found.append((min(order[q] for q in st.quotes), st, to_each[st.id]))
+        links.extend(c.links)
+    found.sort(key=lambda x: x[0])
+    statements = []
+    for n, (_, st, to_it) in enumerate(found, start=1):
+        sid = f"S{n}"
+        statements.append(dataclasses.replace(st, id=sid))
+        links.extend(dataclasses.replace(lk, target=sid) for lk in to_it)
+    links.sort(key=lambda lk: (lk.source, lk.target))
+    return tuple(statements), tuple(links)
 
 
 def _adopt_reports(

@@ -29,17 +29,17 @@ The file is the user's project, so it is plain SQLite (the standard library's
     ``quote_to_row``), the hash of the text it was computed from, and the ``extractor``
     that computed it (see ``extractor_version``): rows from another extractor are
     extracted again when asked for.
-``linked(article, version, quotes)`` (schema 2)
+``linked(article, version, quotes)`` (schema 2; from schema 3 ``quotes`` maps each quote to its speaker)
     The articles the last ``trace`` linked, with what they were then (text, metadata and
-    extractor, as one digest), and each linked quote's speaker and the generation since which
-    it has been linked as it is.
-``verdicts(generation, part, data)`` (schema 2)
-    The pairs of quotes each linking verified (``[original id, reproduction id, score, fidelity,
-    a_start, a_end, coverage]`` lists, in parts of ``VERDICTS_PER_ROW``, each part JSON compressed
-    with zlib). A verdict holds while
-    both its quotes are linked as they were when it was made; the next trace verifies only the
-    pairs with another quote (see ``provenance.PriorLinks``), and ``meta.linker`` names the
-    linking code, so another version links everything again.
+    extractor, as one digest), and the speaker each linked quote was linked under.
+``clusters(id, quotes, assembled, verdicts)`` (schema 3; schema 2's ``verdicts`` table is gone)
+    The groups of quotes that verified pairs join (see ``provenance.Cluster``): the quote ids,
+    what linking made of them (statements and links, JSON) and the pairs it verified among them
+    (``[original id, reproduction id, score, fidelity, a_start, a_end, coverage]`` lists, JSON
+    compressed with zlib; NULL for a quote linked to nothing). The next trace takes a group whose
+    quotes are all as they were and that no new quote reaches as it is, and verifies and assembles
+    only the rest (see ``provenance.PriorLinks``); ``meta.linker`` names the linking code, so
+    another version links everything again.
 
 Articles are written one batch (``BATCH_SIZE``) per transaction: a run that is killed
 loses only the batch it was writing, and every batch it reported as stored is there.
@@ -68,9 +68,9 @@ from typing import Any, NamedTuple, ParamSpec, TypeVar
 from quotetrace.errors import StoreError
 from quotetrace.extract import Extraction, extract_quotes
 from quotetrace.match import Comparison
-from quotetrace.model import Article, Quote, Section, Span, Speaker
+from quotetrace.model import Article, Edit, Link, Quote, Section, Span, Speaker, Statement
 from quotetrace.progress import OnProgress
-from quotetrace.provenance import PriorLinks, Provenance
+from quotetrace.provenance import Cluster, PriorLinks, Provenance
 
 LOGGER = logging.getLogger(__name__)
 
@@ -117,7 +117,20 @@ def _v2(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2]
+def _v3(conn: sqlite3.Connection) -> None:
+    """Linked quotes kept as assembled clusters, so that tracing again assembles only what is new.
+
+    Schema 2's verdicts cannot be split into clusters without linking again: they are dropped,
+    and the next trace links the store afresh."""
+    conn.execute("DROP TABLE verdicts")
+    conn.execute("DELETE FROM linked")
+    conn.execute("DELETE FROM meta WHERE key = 'linker'")
+    conn.execute(
+        "CREATE TABLE clusters (id INTEGER PRIMARY KEY, quotes TEXT NOT NULL, assembled TEXT NOT NULL, verdicts BLOB)"
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
 """Migration ``i`` takes a store from schema version ``i`` to ``i + 1``; append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -175,10 +188,6 @@ def _code_digest(paths: Sequence[str]) -> str:
         item = root.joinpath(path)
         digest.update(item.name.encode("utf-8") + b"\0" + item.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
-
-
-# Verdicts are written in parts of this many, each one row (a JSON list).
-VERDICTS_PER_ROW = 50_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,6 +345,53 @@ def article_from_row(row: dict[str, Any]) -> Article:
         url=meta.get("url"),
         byline=meta.get("byline"),
         sections=tuple(section_from_row(s) for s in row["sections"]),
+    )
+
+
+def statement_to_row(st: Statement) -> list[Any]:
+    return [st.id, st.speaker, st.text, st.origin, list(st.quotes), st.channel, _date_row(st.date), st.conflict]
+
+
+def statement_from_row(row: Sequence[Any]) -> Statement:
+    sid, speaker, text, origin, quotes, channel, date, conflict = row
+    return Statement(sid, speaker, text, origin, tuple(quotes), channel, _date(date), conflict)
+
+
+def link_to_row(link: Link) -> list[Any]:
+    diff = [[e.op, e.a_start, e.a_end, e.a_text, e.b_start, e.b_end, e.b_text] for e in link.diff]
+    return [
+        link.source,
+        link.target,
+        link.score,
+        link.fidelity,
+        diff,
+        link.target_start,
+        link.target_end,
+        link.conflict,
+    ]
+
+
+def link_from_row(row: Sequence[Any]) -> Link:
+    source, target, score, fidelity, diff, target_start, target_end, conflict = row
+    return Link(source, target, score, fidelity, tuple(Edit(*e) for e in diff), target_start, target_end, conflict)
+
+
+def cluster_to_row(c: Cluster) -> dict[str, Any]:
+    """What linking made of a cluster (its quotes and verdicts are stored beside it)."""
+    return {
+        "statements": [statement_to_row(st) for st in c.statements],
+        "links": [link_to_row(lk) for lk in c.links],
+        "statement_links": [link_to_row(lk) for lk in c.statement_links],
+    }
+
+
+def cluster_from_row(row: dict[str, Any], *, quotes: Sequence[str], key: int | None = None) -> Cluster:
+    return Cluster(
+        tuple(quotes),
+        tuple(statement_from_row(r) for r in row["statements"]),
+        tuple(link_from_row(r) for r in row["links"]),
+        tuple(link_from_row(r) for r in row["statement_links"]),
+        key=key,
     )
 
 
@@ -700,45 +756,47 @@ class Store:
 
     @_sqlite_errors
     def prior_links(self, *, rules_only: bool = False) -> PriorLinks | None:
-        """What the last ``trace`` of this store verified (see ``provenance.PriorLinks``), for the
+        """What the last ``trace`` of this store found (see ``provenance.PriorLinks``), for the
         articles stored then with the same text, metadata and extractor; None when there is none
         to build on (never linked, or linked by another version of the linker)."""
         if self._meta("linker") != linker_version():
             return None
         extractor = extractor_version(rules_only=rules_only)
         speakers: dict[str, str] = {}
-        since: dict[str, int] = {}
         for version, quotes, ahash, meta, sections in self._conn.execute(
             "SELECT l.version, l.quotes, a.hash, a.meta, a.sections FROM linked l JOIN articles a ON a.id = l.article "
             "JOIN extractions e ON e.article = a.id WHERE e.extractor = ? AND e.hash = a.hash",
             (extractor,),
         ):
-            if version != _linked_version(ahash, extractor, meta, sections):
-                continue  # changed since: its quotes are fresh
-            for qid, (speaker, generation) in _loads(quotes).items():
-                speakers[qid] = speaker
-                since[qid] = generation
+            if version == _linked_version(ahash, extractor, meta, sections):  # else changed since: its quotes are fresh
+                speakers.update(_loads(quotes))
         if not speakers:
             return None
+        clusters = [
+            cluster_from_row(_loads(assembled), quotes=_loads(quotes), key=key)
+            for key, quotes, assembled in self._conn.execute("SELECT id, quotes, assembled FROM clusters ORDER BY id")
+        ]
 
-        def verdicts() -> Iterator[tuple[str, str, Comparison]]:
-            seen: set[tuple[str, str]] = set()
-            # read a part at a time: a large story's verdicts are hundreds of megabytes of JSON
-            parts = self._conn.execute("SELECT generation, data FROM verdicts ORDER BY generation, part")
-            for generation, data in parts:
-                for orig, rep, score, fidelity, a_start, a_end, coverage in _unpacked(data):
-                    # a verdict holds while both quotes are as they were when it was made
-                    held = since.get(orig, generation + 1) <= generation >= since.get(rep, generation + 1)
-                    if held and (orig, rep) not in seen:
-                        seen.add((orig, rep))
+        def verdicts(wanted: Sequence[Cluster]) -> Iterator[tuple[str, str, Comparison]]:
+            keys = sorted(c.key for c in wanted if c.key is not None)
+            for start in range(0, len(keys), 500):  # SQLite limits the number of parameters
+                chunk = keys[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                for (data,) in self._conn.execute(
+                    f"SELECT verdicts FROM clusters WHERE verdicts IS NOT NULL AND id IN ({marks})", chunk
+                ):
+                    for orig, rep, score, fidelity, a_start, a_end, coverage in _unpacked(data):
                         yield orig, rep, Comparison(score, fidelity, (), a_start, a_end, coverage)
+            for c in wanted:
+                yield from c.verdicts
 
-        return PriorLinks(speakers, verdicts)
+        return PriorLinks(speakers, clusters, verdicts)
 
     @_sqlite_errors
     def save_links(self, prov: Provenance, *, rules_only: bool = False, prior: PriorLinks | None = None) -> None:
-        """Keep what linking the store's articles verified (``prov``, from ``prior`` or from scratch)
-        for the next ``trace``; quotes of articles not in the store (source documents) are left out."""
+        """Keep what linking the store's articles found (``prov``, built on ``prior`` or from scratch)
+        for the next ``trace``. A cluster with a quote of an article not in the store (a source
+        document) is not kept: its quotes are linked afresh next time."""
         extractor = extractor_version(rules_only=rules_only)
         with self._write():
             versions = {
@@ -750,44 +808,46 @@ class Store:
                 )
             }
             linker = linker_version()
-            fresh_start = prior is None or self._meta("linker") != linker
-            if fresh_start:
+            if prior is None or self._meta("linker") != linker:
                 self._conn.execute("DELETE FROM linked")
-                self._conn.execute("DELETE FROM verdicts")
-                generation = 1
+                self._conn.execute("DELETE FROM clusters")
+                kept: set[int] = set()
             else:
-                row = self._conn.execute("SELECT MAX(generation) FROM verdicts").fetchone()
-                generation = (row[0] or 0) + 1
-            old = {} if prior is None else prior.speakers
-            before: dict[str, dict[str, list[Any]]] = {}
-            if not fresh_start:
-                for aid, quotes in self._conn.execute("SELECT article, quotes FROM linked"):
-                    before[_text(aid)] = _loads(quotes)
-            by_article: dict[str, dict[str, list[Any]]] = defaultdict(dict)
-            for qid, speaker in prov.settled.items():
-                aid = qid.rpartition("#")[0]
-                if aid not in versions:
+                kept = {c.key for c in prov.clusters if c.key is not None}
+                gone = [key for (key,) in self._conn.execute("SELECT id FROM clusters") if key not in kept]
+                for start in range(0, len(gone), 500):
+                    chunk = gone[start : start + 500]
+                    self._conn.execute(f"DELETE FROM clusters WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            linked: set[str] = set()
+            for c in prov.clusters:
+                if not all(qid.rpartition("#")[0] in versions for qid in c.quotes):
                     continue
-                kept = before.get(aid, {}).get(qid)  # [speaker, generation since]
-                settled = kept is not None and kept[0] == speaker == old.get(qid)
-                by_article[aid][qid] = [speaker, kept[1] if kept is not None and settled else generation]
+                linked.update(c.quotes)
+                if c.key is not None and c.key in kept:
+                    continue
+                verdicts = [[o, r, v.score, v.fidelity, v.a_start, v.a_end, v.coverage] for o, r, v in c.verdicts]
+                self._conn.execute(
+                    "INSERT INTO clusters(quotes, assembled, verdicts) VALUES (?, ?, ?)",
+                    (_dumps(list(c.quotes)), _dumps(cluster_to_row(c)), _packed(verdicts) if verdicts else None),
+                )
+            by_article: dict[str, dict[str, str]] = defaultdict(dict)
+            for qid, speaker in prov.settled.items():
+                if qid in linked:
+                    by_article[qid.rpartition("#")[0]][qid] = speaker
+            before = {
+                _text(aid): (version, quotes)
+                for aid, version, quotes in self._conn.execute("SELECT article, version, quotes FROM linked")
+            }
+            for aid in before.keys() - by_article.keys():
+                self._conn.execute("DELETE FROM linked WHERE article = ?", (_sql_text(aid),))
             for aid, quotes in by_article.items():
-                if before.get(aid) != quotes:
+                row = _dumps(quotes)
+                if before.get(aid) != (versions[aid], row):
                     self._conn.execute(
                         "INSERT INTO linked(article, version, quotes) VALUES (?, ?, ?) ON CONFLICT(article) "
                         "DO UPDATE SET version = excluded.version, quotes = excluded.quotes",
-                        (_sql_text(aid), versions[aid], _dumps(quotes)),
+                        (_sql_text(aid), versions[aid], row),
                     )
-            keep = [
-                [o, r, c.score, c.fidelity, c.a_start, c.a_end, c.coverage]
-                for o, r, c in prov.verdicts
-                if o.rpartition("#")[0] in by_article and r.rpartition("#")[0] in by_article
-            ]
-            for part, start in enumerate(range(0, len(keep), VERDICTS_PER_ROW)):
-                self._conn.execute(
-                    "INSERT INTO verdicts(generation, part, data) VALUES (?, ?, ?)",
-                    (generation, part, _packed(keep[start : start + VERDICTS_PER_ROW])),
-                )
             self._set_meta("linker", linker)
 
     def _meta(self, key: str) -> str | None:

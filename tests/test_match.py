@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from quotetrace.match import GAP, Words, candidate_pairs, compare, probe_keys
 from quotetrace.model import Quote
-from quotetrace.provenance import PriorLinks, link_quotes
+from quotetrace.provenance import link_quotes
 
 POST = (
     "In addition to the first captured soldiers from North Korea, there will undoubtedly be more. It’s only a "
@@ -390,7 +390,7 @@ def test_linking_on_a_prior_run_verifies_only_fresh_pairs_and_gives_the_full_res
     ]
     before = link_quotes(first, {}, record=True)
     assert before.verdicts and not link_quotes(first, {}).verdicts  # kept only when asked
-    prior = PriorLinks(before.settled, lambda: iter(before.verdicts))
+    prior = before.prior()
     again = link_quotes(first + later, {}, prior=prior, record=True)
     full = link_quotes(first + later, {}, record=True)
     assert (again.statements, again.links) == (full.statements, full.links)
@@ -398,8 +398,6 @@ def test_linking_on_a_prior_run_verifies_only_fresh_pairs_and_gives_the_full_res
     assert all({o, r} & {"d", "e"} for o, r, _ in again.verdicts)
     # a quote whose speaker changed is fresh again: its pairs are verified anew
     renamed = [*first[:2], dataclasses.replace(first[2], speaker="Volodymyr Zelensky"), *later]
-    moved = link_quotes(
-        renamed, {}, prior=PriorLinks(again.settled, lambda: iter([*before.verdicts, *again.verdicts])), record=True
-    )
+    moved = link_quotes(renamed, {}, prior=again.prior(prior), record=True)
     assert any("c" in (o, r) for o, r, _ in moved.verdicts)
     assert moved.links == link_quotes(renamed, {}).links

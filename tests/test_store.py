@@ -22,6 +22,7 @@ import time
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -33,16 +34,20 @@ import quotetrace.store as store_module
 from quotetrace import cli as cli_module
 from quotetrace.cli import cli
 from quotetrace.errors import StoreError
-from quotetrace.extract import Extraction
+from quotetrace.extract import Extraction, extract_quotes
 from quotetrace.ingest import article_from_text
 from quotetrace.model import QUOTE_KINDS, Article, Quote, Section, Span, Speaker
 from quotetrace.pipeline import trace_store
 from quotetrace.progress import Progress
+from quotetrace.provenance import link_quotes
 from quotetrace.store import (
     SCHEMA_VERSION,
     AddResult,
+    Store,
     article_from_row,
     article_to_row,
+    cluster_from_row,
+    cluster_to_row,
     extractor_version,
     open_store,
     quote_from_row,
@@ -277,10 +282,31 @@ def test_a_version_1_store_gains_the_link_tables_and_traces_as_before(
             store.add(qt.read_articles(seeds_dir))
             assert store.schema_version == 1
     with open_store(db) as store:
-        assert store.schema_version == 2 == SCHEMA_VERSION
+        assert store.schema_version == 3 == SCHEMA_VERSION
         assert store.prior_links() is None  # never linked: the first trace links everything
         assert trace_store(store).to_json() == qt.trace(seeds_dir).to_json()
         assert store.prior_links() is not None
+
+
+def test_a_version_2_store_drops_its_verdicts_and_links_afresh(
+    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema 2 kept verdicts by generation, which cannot be split into clusters: the next trace links anew."""
+    db = tmp_path / "s.db"
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:2])
+        with open_store(db) as store:
+            store.add(qt.read_articles(seeds_dir))
+            store._conn.execute("INSERT INTO linked VALUES ('x.txt', 'v', '{\"x.txt#0-9d\": [\"Lee\", 1]}')")
+            store._conn.execute("INSERT INTO verdicts VALUES (1, 0, x'00')")
+            store._set_meta("linker", store_module.linker_version())
+    with open_store(db) as store:
+        assert store.schema_version == 3
+        assert store.prior_links() is None
+        assert store._conn.execute("SELECT COUNT(*) FROM linked").fetchone() == (0,)
+        assert trace_store(store).to_json() == qt.trace(seeds_dir).to_json()
+        prior = store.prior_links()
+        assert prior is not None and prior.clusters
 
 
 def test_a_store_from_a_newer_quotetrace_is_a_clear_error(tmp_path: Path) -> None:
@@ -368,24 +394,45 @@ def test_add_extracts_in_processes_with_jobs(tmp_path: Path, seeds_dir: Path) ->
     assert bad.exit_code == 2  # --jobs belongs to the local engine, as for trace
 
 
+def test_clusters_go_to_rows_and_back(seeds_dir: Path) -> None:
+    articles = qt.read_articles(seeds_dir)
+    extractions = [extract_quotes(a) for a in articles]
+    prov = link_quotes([q for ex in extractions for q in ex.quotes], {a.id: a for a in articles}, record=True)
+    assert any(c.links and c.statement_links for c in prov.clusters)
+    for c in prov.clusters:
+        row = json.loads(json.dumps(cluster_to_row(c)))
+        assert cluster_from_row(row, quotes=c.quotes, key=7) == dataclasses.replace(c, verdicts=(), key=7)
+
+
+def _clusters(store: Store) -> dict[int, set[tuple[str, str]]]:
+    """Each stored cluster's id with the pairs verified in it."""
+    return {
+        key: {(o, r) for o, r, *_ in json.loads(zlib.decompress(data))} if data else set()
+        for key, data in store._conn.execute("SELECT id, verdicts FROM clusters")
+    }
+
+
 def test_tracing_a_store_again_verifies_only_what_is_new(tmp_path: Path, seeds_dir: Path) -> None:
     articles = qt.read_articles(seeds_dir)
     with open_store(tmp_path / "s.db") as store:
         store.add(articles[:3])
         assert trace_store(store).to_json() == qt.trace(list(articles[:3])).to_json()
-        first = store._conn.execute("SELECT generation, COUNT(*) FROM verdicts GROUP BY generation").fetchall()
-        assert first and {g for g, _ in first} == {1}
+        first = _clusters(store)
+        assert any(first.values())
         trace_store(store)  # nothing new: nothing to verify, nothing written
-        assert store._conn.execute("SELECT MAX(generation) FROM verdicts").fetchone() == (1,)
+        assert _clusters(store) == first
         store.add(articles)
         prior = store.prior_links()
         assert prior is not None
         assert {qid.rpartition("#")[0] for qid in prior.speakers} == {a.id for a in articles[:3]}
         assert trace_store(store).to_json() == qt.trace(list(articles)).to_json()
-        (new,) = [data for g, data in store._conn.execute("SELECT generation, data FROM verdicts") if g == 2]
+        second = _clusters(store)
+        kept, made = second.keys() & first.keys(), second.keys() - first.keys()
+        assert kept and made  # clusters no new article reaches stay as they were
         fresh = {a.id for a in articles[3:]}
-        pairs = json.loads(zlib.decompress(new))
-        assert pairs and all({o.rpartition("#")[0], r.rpartition("#")[0]} & fresh for o, r, *_ in pairs)
+        old_pairs = set().union(*first.values())
+        new_pairs = set().union(*(second[k] for k in made)) - old_pairs
+        assert new_pairs and all({o.rpartition("#")[0], r.rpartition("#")[0]} & fresh for o, r in new_pairs)
         # an article given another date is linked afresh (the date orders its quotes)
         moved = dataclasses.replace(articles[0], date=dt.date(2024, 1, 1))
         store.add([moved])
@@ -393,8 +440,17 @@ def test_tracing_a_store_again_verifies_only_what_is_new(tmp_path: Path, seeds_d
         assert prior is not None and not any(qid.startswith(moved.id + "#") for qid in prior.speakers)
         expected = qt.trace([moved, *articles[1:]]).to_json()
         assert trace_store(store).to_json() == expected
+        assert max(_clusters(store)) > len(_clusters(store))  # clusters were replaced
         assert trace_store(store, relink=True).to_json() == expected
-        assert store._conn.execute("SELECT MAX(generation) FROM verdicts").fetchone() == (1,)  # relinked: anew
+        assert sorted(_clusters(store)) == list(range(1, len(_clusters(store)) + 1))  # relinked: the table anew
+
+
+def _unscored(trace_json: str) -> dict[str, Any]:
+    """A trace's JSON without the links' scores."""
+    data = json.loads(trace_json)
+    for link in data["links"]:
+        del link["score"]
+    return dict(data)
 
 
 def test_trace_db_takes_the_same_options_as_trace(tmp_path: Path, seeds_dir: Path) -> None:
@@ -405,15 +461,17 @@ def test_trace_db_takes_the_same_options_as_trace(tmp_path: Path, seeds_dir: Pat
     sources = tmp_path / "posts.jsonl"
     sources.write_text(json.dumps({"speaker": "Volodymyr Zelensky", "text": "There will undoubtedly be more."}) + "\n")
     with_source = run("trace", "--db", db, "--source", str(sources), "--format", "json", "--rules-only")
-    assert (
-        with_source.stdout
-        == run("trace", str(seeds_dir), "--source", str(sources), "--format", "json", "--rules-only").stdout
-    )
+    from_files = run("trace", str(seeds_dir), "--source", str(sources), "--format", "json", "--rules-only").stdout
+    # the clusters the post does not reach are taken as linked before, scored with the word weights of then
+    assert _unscored(with_source.stdout) == _unscored(from_files) and with_source.stdout != from_files
+    relinked = run("trace", "--db", db, "--source", str(sources), "--format", "json", "--rules-only", "--relink")
+    assert relinked.stdout == from_files
     focused = run("trace", "--db", db, "--rules-only", "--format", "dot", "--speaker", "Zelensky")
     assert focused.exit_code == 0 and "digraph" in focused.stdout
     assert "refusing to overwrite the store" in assert_one_error(run("trace", "--db", db, "-o", db, "-f", "json"))
     with open_store(db) as store:
-        assert trace_store(store, rules_only=True).to_json() == rules.stdout
+        assert _unscored(trace_store(store, rules_only=True).to_json()) == _unscored(rules.stdout)
+        assert trace_store(store, rules_only=True, relink=True).to_json() == rules.stdout
 
 
 def test_add_reports_skipped_inputs_like_trace(tmp_path: Path, seeds_dir: Path) -> None:
@@ -626,4 +684,4 @@ def test_links_of_articles_named_with_odd_bytes_are_kept(tmp_path: Path) -> None
         assert again.to_json() == qt.trace([first, second]).to_json()
         assert len(again.statements) == 1
         kept = store.prior_links()
-        assert kept is not None and any("caf\udce9.txt#1-54d" in (o, r) for o, r, _ in kept.verdicts())
+        assert kept is not None and any("caf\udce9.txt#1-54d" in (o, r) for o, r, _ in kept.verdicts(kept.clusters))
