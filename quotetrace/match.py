@@ -88,9 +88,9 @@ class Words:
 
     @classmethod
     def of(cls, text: str) -> Words:
-        if text.isascii():
-            # lower-casing ASCII keeps every offset, and folds each word as ``_fold`` would: one pass
-            found = list(_WORD.finditer(text.lower()))
+        folded = _folded(text)
+        if folded is not None:  # one pass over the whole text
+            found = list(_WORD.finditer(folded))
             norm = tuple(map(sys.intern, [m.group() for m in found]))
         else:
             found = list(_WORD.finditer(text))
@@ -108,6 +108,18 @@ class Words:
 
     def __hash__(self) -> int:
         return hash(self.text)
+
+
+def _folded(text: str) -> str | None:
+    """``text`` folded whole, as ``_fold`` folds each word, when that keeps every character where it
+    was: an ASCII text, or one already in NFKC whose lower case is as long (each character folds to
+    one). None otherwise ("ﬁ", "İ"): the words are folded one by one."""
+    if text.isascii():
+        return text.lower()
+    low = text.lower()
+    if len(low) != len(text) or not unicodedata.is_normalized("NFKC", text):
+        return None
+    return low.replace("’", "'")
 
 
 def _fold(w: str) -> str:

@@ -9,6 +9,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from quotetrace import match
 from quotetrace.match import GAP, Words, candidate_pairs, compare, probe_keys
 from quotetrace.model import Quote
 from quotetrace.provenance import link_quotes
@@ -401,3 +402,17 @@ def test_linking_on_a_prior_run_verifies_only_fresh_pairs_and_gives_the_full_res
     moved = link_quotes(renamed, {}, prior=again.prior(prior), record=True)
     assert any("c" in (o, r) for o, r, _ in moved.verdicts)
     assert moved.links == link_quotes(renamed, {}).links
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        st.sampled_from(list("abcXYZ ’'-.,\u00e9\u0130\ufb01\u00df\u0301\u1e9e\u03a3\u2163")) | st.characters(),
+        max_size=40,
+    )
+)
+def test_words_fold_a_whole_text_as_they_fold_each_word(text: str) -> None:
+    """The one-pass folding of a whole text gives the words and offsets of folding word by word."""
+    w = Words.of(text)
+    slow = [(m.start(), m.end(), match._fold(m.group())) for m in match._WORD.finditer(text)]
+    assert list(zip(w.starts, w.ends, w.norm, strict=True)) == slow
