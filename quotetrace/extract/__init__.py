@@ -27,7 +27,7 @@ from quotetrace.extract.indirect import Frame, find_frames
 from quotetrace.extract.marks import Quotation, find_quotations
 from quotetrace.extract.segment import Token, paragraphs, sentences, tokens
 from quotetrace.extract.speakers import SpeakerResolver, clause_subject, mention_span, merge_speakers, subject_before
-from quotetrace.extract.tagger import Label, attributions, load_tagger, roles_of, spans
+from quotetrace.extract.tagger import Label, attributions, load_tagger, roles_of
 from quotetrace.model import Article, Quote, QuoteKind, SourceDocument, Span, Speaker, SpeakerKind
 
 __all__ = ["Extraction", "extract_quotes", "extract_source", "merge_speakers"]
@@ -212,8 +212,7 @@ def _paragraph(st: _State, ps: int, pe: int, para: int) -> None:
 def _learned(st: _State, toks: Sequence[Token], in_quote: Sequence[bool], before: int) -> None:
     """Add the attributions the learned tagger finds in a sentence that no rule quote already has.
 
-    The rules' quotes of the sentence are the tagger's features and are kept, an indirect
-    one re-bounded to the tagger's span when that span is mostly its tokens (``_rebound``).
+    The rules' quotes of the sentence are the tagger's features and are kept as they are.
     A tagged span with no source is not attributed speech and is left out.
     """
     assert st.tagger is not None
@@ -222,8 +221,6 @@ def _learned(st: _State, toks: Sequence[Token], in_quote: Sequence[bool], before
     ruled = st.quotes[before:]
     labels = st.tagger.tag(toks, in_quote, roles_of(toks, _rule_spans(ruled)))
     starts = [t.start for t in toks]
-    _rebound(st, toks, labels, before)
-    ruled = st.quotes[before:]
     taken = [(bisect.bisect_left(starts, q.start), bisect.bisect_left(starts, q.end), q.kind) for q in ruled]
     text = st.text
     for found in attributions(labels):
@@ -241,38 +238,6 @@ def _learned(st: _State, toks: Sequence[Token], in_quote: Sequence[bool], before
         channel = find_channel(text, toks[0].start, start) or find_channel(text, end, toks[-1].end)
         at = _Attribution(name, mention, cue, channel, _with_agency(st, []), speech)
         st.quotes.append(_quote(st, start, end, "indirect", at))
-
-
-def _rebound(st: _State, toks: Sequence[Token], labels: Sequence[Label], before: int) -> None:
-    """Give a rule indirect quote the bounds of the tagged content span that is mostly its tokens.
-
-    The rules end a reported clause at the first break they know, so it often runs on
-    ("..., for whom he was scheduled to co-host a fundraiser") or starts too early; the
-    tagger, which sees the rules' clauses as features, bounds content as PolNeAR does. A
-    tagged span that holds the quote's own cue or speaker is an outer clause, and the nested
-    quote is kept as it is ("said his commanders told him that ..."). "Mostly" is
-    ``_known``'s IoU >= 0.5, not tuned. On 200 train articles held out from the tagger:
-    content F1 0.586 -> 0.590, exact content F1 0.374 -> 0.382, direct recall 0.910.
-    """
-    tagged = [(s, e) for role, s, e in spans(labels) if role == "C"]
-    if not tagged:
-        return
-    starts = [t.start for t in toks]
-    for k in range(before, len(st.quotes)):
-        q = st.quotes[k]
-        if q.kind != "indirect":
-            continue
-        qs, qe = bisect.bisect_left(starts, q.start), bisect.bisect_left(starts, q.end)
-        for cs, ce in tagged:
-            inter = min(ce, qe) - max(cs, qs)
-            if (cs, ce) == (qs, qe) or inter <= 0 or inter / (max(ce, qe) - min(cs, qs)) < _SAME_TOKENS:
-                continue
-            start, end = toks[cs].start, toks[ce - 1].end
-            own = any(sp is not None and sp.start < end and start < sp.end for sp in (q.cue, q.speaker_mention))
-            if end - start >= 2 and not own:
-                qid = f"{st.article.id}#{start}-{end}i"
-                st.quotes[k] = dataclasses.replace(q, id=qid, start=start, end=end, text=st.text[start:end])
-            break
 
 
 _SAME_TOKENS = 0.5
