@@ -535,6 +535,9 @@ def candidate_pairs(
     own = [list(shingles(w, k)) for w in texts]
     df = Counter(itertools.chain.from_iterable(own))
     probing = fresh_probers(own, fresh, lambda g: 2 <= df[g] <= max_df)
+    if fresh is not None:
+        held = {g for i, flag in enumerate(fresh) if flag for g in own[i] if 2 <= df[g] <= max_df}
+        probing = [i for i in probing if fresh[i] or _may_probe(own[i], df, held, max_df=max_df, budget=budget)]
     chosen = [
         probe_keys(zip(map(df.__getitem__, own[i]), own[i], strict=True), probes=probes, max_df=max_df, budget=budget)
         for i in probing
@@ -566,6 +569,31 @@ def candidate_pairs(
         if fresh is not None:
             pairs = {(i, j) for i, j in pairs if fresh[i] or fresh[j]}
     return pairs
+
+
+def _may_probe(
+    grams: Iterable[Gram], df: Mapping[Gram, int], held: Collection[Gram], *, max_df: int, budget: int
+) -> bool:
+    """Whether a text's probes (``probe_keys``) can include a gram of ``held``; False only when they
+    cannot, decided without ranking all its grams.
+
+    Above the budget a gram is probed only as the text's first probe, and the first probe is a
+    word gram of the text's rarest df whenever that df has a first-of-a-stretch gram (only a text
+    that repeats itself, "no, no, no, no", has none).
+    """
+    grams = list(grams)
+    shared = [g for g in grams if g in held]
+    if any(df[g] <= budget for g in shared):
+        return True
+    words = [(df[g], g) for g in grams if GAP not in g and 2 <= df[g] <= max_df]
+    if not words:
+        return True  # the first probe may be a gapped gram
+    rarest = min(d for d, _ in words)
+    group = [g for d, g in words if d == rarest]
+    tails = {h[1:]: h for h in group}
+    if all(tails.get(g[:-1], g) != g for g in group):
+        return True  # no stretch starts there: the first probe may lie further
+    return any(df[g] == rarest and GAP not in g for g in shared)
 
 
 def fresh_probers(

@@ -354,29 +354,45 @@ def test_two_groups_of_reports_bridged_by_their_closest_pair_are_one_statement()
     assert parents == {"told": "quote", "knew": "told", "fight": "knew"}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.integers(0, 2), st.integers(0, 12), st.integers(1, 30), st.integers(-1, 30)),
+        st.tuples(st.integers(0, 2), st.integers(0, 12), st.integers(1, 30), st.integers(-1, 30), st.booleans()),
         min_size=2,
         max_size=14,
     ),
     st.lists(st.booleans(), min_size=14, max_size=14),
+    st.sampled_from([(6, 50), (1, 1), (2, 2), (3, 4), (6, 3)]),
 )
 def test_blocking_for_fresh_texts_is_the_whole_blocking_seen_from_them(
-    cuts: list[tuple[int, int, int, int]], flags: list[bool]
+    cuts: list[tuple[int, int, int, int, bool]], flags: list[bool], limits: tuple[int, int]
 ) -> None:
-    """An incremental run's candidates (``fresh``) are exactly the pairs of a full run with a fresh text."""
+    """An incremental run's candidates (``fresh``) are exactly the pairs of a full run with a fresh text,
+    whatever the probes and budget (small ones make common grams probed only as a text's first probe)."""
     texts = []
-    for s, start, length, typo in cuts:
+    for s, start, length, typo, twice in cuts:
         words = SENTENCES[s].split()[start : start + length] or ["Ukraine"]
         if 0 <= typo < len(words):
             words[typo] = words[typo][::-1]  # a respelled word breaks the shingles around it
+        if twice:
+            words = words[:3] * 3  # a text that repeats itself: a stretch of grams with no first
         texts.append(Words.of(" ".join(words)))
     fresh = flags[: len(texts)]
-    whole = candidate_pairs(texts)
-    assert candidate_pairs(texts, fresh=fresh) == {(i, j) for i, j in whole if fresh[i] or fresh[j]}
-    assert candidate_pairs(texts, fresh=[True] * len(texts)) == whole
+    probes, budget = limits
+    whole = candidate_pairs(texts, probes=probes, budget=budget)
+    seen = candidate_pairs(texts, fresh=fresh, probes=probes, budget=budget)
+    assert seen == {(i, j) for i, j in whole if fresh[i] or fresh[j]}
+    assert candidate_pairs(texts, fresh=[True] * len(texts), probes=probes, budget=budget) == whole
+
+
+def test_a_text_that_repeats_itself_may_probe_a_common_gram_first() -> None:
+    """A repeated phrase ("a b a b") makes a stretch of grams with no first, so a settled text's first
+    probe can be a gram over the budget; the fresh text it meets probes elsewhere and never finds it."""
+    texts = [Words.of(t) for t in ("a b a b a b c d", "a b a b", "a b c d", "a b c d z", "p q r a b c d", "p q r")]
+    fresh = [False, False, False, False, True, False]
+    whole = candidate_pairs(texts, budget=1)
+    assert (0, 4) in whole
+    assert candidate_pairs(texts, fresh=fresh, budget=1) == {(i, j) for i, j in whole if fresh[i] or fresh[j]}
 
 
 def test_linking_on_a_prior_run_verifies_only_fresh_pairs_and_gives_the_full_result() -> None:
