@@ -536,8 +536,8 @@ def candidate_pairs(
     df = Counter(itertools.chain.from_iterable(own))
     probing = fresh_probers(own, fresh, lambda g: 2 <= df[g] <= max_df)
     if fresh is not None:
-        held = {g for i, flag in enumerate(fresh) if flag for g in own[i] if 2 <= df[g] <= max_df}
-        probing = [i for i in probing if fresh[i] or _may_probe(own[i], df, held, max_df=max_df, budget=budget)]
+        new = {g for i, flag in enumerate(fresh) if flag for g in own[i] if 2 <= df[g] <= max_df}
+        probing = [i for i in probing if fresh[i] or _may_probe(own[i], df, new, max_df=max_df, budget=budget)]
     chosen = [
         probe_keys(zip(map(df.__getitem__, own[i]), own[i], strict=True), probes=probes, max_df=max_df, budget=budget)
         for i in probing
