@@ -68,8 +68,9 @@ class Cluster:
 class Provenance:
     """The statements, the links between quotes, and the quotes with their statement ids set.
 
-    When asked to ``record``: ``verdicts`` are the pairs this linking verified (those taken from
-    ``prior`` left out), ``clusters`` every group of linked quotes (those taken whole from
+    When asked to ``record``: ``verdicts`` are the pairs this linking verified that count (those
+    taken from ``prior`` left out, and those of two speakers that are no attribution conflict, which
+    decide nothing), ``clusters`` every group of linked quotes (those taken whole from
     ``prior`` keep their ``key``), and ``settled`` the speaker of every quote that was linked:
     what the next run's ``PriorLinks`` is made of (``prior()``).
     """
@@ -165,7 +166,6 @@ def link_quotes(
         fresh,
     )
     verdicts = (engine or LOCAL).verified_pairs(table, on_progress=on_progress)
-    computed = tuple((body[v.orig].id, body[v.rep].id, v.comparison) for v in verdicts) if record else ()
     reused: list[Cluster] = []
     among: Sequence[int] = range(len(body))
     if prior is not None and fresh is not None:
@@ -181,6 +181,8 @@ def link_quotes(
     statement_of = {qid: st.id for st in statements for qid in st.quotes}
     out = tuple(dataclasses.replace(q, statement=statement_of.get(q.id)) for q in quotes)
     settled = {q.id: q.speaker for q in body if q.speaker is not None}
+    # what this run verified: the clusters' verdicts with a fresh quote (shared with them, not copied)
+    computed = tuple(v for c in new for v in c.verdicts if fresh is None or fresh[index[v[0]]] or fresh[index[v[1]]])
     return Provenance(out, statements, links, computed, settled, (*new, *reused) if record else ())
 
 
