@@ -515,9 +515,9 @@ class Writer:
         offset = sum(len(h) + 2 for h in head)
         planted: list[dict[str, object]] = []
         name = f"{index:06d}_{_slug(outlet)}.txt"
-        for para, q in body:
-            if q is not None:
-                (_, start, end, fid, kind), st = q
+        for para, planted_quote in body:
+            if planted_quote is not None:
+                (_, start, end, fid, kind), st = planted_quote
                 planted.append(
                     {
                         "article": name,
