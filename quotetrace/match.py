@@ -565,6 +565,8 @@ def candidate_pairs(
             for key in short_keys(w, lengths) & wanted:
                 hosts[key].append((j, len(w.norm)))
         for key, held in hosts.items():
+            if fresh is not None and not any(fresh[j] for j, _ in held):
+                continue  # a key no fresh text holds makes no pair with one
             pairs.update(short_key_pairs(key, held, fan_out=fan_out))
         if fresh is not None:
             pairs = {(i, j) for i, j in pairs if fresh[i] or fresh[j]}
