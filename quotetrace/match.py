@@ -534,10 +534,12 @@ def candidate_pairs(
     """
     own = [list(shingles(w, k)) for w in texts]
     df = Counter(itertools.chain.from_iterable(own))
-    probing = fresh_probers(own, fresh, lambda g: 2 <= df[g] <= max_df)
-    if fresh is not None:
-        new = {g for i, flag in enumerate(fresh) if flag for g in own[i] if 2 <= df[g] <= max_df}
-        probing = [i for i in probing if fresh[i] or _may_probe(own[i], df, new, max_df=max_df, budget=budget)]
+    probing = fresh_probers(
+        own,
+        fresh,
+        lambda g: 2 <= df[g] <= max_df,
+        may_probe=lambda i, held: _may_probe(own[i], df, held, max_df=max_df, budget=budget),
+    )
     chosen = [
         probe_keys(zip(map(df.__getitem__, own[i]), own[i], strict=True), probes=probes, max_df=max_df, budget=budget)
         for i in probing
@@ -574,7 +576,7 @@ def candidate_pairs(
 
 
 def _may_probe(
-    grams: Iterable[Gram], df: Mapping[Gram, int], held: Collection[Gram], *, max_df: int, budget: int
+    grams: Sequence[Gram], df: Mapping[Gram, int], held: Collection[Gram], *, max_df: int, budget: int
 ) -> bool:
     """Whether a text's probes (``probe_keys``) can include a gram of ``held``; False only when they
     cannot, decided without ranking all its grams.
@@ -583,7 +585,6 @@ def _may_probe(
     word gram of the text's rarest df whenever that df has a first-of-a-stretch gram (only a text
     that repeats itself, "no, no, no, no", has none).
     """
-    grams = list(grams)
     shared = [g for g in grams if g in held]
     if any(df[g] <= budget for g in shared):
         return True
@@ -599,11 +600,16 @@ def _may_probe(
 
 
 def fresh_probers(
-    keys: Sequence[Collection[K]], fresh: Sequence[bool] | None, probed: Callable[[K], bool]
+    keys: Sequence[Collection[K]],
+    fresh: Sequence[bool] | None,
+    probed: Callable[[K], bool],
+    *,
+    may_probe: Callable[[int, Collection[K]], bool] | None = None,
 ) -> list[int]:
     """The texts whose probes can make a pair with a fresh text, from each text's blocking ``keys``:
     every text when all are fresh (``fresh`` is None), else the fresh ones and those holding a key
-    some fresh text holds that may be ``probed`` at all."""
+    some fresh text holds that may be ``probed`` at all. ``may_probe(i, held)``, given those keys,
+    narrows the others to the texts whose own probes can include one of them."""
     if fresh is None:
         return list(range(len(keys)))
     if len(fresh) != len(keys):
@@ -612,4 +618,8 @@ def fresh_probers(
     for i, flag in enumerate(fresh):
         if flag:
             held.update(g for g in keys[i] if probed(g))
-    return [i for i, flag in enumerate(fresh) if flag or not held.isdisjoint(keys[i])]
+    return [
+        i
+        for i, flag in enumerate(fresh)
+        if flag or (not held.isdisjoint(keys[i]) and (may_probe is None or may_probe(i, held)))
+    ]

@@ -127,12 +127,12 @@ def trace_store(
     are extracted again, and stored. ``sources``, ``semantic`` and ``max_bytes`` (for the
     source files) are as for ``trace``; ``engine`` finds and verifies the candidate pairs.
 
-    The store keeps what linking verified, and the next ``trace_store`` verifies only the pairs
-    of quotes that are new since (or whose speaker changed): after adding an hour's articles
-    to a large story, linking costs that hour's work plus one pass over the story. What two
-    settled quotes were found to share is not weighed again, so the result can differ from a
-    full linking in rare pairs (see ``provenance.PriorLinks``); ``relink=True`` links everything
-    afresh, and its result is exactly ``trace``'s.
+    The store keeps each group of linked quotes as linking assembled it, and the next
+    ``trace_store`` verifies only the pairs of quotes that are new since (or whose speaker
+    changed) and assembles again only the groups they reach. A group taken whole keeps the scores
+    it was given, and old quotes keep the probes of the smaller corpus, so the result can differ
+    from a full linking (see ``provenance.PriorLinks``); ``relink=True`` links everything afresh,
+    and its result is exactly ``trace``'s.
 
     >>> from quotetrace.store import open_store
     >>> with open_store("story.db") as store:  # doctest: +SKIP
@@ -225,8 +225,9 @@ def _assembled(
     prior: PriorLinks | None = None,
     record: bool = False,
 ) -> tuple[Trace, Provenance]:
-    """``assemble``, building on what an earlier linking verified (``prior``), with the linking's
-    own record (``Provenance``; its verdicts when ``record``, what a store keeps for the next run)."""
+    """``assemble``, building on what an earlier linking found (``prior``), with the linking's
+    own record (``Provenance``; its verdicts and clusters when ``record``, what a store keeps for
+    the next run)."""
     speakers, rename = merge_speakers([ex.speakers for ex in extractions])
     quotes: list[Quote] = []
     for ex in extractions:

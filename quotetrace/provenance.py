@@ -19,6 +19,8 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from itertools import pairwise
 from typing import Any, NamedTuple, Protocol
 
+from networkx.utils import UnionFind
+
 from quotetrace.match import (
     QUOTED_MIN_WORDS,
     Comparison,
@@ -233,11 +235,9 @@ def _with_settled(
     """``verdicts`` (the pairs with a fresh quote) and the ``prior`` verdicts of two settled quotes,
     in pair order, as an engine returns them all."""
     out = list(verdicts)
-    seen: set[tuple[int, int]] = set()
-    for orig_id, rep_id, cmp in prior:
+    for orig_id, rep_id, cmp in prior:  # each pair once: it belongs to one cluster
         orig, rep = index.get(orig_id), index.get(rep_id)
-        if orig is not None and rep is not None and not fresh[orig] and not fresh[rep] and (orig, rep) not in seen:
-            seen.add((orig, rep))
+        if orig is not None and rep is not None and not fresh[orig] and not fresh[rep]:
             out.append(Verdict(orig, rep, cmp))
     out.sort(key=lambda v: (v.orig, v.rep) if v.orig < v.rep else (v.rep, v.orig))
     return out
@@ -343,35 +343,22 @@ def _clusters(
 ) -> list[Cluster]:
     """The quotes ``among`` as connected groups (by the ``verdicts`` that count, and by statement for
     a link by meaning), each with its statements, links and verdicts."""
-    up = {i: i for i in among}
-
-    def find(i: int) -> int:
-        while up[i] != i:
-            up[i] = up[up[i]]
-            i = up[i]
-        return i
-
-    def join(i: int, j: int) -> None:
-        a, b = find(i), find(j)
-        if a != b:
-            up[max(a, b)] = min(a, b)
-
+    groups = UnionFind(among)
     for v in verdicts:
-        join(v.orig, v.rep)
+        groups.union(v.orig, v.rep)
     for part in parts:
-        for i in part.members[1:]:
-            join(part.members[0], i)
-    groups: dict[int, list[int]] = defaultdict(list)
+        groups.union(*part.members)
+    members: dict[int, list[int]] = defaultdict(list)
     for i in among:
-        groups[find(i)].append(i)
+        members[groups[i]].append(i)
     of_group: dict[int, list[_Part]] = defaultdict(list)
     for part in parts:
-        of_group[find(part.members[0])].append(part)
+        of_group[groups[part.members[0]]].append(part)
     pairs: dict[int, list[tuple[str, str, Comparison]]] = defaultdict(list)
     for v in verdicts:
-        pairs[find(v.orig)].append((body[v.orig].id, body[v.rep].id, v.comparison))
+        pairs[groups[v.orig]].append((body[v.orig].id, body[v.rep].id, v.comparison))
     out = []
-    for root, members in groups.items():
+    for root, quotes in members.items():
         statements: list[Statement] = []
         links: list[Link] = []
         statement_links: list[Link] = []
@@ -382,7 +369,7 @@ def _clusters(
             statement_links.extend(dataclasses.replace(lk, target=sid) for lk in part.statement_links)
         out.append(
             Cluster(
-                tuple(body[i].id for i in members),
+                tuple(body[i].id for i in quotes),
                 tuple(statements),
                 tuple(links),
                 tuple(statement_links),

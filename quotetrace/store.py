@@ -787,8 +787,6 @@ class Store:
                 ):
                     for orig, rep, score, fidelity, a_start, a_end, coverage in _unpacked(data):
                         yield orig, rep, Comparison(score, fidelity, (), a_start, a_end, coverage)
-            for c in wanted:
-                yield from c.verdicts
 
         return PriorLinks(speakers, clusters, verdicts)
 

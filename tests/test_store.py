@@ -7,6 +7,7 @@ stays consistent and keeps every batch reported as stored.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import io
@@ -20,7 +21,7 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -272,15 +273,22 @@ def test_an_older_store_is_migrated_in_order_keeping_its_articles(
         assert {r[0] for r in store._conn.execute("SELECT added_at FROM articles")} == {"before v3"}
 
 
+@contextlib.contextmanager
+def _store_of_schema(db: Path, version: int, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    """A store opened by a quotetrace whose migrations end at schema ``version``."""
+    with monkeypatch.context() as patch:
+        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:version])
+        with open_store(db) as store:
+            yield store
+
+
 def test_a_version_1_store_gains_the_link_tables_and_traces_as_before(
     tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     db = tmp_path / "s.db"
-    with monkeypatch.context() as patch:
-        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:1])
-        with open_store(db) as store:
-            store.add(qt.read_articles(seeds_dir))
-            assert store.schema_version == 1
+    with _store_of_schema(db, 1, monkeypatch) as store:
+        store.add(qt.read_articles(seeds_dir))
+        assert store.schema_version == 1
     with open_store(db) as store:
         assert store.schema_version == 3 == SCHEMA_VERSION
         assert store.prior_links() is None  # never linked: the first trace links everything
@@ -293,13 +301,11 @@ def test_a_version_2_store_drops_its_verdicts_and_links_afresh(
 ) -> None:
     """Schema 2 kept verdicts by generation, which cannot be split into clusters: the next trace links anew."""
     db = tmp_path / "s.db"
-    with monkeypatch.context() as patch:
-        patch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:2])
-        with open_store(db) as store:
-            store.add(qt.read_articles(seeds_dir))
-            store._conn.execute("INSERT INTO linked VALUES ('x.txt', 'v', '{\"x.txt#0-9d\": [\"Lee\", 1]}')")
-            store._conn.execute("INSERT INTO verdicts VALUES (1, 0, x'00')")
-            store._set_meta("linker", store_module.linker_version())
+    with _store_of_schema(db, 2, monkeypatch) as store:
+        store.add(qt.read_articles(seeds_dir))
+        store._conn.execute("INSERT INTO linked VALUES ('x.txt', 'v', '{\"x.txt#0-9d\": [\"Lee\", 1]}')")
+        store._conn.execute("INSERT INTO verdicts VALUES (1, 0, x'00')")
+        store._set_meta("linker", store_module.linker_version())
     with open_store(db) as store:
         assert store.schema_version == 3
         assert store.prior_links() is None
