@@ -3,8 +3,9 @@
 The MemeTracker/NIFTY rule: a reproduction links to the longer quote it was most
 plausibly taken from (shorter to longer), so each quote has at most one parent and
 the links form a forest; each tree is one original statement. Quotes with the same
-words and different speakers are never merged silently: the link is kept and flagged
-as an attribution conflict.
+words and different speakers are never merged silently: a reproduction is linked to
+the best version another speaker is given, flagged as an attribution conflict (one such
+link, however many names the words travel under), and both statements are flagged.
 
 The statement's origin is the best primary evidence in the corpus: an embedded post,
 else the most complete quotation, earliest first.
@@ -270,23 +271,28 @@ def _assemble(
     of two speakers that is no attribution conflict does not)."""
     best: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}
     reported: list[tuple[tuple[Any, ...], int, int, Comparison]] = []  # between two reports, the other way
-    conflicts: list[tuple[int, Link]] = []
+    conflicts: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}  # the best other speaker's, by rep
+    conflicted: set[str] = set()
     earlier_first = table.earlier_first
     used: list[Verdict] = []
     for v in verdicts:  # in pair order, as every engine returns them: ties go the same way
         orig, rep, cmp = v
         qo, qr = body[orig], body[rep]
         named = qo.speaker == qr.speaker
+        # the most faithful parent; among equals the most primary (an embedded post, the longest version)
+        key = (_FIDELITY_RANK[cmp.fidelity], cmp.score, qo.kind == "embed", len(words[orig]), earlier_first[orig])
         if not named and not (_unnamed(qo.speaker) and _unnamed(qr.speaker)):
             if cmp.fidelity != "paraphrase" and cmp.score >= CONFLICT_SCORE and len(words[rep]) >= SHORT_WORDS:
-                conflicts.append((rep, _link(qr, qo, _with_diff(words, orig, rep, cmp, body, idf), conflict=True)))
+                # every such pair joins the group, but a reproduction names one other speaker's version:
+                # words syndicated under hundreds of names would otherwise give each reprint hundreds
+                if rep not in conflicts or key > conflicts[rep][0]:
+                    conflicts[rep] = (key, orig, cmp)
+                conflicted.update((qo.id, qr.id))  # both statements hold words another speaker is given
                 used.append(v)
             continue
         if not named and len(words[rep]) < SHORT_WORDS:
             continue  # two descriptions ("most of whom", "the group") may be two people: as across speakers
         used.append(v)
-        # the most faithful parent; among equals the most primary (an embedded post, the longest version)
-        key = (_FIDELITY_RANK[cmp.fidelity], cmp.score, qo.kind == "embed", len(words[orig]), earlier_first[orig])
         if rep not in best or key > best[rep][0]:
             best[rep] = (key, orig, cmp)
         if qo.kind == "indirect" and qr.kind == "indirect" and len(words[rep]) >= QUOTED_MIN_WORDS:
@@ -303,15 +309,15 @@ def _assemble(
 
     by_meaning = _semantic_parents(body, best, semantic) if semantic is not None else {}
     parent = {rep: orig for rep, (_, orig, _) in best.items()}
-    conflicted = {c.source for _, c in conflicts}
     members: dict[int, list[int]] = defaultdict(list)
     for i in among:
         members[_root(i, parent)].append(i)
     quote_links: dict[int, list[Link]] = defaultdict(list)
     for rep, (_, orig, cmp) in best.items():
         quote_links[rep].append(_link(body[rep], body[orig], _with_diff(words, orig, rep, cmp, body, idf)))
-    for rep, c in conflicts:
-        quote_links[rep].append(c)
+    for rep, (_, orig, cmp) in conflicts.items():
+        diffed = _with_diff(words, orig, rep, cmp, body, idf)
+        quote_links[rep].append(_link(body[rep], body[orig], diffed, conflict=True))
 
     parts = []
     for n, group in enumerate(members.values()):

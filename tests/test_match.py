@@ -219,10 +219,29 @@ def test_same_words_different_speakers_is_a_conflict_not_a_merge() -> None:
     qs = [_q("a", "1.txt", OFFER, speaker="Zelensky"), _q("b", "2.txt", OFFER, speaker="Putin")]
     prov = link_quotes(qs, {})
     assert len({q.statement for q in prov.quotes}) == 2
-    assert any(ln.conflict for ln in prov.links)
-    assert all(s.conflict for s in prov.statements if s.origin in ("a", "b")) or any(
-        s.conflict for s in prov.statements
-    )
+    assert [(ln.source, ln.target) for ln in prov.links if ln.conflict] == [("b", "a")]
+    assert [s.conflict for s in prov.statements] == [True, True]  # both sides: the words have two speakers
+
+
+def test_words_given_to_many_speakers_give_each_reprint_one_conflict() -> None:
+    """Each reproduction names the best version another speaker is given (the most faithful, then
+    the most primary), not every one: syndicated words under n names would give n squared links."""
+    qs = [
+        _q("a", "1.txt", OFFER, "embed", speaker="Zelensky"),
+        _q("b", "2.txt", OFFER, speaker="Putin"),
+        _q("c", "3.txt", OFFER, speaker="Lavrov"),
+        _q("d", "4.txt", OFFER.replace("organize", "organise"), speaker="Peskov"),
+        _q("e", "5.txt", OFFER.replace("organize", "organise"), speaker="Shoigu"),
+    ]
+    prov = link_quotes(qs, {})
+    conflicts = sorted((ln.source, ln.target, ln.fidelity) for ln in prov.links if ln.conflict)
+    assert conflicts == [
+        ("b", "a", "verbatim"),
+        ("c", "a", "verbatim"),
+        ("d", "a", "variant"),
+        ("e", "d", "verbatim"),  # the same spelling beats the embedded post
+    ]
+    assert len(prov.statements) == 5 and all(s.conflict for s in prov.statements)
 
 
 def test_linking_is_deterministic_whatever_the_input_order() -> None:
