@@ -745,20 +745,31 @@ class Verdict(NamedTuple):
     comparison: Comparison
 
 
+_COMPARED = 1 << 20  # text pairs remembered by ``verify_pairs`` at once
+
+
 def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> list[Verdict]:
     """Orient and compare each candidate pair; the pairs that reproduce, in the order given.
 
     A pure function of its arguments, so any chunk of pairs can be verified anywhere.
+    Reprinted texts share one ``Words``, and a comparison depends on the two texts alone: each
+    pair of texts is compared once (a syndicated quote meets the same versions again and again).
     """
     out = []
     fresh = table.fresh
+    words, indirect, idf = table.words, table.indirect, table.idf
+    compared: dict[tuple[int, int, bool], Comparison | None] = {}
     for i, j in pairs:
         if fresh is not None and not (fresh[i] or fresh[j]):
             continue  # verified by an earlier run (see ``PriorLinks``)
         orig, rep = _orient(i, j, table)
-        cmp = compare(
-            table.words[orig], table.words[rep], paraphrase=table.indirect[rep], weights=table.idf, diff=False
-        )
+        key = (id(words[orig]), id(words[rep]), indirect[rep])
+        if key in compared:
+            cmp = compared[key]
+        else:
+            if len(compared) >= _COMPARED:
+                compared.clear()  # pairs come sorted, so repeats are mostly near: memory stays bounded
+            cmp = compared[key] = compare(words[orig], words[rep], paraphrase=indirect[rep], weights=idf, diff=False)
         if cmp is not None:
             out.append(Verdict(orig, rep, cmp))
     return out

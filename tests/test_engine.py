@@ -6,6 +6,7 @@ reach it through ``--scheduler``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import socket
 import sys
@@ -114,6 +115,41 @@ def test_blocking_on_the_cluster_finds_exactly_the_local_pairs(cluster: DaskEngi
     assert cluster.verified_pairs(table) == LOCAL.verified_pairs(table)
 
 
+def test_each_pair_of_texts_is_compared_once_and_means_the_same(
+    seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reprints share their ``Words``: verification compares each pair of texts once, and every
+    pair of quotes gets the verdict comparing them alone gives, however few pairs it remembers."""
+    from quotetrace import provenance
+    from quotetrace.match import compare
+    from quotetrace.provenance import Verdict, verify_pairs
+
+    table = reprint_table(seeds_dir, 600)
+    shared: dict[str, Words] = {}
+    table = dataclasses.replace(table, words=tuple(shared.setdefault(w.text, w) for w in table.words))
+    pairs = local_pairs(table)
+    alone = []
+    for i, j in pairs:
+        orig, rep = provenance._orient(i, j, table)
+        cmp = compare(
+            table.words[orig], table.words[rep], paraphrase=table.indirect[rep], weights=table.idf, diff=False
+        )
+        if cmp is not None:
+            alone.append(Verdict(orig, rep, cmp))
+    calls = 0
+
+    def counted(*args: object, **kwargs: object) -> object:
+        nonlocal calls
+        calls += 1
+        return compare(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(provenance, "compare", counted)
+    assert verify_pairs(table, pairs) == alone
+    assert len(shared) < 600 and calls < len(pairs)
+    monkeypatch.setattr(provenance, "_COMPARED", 3)
+    assert verify_pairs(table, pairs) == alone
+
+
 def test_local_processes_verify_the_same_pairs(seeds_dir: Path) -> None:
     table = reprint_table(seeds_dir, 3000)
     assert LocalEngine(jobs=2).verified_pairs(table) == LOCAL.verified_pairs(table)
@@ -136,7 +172,7 @@ def test_progress_counts_pairs_verified(cluster: DaskEngine, corpora: dict[str, 
         def hear(stage: str, done: int, total: int | None, heard: list[tuple[str, int, int | None]] = heard) -> None:
             heard.append((stage, done, total))
 
-        quotetrace.trace(articles, engine=engine, on_progress=hear)  # type: ignore[arg-type]
+        quotetrace.trace(articles, engine=engine, on_progress=hear)
         stages = {stage for stage, _, _ in heard}
         assert {"articles extracted", "quotes found", "pairs verified"} <= stages, engine
         assert [e for e in heard if e[0] == "articles extracted"][-1][1:] == (len(articles), len(articles))
