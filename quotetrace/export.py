@@ -72,6 +72,7 @@ from typing import Any, Literal
 
 import networkx as nx
 
+from quotetrace import fastjson
 from quotetrace.errors import OutputError
 from quotetrace.model import Article, Edit, Link, Quote, Span, Speaker, Statement, Trace
 from quotetrace.provenance import timeline
@@ -212,9 +213,6 @@ def _records(trace: Trace) -> list[tuple[str, Iterator[Any], int]]:
 
 JsonLayout = int | Literal["records"] | None
 
-# the C encoder: json.dumps with an indent falls back to Python's, about 10 times slower
-_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
-
 
 def to_json(trace: Trace, *, indent: JsonLayout = "records") -> str:
     """The trace as JSON text (UTF-8 characters kept as they are), ending in a newline.
@@ -237,7 +235,7 @@ def iter_json(trace: Trace) -> Iterator[str]:
 
         {
          "articles": [
-          {"id": "000_x.txt", "title": ...},
+          {"id":"000_x.txt","title":...},
           ...
          ],
          "quotes": [
@@ -248,7 +246,7 @@ def iter_json(trace: Trace) -> Iterator[str]:
     for n, (key, records, count) in enumerate(sections):
         yield f" {json.dumps(key)}: " + ("[" if count else "[]")
         for i, record in enumerate(records):
-            yield ("\n  " if i == 0 else ",\n  ") + _ENCODE(record)
+            yield ("\n  " if i == 0 else ",\n  ") + fastjson.dumps(record)
         if count:
             yield "\n ]"
         yield ",\n" if n + 1 < len(sections) else "\n"

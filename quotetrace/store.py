@@ -51,7 +51,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
-import json
 import logging
 import os
 import sqlite3
@@ -65,6 +64,7 @@ from itertools import islice
 from types import TracebackType
 from typing import Any, NamedTuple, ParamSpec, TypeVar
 
+from quotetrace import fastjson
 from quotetrace.errors import StoreError
 from quotetrace.extract import Extraction, extract_quotes
 from quotetrace.match import Comparison
@@ -423,21 +423,20 @@ def _text_maybe(value: str | bytes | None) -> str | None:
 
 
 def _dumps(data: Any) -> str | bytes:
-    return _sql_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    return _sql_text(fastjson.dumps(data))
 
 
 def _loads(value: str | bytes) -> Any:
-    return json.loads(_text(value))
+    return fastjson.loads(value)  # a BLOB is the surrogate-passing UTF-8 of _sql_text
 
 
 def _packed(data: Any) -> bytes:
     """JSON, compressed: verdicts name the same quotes over and over (about 6 times smaller)."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return zlib.compress(text.encode("utf-8", "surrogatepass"), 1)
+    return zlib.compress(fastjson.dumps(data).encode("utf-8", "surrogatepass"), 1)
 
 
 def _unpacked(data: bytes) -> Any:
-    return json.loads(zlib.decompress(data).decode("utf-8", "surrogatepass"))  # ids from odd file names too
+    return fastjson.loads(zlib.decompress(data))  # surrogate-passing UTF-8: ids from odd file names too
 
 
 # --- the store ----------------------------------------------------------------------------

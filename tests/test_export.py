@@ -139,7 +139,7 @@ def test_to_json_is_deterministic_utf8_and_ends_in_newline() -> None:
     assert text == to_json(sample_trace())
     assert text.endswith("}\n") and "’" in text and "\\u2019" not in text
     assert text.startswith('{\n "articles": [')
-    assert text.split("\n")[2].startswith('  {"id": ') and text.split("\n")[2].endswith("},")  # a record a line
+    assert text.split("\n")[2].startswith('  {"id":') and text.split("\n")[2].endswith("},")  # a record a line
     indented = to_json(sample_trace(), indent=1)
     assert json.loads(indented) == json.loads(text) and indented.count("\n") > text.count("\n")
     one_line = to_json(sample_trace(), indent=None)
