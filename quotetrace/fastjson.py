@@ -25,6 +25,14 @@ def dumps(data: Any) -> str:
         return _ENCODE(data)
 
 
+def dump_bytes(data: Any) -> bytes:
+    """``dumps(data)`` as UTF-8, a lone surrogate encoded with ``surrogatepass`` (what ``loads`` reads)."""
+    try:
+        return orjson.dumps(data)
+    except orjson.JSONEncodeError:
+        return _ENCODE(data).encode("utf-8", "surrogatepass")
+
+
 def loads(text: str | bytes) -> Any:
     """The data of one JSON text; ``bytes`` may hold surrogates encoded with ``surrogatepass``."""
     try:

@@ -279,12 +279,11 @@ def _assemble(
         orig, rep, cmp = v
         qo, qr = body[orig], body[rep]
         named = qo.speaker == qr.speaker
-        # the most faithful parent; among equals the most primary (an embedded post, the longest version)
-        key = (_FIDELITY_RANK[cmp.fidelity], cmp.score, qo.kind == "embed", len(words[orig]), earlier_first[orig])
         if not named and not (_unnamed(qo.speaker) and _unnamed(qr.speaker)):
             if cmp.fidelity != "paraphrase" and cmp.score >= CONFLICT_SCORE and len(words[rep]) >= SHORT_WORDS:
                 # every such pair joins the group, but a reproduction names one other speaker's version:
                 # words syndicated under hundreds of names would otherwise give each reprint hundreds
+                key = _parent_key(cmp, qo, words[orig], earlier_first[orig])
                 if rep not in conflicts or key > conflicts[rep][0]:
                     conflicts[rep] = (key, orig, cmp)
                 conflicted.update((qo.id, qr.id))  # both statements hold words another speaker is given
@@ -293,6 +292,7 @@ def _assemble(
         if not named and len(words[rep]) < SHORT_WORDS:
             continue  # two descriptions ("most of whom", "the group") may be two people: as across speakers
         used.append(v)
+        key = _parent_key(cmp, qo, words[orig], earlier_first[orig])
         if rep not in best or key > best[rep][0]:
             best[rep] = (key, orig, cmp)
         if qo.kind == "indirect" and qr.kind == "indirect" and len(words[rep]) >= QUOTED_MIN_WORDS:
@@ -342,6 +342,12 @@ def _assemble(
         to_it = _statement_links(sid, text, o, qs, [words[i] for i in in_order], idf, by_meaning)
         parts.append(_Part(in_order, statement, mine, to_it))
     return parts, used
+
+
+def _parent_key(cmp: Comparison, orig: Quote, words: Words, earlier: tuple[int, int, str, int]) -> tuple[Any, ...]:
+    """How good a parent ``orig`` is: the most faithful; among equals the most primary (an embedded
+    post, the longest version), then the earliest."""
+    return (_FIDELITY_RANK[cmp.fidelity], cmp.score, orig.kind == "embed", len(words), earlier)
 
 
 def _clusters(

@@ -423,7 +423,11 @@ def _text_maybe(value: str | bytes | None) -> str | None:
 
 
 def _dumps(data: Any) -> str | bytes:
-    return _sql_text(fastjson.dumps(data))
+    raw = fastjson.dump_bytes(data)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:  # lone surrogates: a BLOB, as _sql_text stores them
+        return raw
 
 
 def _loads(value: str | bytes) -> Any:
@@ -432,7 +436,7 @@ def _loads(value: str | bytes) -> Any:
 
 def _packed(data: Any) -> bytes:
     """JSON, compressed: verdicts name the same quotes over and over (about 6 times smaller)."""
-    return zlib.compress(fastjson.dumps(data).encode("utf-8", "surrogatepass"), 1)
+    return zlib.compress(fastjson.dump_bytes(data), 1)
 
 
 def _unpacked(data: bytes) -> Any:
