@@ -1,12 +1,15 @@
-"""Train the learned attribution tagger on PolNeAR train; writes quotetrace/data/tagger-v4.crfsuite.
+"""Train the learned attribution tagger on PolNeAR train; writes quotetrace/data/tagger-v4.npz.
 
     .venv/bin/python bench/train_tagger.py [--split ../shared/data/polnear/train] [--hold-out DIR]
+
+(``pip install -e '.[train]'`` for CRFsuite, which trains it.)
 
 Each training article is read and extracted by the rules exactly as ``quotetrace`` reads it;
 every sentence the extractor visits is recorded with its tokens, quotation mask and
 the rules' own labels (the tagger is stacked on them), and labelled from the brat
 annotation: content, source and cue spans as BIO tags. A linear-chain CRF (CRFsuite,
-L-BFGS with L1 and L2 regularisation) is trained on the sentences. The model file holds
+L-BFGS with L1 and L2 regularisation) is trained on the sentences and written as the
+arrays ``quotetrace.extract.tagger.Tagger`` decodes (``export``). The model file holds
 feature weights only, never PolNeAR text. Dev is not read; ``--hold-out DIR`` leaves the
 articles of a folder out of training so that they can be scored while developing.
 """
@@ -14,11 +17,14 @@ articles of a folder out of training so that they can be scored while developing
 from __future__ import annotations
 
 import argparse
+import io
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pycrfsuite
 
 from quotetrace.extract import extract_quotes
@@ -78,6 +84,7 @@ def main() -> None:
     ap.add_argument("--c2", type=float, default=0.01)
     ap.add_argument("--iterations", type=int, default=250)
     ap.add_argument("--min-freq", type=float, default=3)
+    ap.add_argument("--keep-crfsuite", type=Path, help="also keep CRFsuite's own model file here")
     args = ap.parse_args()
 
     held = {p.name for p in (args.hold_out / "text").glob("*.txt")} if args.hold_out else set()
@@ -111,12 +118,43 @@ def main() -> None:
     )
     t0 = time.perf_counter()
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    trainer.train(str(args.out))
-    info = pycrfsuite.Tagger()
-    info.open(str(args.out))
-    n_feats = len(info.info().state_features)
+    with tempfile.TemporaryDirectory() as tmp:
+        crf = args.keep_crfsuite or Path(tmp) / "model.crfsuite"
+        trainer.train(str(crf))
+        n_feats = export(crf, args.out)
     print(f"trained in {time.perf_counter() - t0:.0f} s: {n_feats} state features, "
           f"{args.out.stat().st_size / 1e6:.1f} MB -> {args.out}")  # fmt: skip
+
+
+def export(crf: Path, out: Path) -> int:
+    """Write CRFsuite's model ``crf`` as the arrays ``quotetrace.extract.tagger.Tagger`` reads; the
+    number of state features. CRFsuite's dump gives each weight to six decimals: those are the model."""
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(crf))
+    info = tagger.info()
+    labels = list(tagger.labels())
+    index = {lab: i for i, lab in enumerate(labels)}
+    attributes: dict[str, int] = {}
+    for attr, _ in info.state_features:
+        attributes.setdefault(attr, len(attributes))
+    if any("\n" in a for a in [*attributes, *labels]):
+        raise ValueError("an attribute or label holds a newline: the model file joins them by lines")
+    state = np.zeros((len(attributes), len(labels)))
+    for (attr, lab), weight in info.state_features.items():
+        state[attributes[attr], index[lab]] = weight
+    trans = np.zeros((len(labels), len(labels)))
+    for (a, b), weight in info.transitions.items():
+        trans[index[a], index[b]] = weight
+    buf = io.BytesIO()
+    np.savez_compressed(
+        buf,
+        attributes=np.frombuffer("\n".join(attributes).encode("utf-8"), dtype=np.uint8),
+        labels=np.frombuffer("\n".join(labels).encode("utf-8"), dtype=np.uint8),
+        state=state,
+        transitions=trans,
+    )
+    out.write_bytes(buf.getvalue())
+    return len(info.state_features)
 
 
 if __name__ == "__main__":

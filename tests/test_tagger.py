@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quotetrace.extract import extract_quotes
 from quotetrace.extract.cues import ATTITUDE_VERBS, CUE_VERBS
@@ -231,7 +235,7 @@ def test_a_guessed_speaker_never_renames_a_known_one() -> None:
 
 def test_the_shipped_model_loads_and_tags() -> None:
     tagger = load_tagger()
-    assert tagger is not None, "quotetrace/data/tagger.crfsuite is missing: run bench/train_tagger.py"
+    assert tagger is not None, "quotetrace/data/tagger-v4.npz is missing: run bench/train_tagger.py"
     toks = tokens("Senator Smith said the plan would fail.")
     labels = tagger.tag(toks, [False] * len(toks), ["O"] * len(toks))
     assert len(labels) == len(toks)
@@ -285,10 +289,10 @@ def test_training_writes_a_model_that_tags(tmp_path: Path) -> None:
             lines.append(f"T{i}\t{label} {at} {at + len(words)}\t{words}")
         lines.append("E1\tAttribution:T2 Content:T3 Cue:T2 Source:T1")
         (split / "attributions" / f"{stem}_x.ann").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out = tmp_path / "m.crfsuite"
+    out, crf = tmp_path / "m.npz", tmp_path / "m.crfsuite"
     run = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "train_tagger.py"), "--split", str(split), "--out", str(out),
-         "--iterations", "30", "--min-freq", "1", "--c1", "0"],
+         "--iterations", "30", "--min-freq", "1", "--c1", "0", "--keep-crfsuite", str(crf)],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert "2 articles" in run.stdout
@@ -297,6 +301,123 @@ def test_training_writes_a_model_that_tags(tmp_path: Path) -> None:
     labels = tagger.tag(toks, [False] * len(toks), ["O"] * len(toks))
     assert labels[:3] == ["B-S", "I-S", "B-K"]
     assert labels[3] == "B-C"
+    # the exported model decodes as CRFsuite decodes its own
+    pycrfsuite = pytest.importorskip("pycrfsuite")
+    theirs = pycrfsuite.Tagger()
+    theirs.open(str(crf))
+    for text in [*texts.values(), "Officials said the mayor warned that the bridge would hit May.", "May."]:
+        toks = tokens(text)
+        for in_quote in ([False] * len(toks), [i % 2 == 0 for i in range(len(toks))]):
+            rule = ["O"] * len(toks)
+            assert tagger.tag(toks, in_quote, rule) == theirs.tag(features(toks, in_quote, rule))
+
+
+# ---------------------------------------------------------------- decoding
+
+
+def model_ids(
+    tagger: Tagger, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]
+) -> list[list[int]]:
+    return [[tagger.attribute_id(f) for f in fs] for fs in features(toks, in_quote, rule)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "“We will win,” the senator said on Tuesday, and Mr O’Malley denied it.",
+        "He said , said, SAID ‘said’ ``so'' « non » „ja“ 42 U.S. officials criticized the plan",
+        "A",
+        "said",
+        "x " * 20 + "said " + "y " * 20,
+    ],
+)
+def test_attribute_ids_are_the_ids_of_the_feature_strings(text: str) -> None:
+    tagger = load_tagger()
+    assert tagger is not None
+    toks = tokens(text)
+    in_quote = [i % 3 == 1 for i in range(len(toks))]
+    rule = (["O", "B-C", "I-C", "B-S", "I-S", "B-K", "I-K"] * len(toks))[: len(toks)]
+    assert tagger.attribute_ids(toks, in_quote, rule).tolist() == model_ids(tagger, toks, in_quote, rule)
+
+
+def test_attribute_ids_on_real_sentences_with_a_table_that_grows_and_is_emptied(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from quotetrace.extract import tagger as tagger_module
+
+    monkeypatch.setattr(tagger_module, "_MAX_WORDS", 40)  # emptied every few sentences
+    tagger = Tagger((ROOT / "quotetrace" / tagger_module.MODEL).read_bytes())
+    for path in sorted((ROOT / "seeds").glob("*.txt")):
+        toks = tokens(path.read_text(encoding="utf-8"))
+        for s in range(0, len(toks), 37):
+            sent = toks[s : s + 37]
+            in_quote = [t.text in '“”"' for t in sent]
+            rule = ["B-C" if t.is_cap else "O" for t in sent]
+            assert tagger.attribute_ids(sent, in_quote, rule).tolist() == model_ids(tagger, sent, in_quote, rule)
+
+
+WORDS = ["said", "told", "criticized", "the", "The", "“", "”", '"', "Smith", "U.S.", "42", ",", ".", "plan", "’s"]
+LABELS = ["O", "B-C", "I-C", "B-S", "I-S", "B-K", "I-K"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(WORDS), st.booleans(), st.sampled_from(LABELS)), min_size=1, max_size=30))
+def test_attribute_ids_property(sentence: list[tuple[str, bool, str]]) -> None:
+    tagger = load_tagger()
+    assert tagger is not None
+    toks = tokens(" ".join(w for w, _, _ in sentence))[: len(sentence)]
+    in_quote = [q for _, q, _ in sentence][: len(toks)]
+    rule = [r for _, _, r in sentence][: len(toks)]
+    assert tagger.attribute_ids(toks, in_quote, rule).tolist() == model_ids(tagger, toks, in_quote, rule)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(WORDS), st.booleans(), st.sampled_from(LABELS)), min_size=1, max_size=4))
+def test_the_decoder_finds_the_best_path(sentence: list[tuple[str, bool, str]]) -> None:
+    """Against every one of the 7**n label sequences, scored from the model's own weights."""
+    tagger = load_tagger()
+    assert tagger is not None
+    toks = tokens(" ".join(w for w, _, _ in sentence))[: len(sentence)]
+    in_quote = [q for _, q, _ in sentence][: len(toks)]
+    rule = [r for _, _, r in sentence][: len(toks)]
+    ids = model_ids(tagger, toks, in_quote, rule)
+    labels = list(tagger.labels)
+    state, trans = tagger._state, tagger._trans
+
+    def score(path: Sequence[int]) -> float:
+        total = sum(sum(float(state[a, path[i]]) for a in ids[i]) for i in range(len(path)))
+        return total + sum(float(trans[path[i - 1], path[i]]) for i in range(1, len(path)))
+
+    best = max(score(p) for p in itertools.product(range(len(labels)), repeat=len(toks)))
+    mine = [labels.index(lab) for lab in tagger.tag(toks, in_quote, rule)]
+    assert score(mine) == pytest.approx(best, abs=1e-9)
+
+
+def test_a_tagger_is_shared_by_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    from quotetrace.extract import tagger as tagger_module
+
+    monkeypatch.setattr(tagger_module, "_MAX_WORDS", 30)
+    model = (ROOT / "quotetrace" / tagger_module.MODEL).read_bytes()
+    text = (ROOT / "seeds" / "001_cc758aff9a1f738e.txt").read_text(encoding="utf-8")
+    toks = tokens(text)
+    sents = [toks[s : s + 29] for s in range(0, len(toks), 29)]
+    alone = Tagger(model)
+    want = [alone.tag(s, [False] * len(s), ["O"] * len(s)) for s in sents]
+    shared = Tagger(model)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns every few bytecodes: an unguarded table is torn at once
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            for _ in range(5):
+                got = list(pool.map(lambda s: shared.tag(s, [False] * len(s), ["O"] * len(s)), sents))
+                assert got == want
+    finally:
+        sys.setswitchinterval(interval)
+
+
+def test_a_file_that_is_not_a_model_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a quotetrace tagger model"):
+        Tagger(b"CRFsuite? no")
 
 
 def test_text_that_cannot_be_utf8_is_still_tagged() -> None:

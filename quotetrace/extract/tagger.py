@@ -8,21 +8,24 @@ labels content, source and cue spans (BIO). Its features are the word and its
 neighbours, the cue lexicons, quotation marks, and what the rules already decided
 about each token, so it learns where the rules are right and what they miss.
 
-The model is trained on PolNeAR train by ``bench/train_tagger.py`` and shipped as
-``data/tagger.crfsuite``. ``extract_quotes`` keeps every rule quote and adds the
+The model is trained on PolNeAR train by ``bench/train_tagger.py`` (CRFsuite) and shipped
+as arrays of its weights, ``data/tagger-v4.npz``; ``Tagger`` decodes it with a Viterbi
+search compiled by numba. ``extract_quotes`` keeps every rule quote and adds the
 attributions the tagger finds that no rule quote covers.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+import io
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import NamedTuple
 
-import pycrfsuite
+import numpy as np
 
 from quotetrace.extract.cues import ATTITUDE_VERBS, CUE_VERBS
 from quotetrace.extract.segment import Token
@@ -30,7 +33,7 @@ from quotetrace.extract.segment import Token
 # The model file is named after the feature set it was trained on: changing ``features``
 # means retraining, and a model for other features is never loaded.
 FEATURES = "v4"
-MODEL = f"data/tagger-{FEATURES}.crfsuite"
+MODEL = f"data/tagger-{FEATURES}.npz"
 
 # Sentences longer than this (a wall of quotation marks, a 5 MB line cut into pieces) keep
 # the rule output only: the tagger's cost per token is the largest in extraction.
@@ -244,24 +247,226 @@ def _nearest(cands: Sequence[tuple[int, int]], s: int, e: int) -> tuple[int, int
     return best
 
 
+_RULE_LABELS: tuple[Label, ...] = ("O", "B-C", "I-C", "B-S", "I-S", "B-K", "I-K")
+_N_ATTRIBUTES = 19  # the attributes ``features`` gives each token
+# A word form's row in ``Tagger``'s table: the ids of its own four attributes (w=, s3=, sh=, lx=),
+# of what it gives as the word before and after (w-1=, w+1=, lx-1=, lx+1=) and as the word two
+# before and after (w-2=, w+2=), of cl= and cr= at each distance bucket (cue words only), and
+# whether it is a cue word. Rows 0 and 1 are the sentence edges "<s>" and "</s>".
+_COLUMNS = 19
+_CUE = 18
+
+
+def _attribute_ids(
+    rows: np.ndarray, rule: np.ndarray, quoted: np.ndarray, pairs: np.ndarray,
+    table: np.ndarray, const: np.ndarray, rule_ids: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """The ids of ``features``' attributes, token by token and in its order (see ``Tagger``).
+    Compiled by numba (``_compiled``), as is ``_viterbi``."""
+    n = rows.shape[0]
+    ids = np.empty((n, _N_ATTRIBUTES), np.int32)
+    k = -1  # the nearest cue word on the right
+    for i in range(n - 1, -1, -1):
+        d = k - i  # distance buckets as _BUCKET_OF: 1, 2 to 3, 4 to 7, 8 and beyond
+        ids[i, 8] = table[rows[k], 14 + (0 if d == 1 else 1 if d < 4 else 2 if d < 8 else 3)] if k >= 0 else const[2]
+        if table[rows[i], _CUE]:
+            k = i
+    k = -1  # on the left
+    for i in range(n):
+        r = rows[i]
+        p1 = rows[i - 1] if i > 0 else 0
+        n1 = rows[i + 1] if i < n - 1 else 1
+        ids[i, 0] = const[0]
+        ids[i, 1] = table[r, 0]
+        ids[i, 2] = table[r, 1]
+        ids[i, 3] = table[r, 2]
+        ids[i, 4] = table[r, 3]
+        ids[i, 5] = rule_ids[rule[i], 0]
+        ids[i, 6] = const[3 + quoted[i]]
+        d = i - k
+        ids[i, 7] = table[rows[k], 10 + (0 if d == 1 else 1 if d < 4 else 2 if d < 8 else 3)] if k >= 0 else const[1]
+        ids[i, 9] = table[p1, 4]
+        ids[i, 10] = table[n1, 5]
+        ids[i, 11] = table[p1, 6]
+        ids[i, 12] = table[n1, 7]
+        ids[i, 13] = rule_ids[rule[i - 1] if i > 0 else 7, 1]
+        ids[i, 14] = rule_ids[rule[i + 1] if i < n - 1 else 8, 2]
+        ids[i, 15] = table[rows[i - 2] if i > 1 else 0, 8]
+        ids[i, 16] = table[rows[i + 2] if i < n - 2 else 1, 9]
+        ids[i, 17] = pairs[i]
+        ids[i, 18] = const[5 + 2 * (1 + quoted[i - 1] if i > 0 else 0) + quoted[i]]
+        if table[r, _CUE]:
+            k = i
+    return ids
+
+
+def _viterbi(ids: np.ndarray, state: np.ndarray, trans: np.ndarray) -> np.ndarray:
+    """The best label sequence for a sentence's attribute ids, scored and searched as CRFsuite does:
+    a token's score for a label sums its attributes' weights in their order, and the first of
+    equal scores wins."""
+    n, m = ids.shape
+    labels = state.shape[1]
+    score = np.zeros((n, labels))
+    for i in range(n):
+        for j in range(labels):
+            s = 0.0
+            for a in range(m):
+                s += state[ids[i, a], j]
+            score[i, j] = s
+    back = np.zeros((n, labels), np.int32)
+    for i in range(1, n):
+        for j in range(labels):
+            best = -np.inf
+            arg = 0
+            for p in range(labels):
+                v = score[i - 1, p] + trans[p, j]
+                if v > best:
+                    best = v
+                    arg = p
+            back[i, j] = arg
+            score[i, j] += best
+    out = np.empty(n, np.int32)
+    arg = 0
+    for j in range(1, labels):
+        if score[n - 1, j] > score[n - 1, arg]:
+            arg = j
+    out[n - 1] = arg
+    for i in range(n - 1, 0, -1):
+        arg = back[i, arg]
+        out[i - 1] = arg
+    return out
+
+
+@cache
+def _compiled() -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+    """``_attribute_ids`` and ``_viterbi`` compiled, on first use: importing numba takes a quarter
+    of a second that commands which tag nothing should not wait for. The machine code is cached
+    on disk (``__pycache__``, or numba's user cache where the package cannot be written); where
+    nothing can be written, each process compiles it again (about a second)."""
+    import numba
+
+    def jit(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
+        try:
+            return numba.njit(cache=True, nogil=True)(fn)
+        except RuntimeError:  # "cannot cache function ...: no locator available"
+            return numba.njit(nogil=True)(fn)
+
+    return jit(_attribute_ids), jit(_viterbi)
+
+
 class Tagger:
-    """The trained CRF; ``tag`` labels one sentence."""
+    """The trained CRF; ``tag`` labels one sentence.
+
+    The model is CRFsuite's, exported by ``bench/train_tagger.py`` as arrays: the weight of
+    every attribute (a ``features`` string) for every label, and of every label transition.
+    Decoding is the Viterbi search compiled by numba, on the ids of the strings ``features``
+    gives; each word form's ids are looked up once and kept in a table. CRFsuite's own tagger
+    took about 300 ns per attribute, most of it turning Python strings into its own; this
+    labels a sentence in microseconds, with the same labels. A tagger may be shared by threads.
+    """
 
     max_tokens = MAX_TOKENS  # longer sentences are all "O"
 
     def __init__(self, model: bytes) -> None:
-        self._model = model  # CRFsuite reads the model in place: the bytes must outlive the tagger
-        self._crf = pycrfsuite.Tagger()
-        self._crf.open_inmemory(model)
+        try:
+            with np.load(io.BytesIO(model), allow_pickle=False) as arrays:
+                names = bytes(arrays["attributes"]).decode("utf-8").split("\n")
+                labels = tuple(bytes(arrays["labels"]).decode("utf-8").split("\n"))
+                state = np.asarray(arrays["state"], dtype=np.float64)
+                trans = np.asarray(arrays["transitions"], dtype=np.float64)
+        except (OSError, ValueError, KeyError, UnicodeDecodeError) as err:
+            raise ValueError(f"not a quotetrace tagger model: {err}") from None
+        if state.shape != (len(names), len(labels)) or trans.shape != (len(labels), len(labels)):
+            raise ValueError("not a quotetrace tagger model: its arrays do not match its attributes and labels")
+        self.labels: tuple[Label, ...] = labels
+        self._ids = {name: i for i, name in enumerate(names)}
+        self._unknown = len(names)  # an attribute the model has no weight for: a row of zeros
+        self._state = np.vstack([state, np.zeros((1, len(labels)))])
+        self._trans = np.ascontiguousarray(trans)
+        get = self.attribute_id
+        self._const = np.array(
+            [get("bias"), get("cl=none"), get("cr=none"), *(get(_QUOTED[q]) for q in (False, True)),
+             *(get(_QUOTED_PAIR[p, q]) for p in (None, False, True) for q in (False, True))],
+            dtype=np.int32,
+        )  # fmt: skip
+        # r=, r-1= and r+1= of each rule label, "<s>" and "</s>" after them
+        self._rule_index = {lab: i for i, lab in enumerate(_RULE_LABELS)}
+        self._rule = np.array(
+            [[get(_RULE[lab]), get(_RULE_PREV[lab]), get(_RULE_NEXT[lab])] for lab in (*_RULE_LABELS, "<s>", "</s>")],
+            dtype=np.int32,
+        )
+        self._lock = threading.Lock()
+        self._forms: dict[str, int] = {}
+        self._words: list[str] = []  # each row's normalised word, for the w-1|w= attribute
+        self._table = np.empty((0, _COLUMNS), dtype=np.int32)
+        self._clear_forms()
+
+    def attribute_id(self, name: str) -> int:
+        """The row of attribute ``name`` in the model; ``len(attributes)`` for one it has no weight for."""
+        return self._ids.get(name, self._unknown)
+
+    def _clear_forms(self) -> None:
+        self._forms.clear()
+        self._words.clear()
+        self._table = np.empty((1024, _COLUMNS), dtype=np.int32)
+        self._add_form(_START)
+        self._add_form(_END)
+
+    def _add_form(self, wd: _Word) -> int:
+        row = len(self._words)
+        if row == len(self._table):
+            self._table = np.concatenate([self._table, np.empty_like(self._table)])
+        get = self.attribute_id
+        no_cue = ("",) * len(_BUCKETS)
+        self._table[row] = (
+            *(get(f) for f in wd.own), get(wd.prev1), get(wd.next1), get(wd.lex_prev1), get(wd.lex_next1),
+            get(wd.prev2), get(wd.next2), *(get(f) for f in wd.left or no_cue), *(get(f) for f in wd.right or no_cue),
+            wd.cue,
+        )  # fmt: skip
+        self._words.append(wd.w)
+        return row
+
+    def attribute_ids(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> np.ndarray:
+        """The model's ids of ``features(toks, in_quote, rule)``, one row per token (an attribute it
+        has no weight for is ``len(attributes)``)."""
+        with self._lock:
+            return self._attribute_ids(toks, in_quote, rule)
+
+    def _attribute_ids(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> np.ndarray:
+        if len(self._forms) > _MAX_WORDS:
+            self._clear_forms()
+        forms, words = self._forms, self._words
+        rows = []
+        for t in toks:
+            row = forms.get(t.text)
+            if row is None:
+                row = forms[t.text] = self._add_form(_word(t.text))
+            rows.append(row)
+        get, unknown = self._ids.get, self._unknown
+        prev = "<s>"
+        pairs = []
+        for row in rows:
+            w = words[row]
+            pairs.append(get("w-1|w=" + prev + "|" + w, unknown))
+            prev = w
+        index = self._rule_index
+        return _compiled()[0](
+            np.array(rows, dtype=np.int32),
+            np.array([index[lab] for lab in rule], dtype=np.int32),
+            np.array(in_quote, dtype=np.int32),
+            np.array(pairs, dtype=np.int32),
+            self._table,
+            self._const,
+            self._rule,
+        )
 
     def tag(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> list[Label]:
         if not toks or len(toks) > MAX_TOKENS:
             return ["O"] * len(toks)
-        feats = features(toks, in_quote, rule)
-        try:
-            return list(self._crf.tag(feats))
-        except (SystemError, UnicodeError):  # lone surrogates (from JSON or a library caller) cannot be UTF-8
-            return list(self._crf.tag([[f.encode("utf-8", "replace").decode("utf-8") for f in fs] for fs in feats]))
+        with self._lock:
+            best = _compiled()[1](self._attribute_ids(toks, in_quote, rule), self._state, self._trans)
+        labels = self.labels
+        return [labels[i] for i in best.tolist()]
 
 
 @cache
