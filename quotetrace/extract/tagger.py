@@ -398,6 +398,7 @@ class Tagger:
         self._lock = threading.Lock()
         self._forms: dict[str, int] = {}
         self._words: list[str] = []  # each row's normalised word, for the w-1|w= attribute
+        self._pairs: dict[int, int] = {}  # the w-1|w= id of two rows, by ``row_before << 20 | row``
         self._table = np.empty((0, _COLUMNS), dtype=np.int32)
         self._clear_forms()
 
@@ -407,6 +408,7 @@ class Tagger:
 
     def _clear_forms(self) -> None:
         self._forms.clear()
+        self._pairs.clear()
         self._words.clear()
         self._table = np.empty((1024, _COLUMNS), dtype=np.int32)
         self._add_form(_START)
@@ -433,22 +435,23 @@ class Tagger:
             return self._attribute_ids(toks, in_quote, rule)
 
     def _attribute_ids(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> np.ndarray:
-        if len(self._forms) > _MAX_WORDS:
+        if len(self._forms) > _MAX_WORDS or len(self._pairs) > 4 * _MAX_WORDS:
             self._clear_forms()
-        forms, words = self._forms, self._words
+        forms, words, known_pairs = self._forms, self._words, self._pairs
         rows = []
+        pairs = []
+        prev = 0  # the row of "<s>"
         for t in toks:
             row = forms.get(t.text)
             if row is None:
                 row = forms[t.text] = self._add_form(_word(t.text))
+            key = prev << 20 | row  # rows stay below 2**20 (_MAX_WORDS)
+            pair = known_pairs.get(key)
+            if pair is None:
+                pair = known_pairs[key] = self.attribute_id("w-1|w=" + words[prev] + "|" + words[row])
             rows.append(row)
-        get, unknown = self._ids.get, self._unknown
-        prev = "<s>"
-        pairs = []
-        for row in rows:
-            w = words[row]
-            pairs.append(get("w-1|w=" + prev + "|" + w, unknown))
-            prev = w
+            pairs.append(pair)
+            prev = row
         index = self._rule_index
         return _compiled()[0](
             np.array(rows, dtype=np.int32),
