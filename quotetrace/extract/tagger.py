@@ -55,6 +55,9 @@ class Tagged:
 def roles_of(toks: Sequence[Token], spans: Iterable[tuple[str, int, int]]) -> list[Label]:
     """BIO labels for ``toks`` from character spans ``(role, start, end)``; cue beats source beats content."""
     labels: list[Label] = ["O"] * len(toks)
+    spans = list(spans)
+    if not spans:
+        return labels
     rank = {"O": 0, "C": 1, "S": 2, "K": 3}
     for role, s, e in spans:
         i = _first_token(toks, s)
@@ -212,6 +215,8 @@ def features(toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Lab
 def spans(labels: Sequence[Label]) -> list[tuple[str, int, int]]:
     """``(role, start, end)`` token ranges from BIO labels (an ``I-`` after anything else starts a span)."""
     out: list[tuple[str, int, int]] = []
+    if labels.count("O") == len(labels):  # most sentences: nothing to walk
+        return out
     for i, lab in enumerate(labels):
         if lab == "O":
             continue
