@@ -5,7 +5,7 @@
 >>> t.quotes[0].speaker, t.graph      # doctest: +SKIP
 >>> t.to_svg()                        # doctest: +SKIP
 
-Stages, each usable alone: ``read_articles`` (ingest), ``extract_quotes``,
+Stages, each usable alone: ``read_articles`` (ingest; ``iter_articles`` streams), ``extract_quotes``,
 ``link_quotes`` (statements and links), ``build_graph``, ``to_svg``/``to_dot``.
 """
 
@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from quotetrace.errors import GraphvizMissingError, InputError, NoArticlesError, OutputError, QuotetraceError
 from quotetrace.extract import Extraction, extract_quotes
 from quotetrace.graph import build_graph
-from quotetrace.ingest import article_from_text, read_articles, read_sources
+from quotetrace.ingest import article_from_text, iter_articles, read_articles, read_sources
 from quotetrace.match import compare
 from quotetrace.model import Article, Edit, Link, Quote, Section, SourceDocument, Span, Speaker, Statement, Trace
 from quotetrace.pipeline import trace
@@ -53,6 +53,7 @@ __all__ = [
     "build_graph",
     "compare",
     "extract_quotes",
+    "iter_articles",
     "link_quotes",
     "read_articles",
     "read_sources",

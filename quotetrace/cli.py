@@ -27,10 +27,10 @@ from quotetrace.errors import NoArticlesError, QuotetraceError
 from quotetrace.export import iter_json, to_csv, to_dict, to_gexf, to_graphml, to_node_link, write_atomic
 from quotetrace.extract import extract_quotes
 from quotetrace.graph import auto_focus, focus
-from quotetrace.ingest import MAX_BYTES, input_files, read_articles
+from quotetrace.ingest import MAX_BYTES, input_files, iter_articles, read_articles
 from quotetrace.match import Comparison
 from quotetrace.match import compare as compare_texts
-from quotetrace.model import Article, Quote, Trace
+from quotetrace.model import Quote, Trace
 from quotetrace.pipeline import trace as run_trace
 from quotetrace.pipeline import trace_store
 from quotetrace.progress import Progress
@@ -425,28 +425,38 @@ def _added(
     engine: Engine | None = None,
 ) -> tuple[AddResult, tuple[str, ...]]:
     """Read ``paths`` the way ``trace`` does and add them to ``store``, extracting on ``engine``
-    (in this process by default); what was done, and the input warnings."""
+    (in this process by default); what was done, and the input warnings.
+
+    The files are read as the store takes them, a batch at a time (``iter_articles``): a corpus
+    larger than memory streams through, and with an engine the next batch is read while the
+    workers extract this one. The warnings are printed at the end (a line each, after the progress).
+    """
     progress = _progress(quiet)
     problems: list[str] = []
+    warnings = _Warnings(quiet)
 
-    def load(warn: Callable[[str], None]) -> tuple[Article, ...]:
-        def both(message: str) -> None:
-            problems.append(message)
-            warn(message)
-
-        return read_articles(list(paths), on_warning=both, max_bytes=max_bytes, on_progress=progress)
-
-    articles = _reading(quiet, load, progress)
+    def warn(message: str) -> None:
+        problems.append(message)
+        warnings(message)
 
     def report(stage: str, done: int, total: int | None) -> None:
         progress(stage, done, total)
         if verbose and stage == "articles stored":
             progress.close()
-            click.echo(f"stored {done} of {total} articles", err=True)
+            click.echo(f"stored {done} articles", err=True)
 
-    with progress:
-        extract = None if engine is None else functools.partial(engine.extract, rules_only=rules_only)
-        result = store.add(articles, rules_only=rules_only, extract=extract, batch_size=batch_size, on_progress=report)
+    articles = iter_articles(list(paths), on_warning=warn, max_bytes=max_bytes, on_progress=progress)
+    try:
+        with progress:
+            extract = None if engine is None else functools.partial(engine.extract, rules_only=rules_only)
+            result = store.add(
+                articles, rules_only=rules_only, extract=extract, batch_size=batch_size, on_progress=report
+            )
+    except NoArticlesError as err:
+        progress.close()
+        warnings.fail(err)
+    progress.close()
+    warnings.flush()
     return result, tuple(problems)
 
 

@@ -444,51 +444,88 @@ def read_articles(
     and the rest are still read; so is the encoding used for a file that is not UTF-8.
     ``NoArticlesError`` is raised only when nothing at all could be read.
     ``max_bytes=None`` reads files of any size. ``on_progress`` hears ``("files read", done, total)``
-    (see ``quotetrace.progress``).
+    (see ``quotetrace.progress``). ``iter_articles`` gives the same articles one at a time.
 
     >>> arts = read_articles(["seeds/"], on_warning=print)  # doctest: +SKIP
     >>> [a.id for a in arts][:2]  # doctest: +SKIP
     ['000_508fbe3004b92db1.txt', '001_cc758aff9a1f738e.txt']
     """
+    warn = on_warning or _log_warning
+    overlong: list[str] = []  # reported after everything else is read, as they always were
+    articles = tuple(
+        _articles(paths, stdin=stdin, warn=warn, max_bytes=max_bytes, on_progress=on_progress, overlong=overlong.append)
+    )
+    for message in overlong:
+        warn(message)
+    return articles
+
+
+def iter_articles(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    stdin: IO[str] | IO[bytes] | None = None,
+    on_warning: Callable[[str], None] | None = None,
+    max_bytes: int | None = MAX_BYTES,
+    on_progress: Callable[[str, int, int | None], None] | None = None,
+) -> Iterator[Article]:
+    """``read_articles``, each article as its file is read: a corpus too large to hold whole
+    streams through (``quotetrace add``). Warnings come as each input is read, and
+    ``NoArticlesError`` once every input has been tried without one article."""
+    warn = on_warning or _log_warning
+    return _articles(paths, stdin=stdin, warn=warn, max_bytes=max_bytes, on_progress=on_progress, overlong=warn)
+
+
+def _articles(
+    paths: Iterable[str | os.PathLike[str]],
+    *,
+    stdin: IO[str] | IO[bytes] | None,
+    warn: Callable[[str], None],
+    max_bytes: int | None,
+    on_progress: Callable[[str, int, int | None], None] | None,
+    overlong: Callable[[str], None],
+) -> Iterator[Article]:
     if isinstance(paths, str | os.PathLike):
         paths = [paths]  # a single path, not an iterable of one-letter paths
     problems: list[str] = []
-    warn_user = on_warning or _log_warning
 
-    def warn(message: str) -> None:
+    def warn_and_count(message: str) -> None:
         problems.append(message)
-        warn_user(message)
+        warn(message)
 
-    sources = _collect(paths, warn)
+    sources = _collect(paths, warn_and_count)
     if not sources and not problems:
         raise NoArticlesError("no article files in the inputs: pass files, folders, glob patterns or '-' for stdin")
     ids = _file_ids(sources)
     manifests: dict[str, dict[str, dict[str, Any]]] = {}
-    articles: list[Article] = []
+    seen: set[str] = set()  # ids given so far: a later article with one of them is renamed
     for n, source in enumerate(sources):
         if on_progress is not None:
             on_progress("files read", n, len(sources))
         try:
             if source.file is None:
-                articles.append(_read_stdin(stdin if stdin is not None else sys.stdin, max_bytes, warn))
-                continue
-            folder = os.path.dirname(source.key)  # real path: one read per folder however it was spelled
-            if folder not in manifests:
-                manifests[folder] = load_manifest(folder, warn=warn, shown=os.path.dirname(source.shown))
-            articles.extend(_read_file(source.file, source.shown, ids[source.key], manifests[folder], warn, max_bytes))
+                read = [_read_stdin(stdin if stdin is not None else sys.stdin, max_bytes, warn_and_count)]
+            else:
+                folder = os.path.dirname(source.key)  # real path: one read per folder however it was spelled
+                if folder not in manifests:
+                    manifests[folder] = load_manifest(folder, warn=warn_and_count, shown=os.path.dirname(source.shown))
+                key = ids[source.key]
+                read = _read_file(source.file, source.shown, key, manifests[folder], warn_and_count, max_bytes)
         except InputError as err:
-            warn(str(err))
-    for art in articles:
-        _report_overlong(art, warn)
+            warn_and_count(str(err))
+            continue
+        for art in read:
+            art = _unique_id(art, seen, warn)
+            for message in _overlong(art):
+                overlong(message)
+            yield art
     if on_progress is not None:
         on_progress("files read", len(sources), len(sources))
-    if not articles:
+    if not seen:
         if len(problems) == 1:
             raise NoArticlesError(problems[0])
         n = len(problems)
         first = f" ({n} problems: first one: {problems[0]})" if problems else ""
         raise NoArticlesError(f"no readable articles in the inputs{first}")
-    return _unique_ids(articles, warn)
 
 
 def input_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[str, ...]:
@@ -742,29 +779,26 @@ def _file_ids(sources: list[_Source]) -> dict[str, str]:
     return ids
 
 
-def _unique_ids(articles: list[Article], warn: Warn) -> tuple[Article, ...]:
-    seen: set[str] = set()
-    unique: list[Article] = []
-    for art in articles:
-        new_id, n = art.id, 1
-        while new_id in seen:
-            n += 1
-            new_id = f"{art.id}#{n}"
-        if new_id != art.id:
-            warn(f"{art.path or art.id}: article id {art.id!r} is already taken; renamed {new_id!r}")
-            art = dataclasses.replace(art, id=new_id)
-        seen.add(new_id)
-        unique.append(art)
-    return tuple(unique)
+def _unique_id(art: Article, seen: set[str], warn: Warn) -> Article:
+    """``art``, renamed ``ID#2`` (``#3``, ...) when an earlier article took its id; its id joins ``seen``."""
+    new_id, n = art.id, 1
+    while new_id in seen:
+        n += 1
+        new_id = f"{art.id}#{n}"
+    if new_id != art.id:
+        warn(f"{art.path or art.id}: article id {art.id!r} is already taken; renamed {new_id!r}")
+        art = dataclasses.replace(art, id=new_id)
+    seen.add(new_id)
+    return art
 
 
-def _report_overlong(art: Article, warn: Warn) -> None:
-    for sec in art.sections:
-        if sec.kind == "overlong":
-            warn(
-                f"{art.path or art.id}: {sec.label} at offset {sec.start} is not prose (the limit is "
-                f"{MAX_LINE:,}); it is kept but no quote is taken from it (break it into paragraphs to read it)"
-            )
+def _overlong(art: Article) -> list[str]:
+    return [
+        f"{art.path or art.id}: {sec.label} at offset {sec.start} is not prose (the limit is "
+        f"{MAX_LINE:,}); it is kept but no quote is taken from it (break it into paragraphs to read it)"
+        for sec in art.sections
+        if sec.kind == "overlong"
+    ]
 
 
 def _read_stdin(stream: IO[str] | IO[bytes], max_bytes: int | None, warn: Warn) -> Article:

@@ -48,6 +48,7 @@ Another process writing at the same time is waited for (``timeout`` seconds).
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime as dt
 import functools
 import hashlib
@@ -446,6 +447,19 @@ def _unpacked(data: bytes) -> Any:
 # --- the store ----------------------------------------------------------------------------
 
 
+class _Batch(NamedTuple):
+    """Articles read for one transaction: their rows, encoded metadata and sections, and which to extract."""
+
+    articles: list[Article]
+    rows: list[dict[str, Any]]
+    encoded: list[tuple[str | bytes, str | bytes]]
+    todo: list[int]
+
+
+# a batch's extractions: being made by an engine, or made
+_Extracting = concurrent.futures.Future[list[Extraction]] | list[Extraction]
+
+
 class _Stored(NamedTuple):
     """What the store holds for one article id, enough to tell what adding it again must do."""
 
@@ -615,7 +629,8 @@ class Store:
         counts = {"added": 0, "unchanged": 0, "updated": 0, "reextracted": 0}
         done = found = 0
         it = iter(articles)
-        while batch := list(islice(it, batch_size)):
+
+        def prepare(batch: list[Article]) -> _Batch:
             rows = [article_to_row(a) for a in batch]
             encoded = [(_dumps(r["meta"]), _dumps(r["sections"])) for r in rows]
             # extract outside the write lock: another process may write meanwhile
@@ -623,33 +638,78 @@ class Store:
             todo = [
                 i for i, r in enumerate(rows) if _change(stored.get(r["id"]), r, *encoded[i], extractor) != "unchanged"
             ]
-            fresh = dict(zip(todo, _extracted(run, [batch[i] for i in todo]), strict=True))
+            return _Batch(batch, rows, encoded, todo)
+
+        # With an ``extract`` given (an engine's: worker processes, a cluster), the next batch is read
+        # and handed out while this one is extracted and stored, so the workers never wait for the
+        # reading or the writing; an engine that extracts in this process only interleaves with it.
+        ahead = concurrent.futures.ThreadPoolExecutor(1, "quotetrace-extract") if extract is not None else None
+
+        def finish(batch: _Batch, result: _Extracting) -> None:
+            nonlocal done, found
+            extracted = result.result() if isinstance(result, concurrent.futures.Future) else result
+            fresh = dict(zip(batch.todo, extracted, strict=True))
             found += sum(len(ex.quotes) for ex in fresh.values())
             if on_progress is not None:
                 on_progress("quotes found", found, None)
-            with self._write():
-                stored = self._stored([r["id"] for r in rows])  # again, under the lock
-                for i, row in enumerate(rows):
-                    before = stored.get(row["id"])
-                    change = _change(before, row, *encoded[i], extractor)
-                    counts[change] += 1
-                    if change == "unchanged":
-                        if before is not None and before.path != row["path"]:
-                            self._conn.execute(
-                                "UPDATE articles SET path = ? WHERE id = ?",
-                                (_sql_maybe(row["path"]), _sql_text(row["id"])),
-                            )
-                        continue
-                    if i not in fresh:  # another process changed it since we looked
-                        fresh[i] = _extracted(run, [batch[i]])[0]
-                    if change != "reextracted":
-                        self._put_article(row, *encoded[i])
-                    self._put_extraction(fresh[i], row["hash"], extractor)
-                    stored[row["id"]] = _Stored(row["hash"], row["path"], *encoded[i], extractor)
-            done += len(batch)
+            self._commit(batch, fresh, run, extractor, counts)
+            done += len(batch.articles)
             if on_progress is not None:
                 on_progress("articles stored", done, total)
+
+        pending: tuple[_Batch, _Extracting] | None = None
+        try:
+            while True:
+                try:
+                    batch = list(islice(it, batch_size))
+                except Exception:
+                    if pending is not None:  # what was read before the failure is kept
+                        finish(*pending)
+                    raise
+                if not batch:
+                    break
+                nxt = prepare(batch)
+                todo = [batch[i] for i in nxt.todo]
+                job = ahead.submit(_extracted, run, todo) if ahead is not None else None
+                if pending is not None:
+                    finish(*pending)
+                pending = (nxt, job if job is not None else _extracted(run, todo))
+            if pending is not None:
+                finish(*pending)
+        finally:
+            if ahead is not None:
+                ahead.shutdown(wait=True, cancel_futures=True)
         return AddResult(**counts)
+
+    def _commit(
+        self,
+        batch: _Batch,
+        fresh: dict[int, Extraction],
+        run: Callable[[Sequence[Article]], Sequence[Extraction]],
+        extractor: str,
+        counts: dict[str, int],
+    ) -> None:
+        """Write one batch in one transaction, deciding again under the lock what changed."""
+        rows, encoded = batch.rows, batch.encoded
+        with self._write():
+            stored = self._stored([r["id"] for r in rows])
+            for i, row in enumerate(rows):
+                before = stored.get(row["id"])
+                change = _change(before, row, *encoded[i], extractor)
+                counts[change] += 1
+                if change == "unchanged":
+                    if before is not None and before.path != row["path"]:
+                        self._conn.execute(
+                            "UPDATE articles SET path = ? WHERE id = ?",
+                            (_sql_maybe(row["path"]), _sql_text(row["id"])),
+                        )
+                    continue
+                if i not in fresh:  # another process (or an earlier batch) changed it since we looked
+                    fresh[i] = _extracted(run, [batch.articles[i]])[0]
+                if change != "reextracted":
+                    self._put_article(row, *encoded[i])
+                self._put_extraction(fresh[i], row["hash"], extractor)
+                stored[row["id"]] = _Stored(row["hash"], row["path"], *encoded[i], extractor)
 
     def _stored(self, ids: Sequence[str]) -> dict[str, _Stored]:
         found: dict[str, _Stored] = {}

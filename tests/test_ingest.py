@@ -13,7 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from quotetrace.errors import NoArticlesError
-from quotetrace.ingest import article_from_text, find_sections, read_article, read_articles, sniff_metadata
+from quotetrace.ingest import (
+    article_from_text,
+    find_sections,
+    iter_articles,
+    read_article,
+    read_articles,
+    sniff_metadata,
+)
 from quotetrace.model import Article
 
 SEEDS = Path(__file__).parent.parent / "seeds"
@@ -469,3 +476,30 @@ def test_article_from_text_keeps_text_exactly(text: str) -> None:
     art = article_from_text(text, id="x")
     assert art.text == text
     assert isinstance(sniff_metadata(text), dict)
+
+
+def test_iter_articles_streams_what_read_articles_reads(tmp_path: Path) -> None:
+    """One file at a time, the same articles and ids (a taken id renamed as it comes), the same warnings;
+    a line too long to be prose is reported as its file is read rather than at the end."""
+    write(tmp_path / "a" / "x.txt", "First.\n")
+    write(tmp_path / "b" / "x.txt", "Second.\n")
+    write(tmp_path / "c.jsonl", json.dumps({"id": "a/x.txt", "text": "Third."}) + "\n{broken\n")
+    write(tmp_path / "d.txt", "")
+    write(tmp_path / "e.txt", "Long. " + "y" * 200_000 + "\n")
+    whole: list[str] = []
+    streamed: list[str] = []
+    articles = read_articles([tmp_path], on_warning=whole.append)
+    stream = iter_articles([tmp_path], on_warning=streamed.append)
+    first = next(stream)
+    assert first == articles[0] and streamed == []  # nothing past the first file was read
+    assert (first, *stream) == articles
+    assert [a.id for a in articles] == ["a/x.txt", "b/x.txt", "a/x.txt#2", "e.txt"]
+    assert sorted(streamed) == sorted(whole)
+    assert any("not prose" in w for w in whole) and "not prose" in whole[-1]
+
+
+def test_iter_articles_raises_only_when_nothing_was_read(tmp_path: Path) -> None:
+    write(tmp_path / "empty.txt", "")
+    stream = iter_articles([tmp_path], on_warning=lambda m: None)
+    with pytest.raises(NoArticlesError, match="empty"):
+        next(stream)
