@@ -532,24 +532,44 @@ def candidate_pairs(
     exactly those of the whole set, found by probing from the fresh texts and from the others
     that share a key with one (an incremental run, see ``provenance.PriorLinks``).
     """
-    own = [list(shingles(w, k)) for w in texts]
-    df = Counter(itertools.chain.from_iterable(own))
+    # reprints share one ``Words``: their shingles are made, counted and looked up once
+    distinct: dict[int, list[Gram]] = {}
+    holders: dict[int, list[int]] = defaultdict(list)
+    own: list[list[Gram]] = []
+    for i, w in enumerate(texts):
+        sh = distinct.get(id(w))
+        if sh is None:
+            sh = distinct[id(w)] = list(shingles(w, k))
+        own.append(sh)
+        holders[id(w)].append(i)
+    df: Counter[Gram] = Counter()
+    for wid, sh in distinct.items():
+        n = len(holders[wid])
+        if n == 1:
+            df.update(sh)
+        else:
+            for gram in sh:
+                df[gram] += n
     probing = fresh_probers(
         own,
         fresh,
         lambda g: 2 <= df[g] <= max_df,
         may_probe=lambda i, held: _may_probe(own[i], df, held, max_df=max_df, budget=budget),
     )
-    chosen = [
-        probe_keys(zip(map(df.__getitem__, own[i]), own[i], strict=True), probes=probes, max_df=max_df, budget=budget)
-        for i in probing
-    ]
+    chosen_for: dict[int, list[Gram]] = {}
+    chosen = []
+    for i in probing:
+        grams = chosen_for.get(id(texts[i]))
+        if grams is None:
+            keys = zip(map(df.__getitem__, own[i]), own[i], strict=True)
+            grams = chosen_for[id(texts[i])] = probe_keys(keys, probes=probes, max_df=max_df, budget=budget)
+        chosen.append(grams)
     # posting lists of the keys some text probes, the only ones read
     probed = set(itertools.chain.from_iterable(chosen))
     index: dict[Gram, list[int]] = defaultdict(list)
-    for i, sh in enumerate(own):
+    for wid, sh in distinct.items():
         for gram in probed.intersection(sh):
-            index[gram].append(i)
+            index[gram].extend(holders[wid])
     pairs: set[tuple[int, int]] = set()
     for i, grams in zip(probing, chosen, strict=True):
         # key_pairs((i,), posting) for each probe, inlined: this loop is the hot path
@@ -609,7 +629,8 @@ def fresh_probers(
     """The texts whose probes can make a pair with a fresh text, from each text's blocking ``keys``:
     every text when all are fresh (``fresh`` is None), else the fresh ones and those holding a key
     some fresh text holds that may be ``probed`` at all. ``may_probe(i, held)``, given those keys,
-    narrows the others to the texts whose own probes can include one of them."""
+    narrows the others to the texts whose own probes can include one of them; it must depend on
+    ``keys[i]`` alone, since texts sharing one keys object are decided once."""
     if fresh is None:
         return list(range(len(keys)))
     if len(fresh) != len(keys):
@@ -618,8 +639,14 @@ def fresh_probers(
     for i, flag in enumerate(fresh):
         if flag:
             held.update(g for g in keys[i] if probed(g))
-    return [
-        i
-        for i, flag in enumerate(fresh)
-        if flag or (not held.isdisjoint(keys[i]) and (may_probe is None or may_probe(i, held)))
-    ]
+    out = []
+    decided: dict[int, bool] = {}  # by the keys' own object: reprints share theirs
+    for i, flag in enumerate(fresh):
+        if not flag:
+            may = decided.get(id(keys[i]))
+            if may is None:
+                may = decided[id(keys[i])] = not held.isdisjoint(keys[i]) and (may_probe is None or may_probe(i, held))
+            if not may:
+                continue
+        out.append(i)
+    return out

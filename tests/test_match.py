@@ -404,6 +404,31 @@ def test_blocking_for_fresh_texts_is_the_whole_blocking_seen_from_them(
     assert candidate_pairs(texts, fresh=[True] * len(texts), probes=probes, budget=budget) == whole
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 8), st.integers(1, 20)), min_size=1, max_size=6),
+    st.lists(st.integers(0, 5), min_size=2, max_size=16),
+    st.lists(st.booleans(), min_size=16, max_size=16),
+    st.sampled_from([(6, 50), (1, 1), (2, 2), (6, 3)]),
+)
+def test_reprints_sharing_one_words_block_as_separate_copies(
+    cuts: list[tuple[int, int, int]], picks: list[int], flags: list[bool], limits: tuple[int, int]
+) -> None:
+    """Blocking makes, counts and probes the shingles of one ``Words`` once, however many quotes share
+    it (syndicated reprints): the pairs are those of a copy per quote, for a full and a fresh run."""
+    distinct = [Words.of(" ".join(SENTENCES[s].split()[a : a + n]) or "Ukraine") for s, a, n in cuts]
+    shared = [distinct[k % len(distinct)] for k in picks]
+    copies = [Words.of(w.text) for w in shared]
+    probes, budget = limits
+    fresh = flags[: len(shared)]
+    assert candidate_pairs(shared, probes=probes, budget=budget) == candidate_pairs(
+        copies, probes=probes, budget=budget
+    )
+    assert candidate_pairs(shared, fresh=fresh, probes=probes, budget=budget) == candidate_pairs(
+        copies, fresh=fresh, probes=probes, budget=budget
+    )
+
+
 def test_a_text_that_repeats_itself_may_probe_a_common_gram_first() -> None:
     """A repeated phrase ("a b a b") makes a stretch of grams with no first, so a settled text's first
     probe can be a gram over the budget; the fresh text it meets probes elsewhere and never finds it."""
