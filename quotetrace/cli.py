@@ -433,11 +433,6 @@ def _added(
     """
     progress = _progress(quiet)
     problems: list[str] = []
-    warnings = _Warnings(quiet)
-
-    def warn(message: str) -> None:
-        problems.append(message)
-        warnings(message)
 
     def report(stage: str, done: int, total: int | None) -> None:
         progress(stage, done, total)
@@ -445,19 +440,19 @@ def _added(
             progress.close()
             click.echo(f"stored {done} articles", err=True)
 
-    articles = iter_articles(list(paths), on_warning=warn, max_bytes=max_bytes, on_progress=progress)
-    try:
+    def load(warn: Callable[[str], None]) -> AddResult:
+        def both(message: str) -> None:
+            problems.append(message)
+            warn(message)
+
+        articles = iter_articles(list(paths), on_warning=both, max_bytes=max_bytes, on_progress=progress)
         with progress:
             extract = None if engine is None else functools.partial(engine.extract, rules_only=rules_only)
-            result = store.add(
+            return store.add(
                 articles, rules_only=rules_only, extract=extract, batch_size=batch_size, on_progress=report
             )
-    except NoArticlesError as err:
-        progress.close()
-        warnings.fail(err)
-    progress.close()
-    warnings.flush()
-    return result, tuple(problems)
+
+    return _reading(quiet, load, progress), tuple(problems)
 
 
 def _refuse_to_overwrite_inputs(output: str, inputs: Sequence[str]) -> None:

@@ -455,9 +455,8 @@ class _Batch(NamedTuple):
     encoded: list[tuple[str | bytes, str | bytes]]
     todo: list[int]
 
-
-# a batch's extractions: being made by an engine, or made
-_Extracting = concurrent.futures.Future[list[Extraction]] | list[Extraction]
+    def to_extract(self) -> list[Article]:
+        return [self.articles[i] for i in self.todo]
 
 
 class _Stored(NamedTuple):
@@ -645,9 +644,9 @@ class Store:
         # reading or the writing; an engine that extracts in this process only interleaves with it.
         ahead = concurrent.futures.ThreadPoolExecutor(1, "quotetrace-extract") if extract is not None else None
 
-        def finish(batch: _Batch, result: _Extracting) -> None:
+        def finish(batch: _Batch, job: concurrent.futures.Future[list[Extraction]] | None) -> None:
             nonlocal done, found
-            extracted = result.result() if isinstance(result, concurrent.futures.Future) else result
+            extracted = job.result() if job is not None else _extracted(run, batch.to_extract())
             fresh = dict(zip(batch.todo, extracted, strict=True))
             found += sum(len(ex.quotes) for ex in fresh.values())
             if on_progress is not None:
@@ -657,7 +656,7 @@ class Store:
             if on_progress is not None:
                 on_progress("articles stored", done, total)
 
-        pending: tuple[_Batch, _Extracting] | None = None
+        pending: tuple[_Batch, concurrent.futures.Future[list[Extraction]] | None] | None = None
         try:
             while True:
                 try:
@@ -669,11 +668,10 @@ class Store:
                 if not batch:
                     break
                 nxt = prepare(batch)
-                todo = [batch[i] for i in nxt.todo]
-                job = ahead.submit(_extracted, run, todo) if ahead is not None else None
+                job = ahead.submit(_extracted, run, nxt.to_extract()) if ahead is not None else None
                 if pending is not None:
                     finish(*pending)
-                pending = (nxt, job if job is not None else _extracted(run, todo))
+                pending = (nxt, job)
             if pending is not None:
                 finish(*pending)
         finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -126,31 +126,40 @@ def reference_features(toks: Sequence[Token], in_quote: Sequence[bool], rule: Se
     return out
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "“We will win,” the senator said on Tuesday, and Mr O’Malley denied it.",
-        "He said , said, SAID ‘said’ ``so'' « non » „ja“ 42 U.S. officials criticized the plan",
-        "A",
-        "said",
-        "x " * 20 + "said " + "y " * 20,
-    ],
-)
+ODD_SENTENCES = [
+    "“We will win,” the senator said on Tuesday, and Mr O’Malley denied it.",
+    "He said , said, SAID ‘said’ ``so'' « non » „ja“ 42 U.S. officials criticized the plan",
+    "A",
+    "said",
+    "x " * 20 + "said " + "y " * 20,
+]
+
+
+def every_kind_of_token(toks: Sequence[Token]) -> tuple[list[bool], list[Label]]:
+    """A quotation mask and rule labels that cycle through every value, for ``toks``."""
+    in_quote = [i % 3 == 1 for i in range(len(toks))]
+    rule = (["O", "B-C", "I-C", "B-S", "I-S", "B-K", "I-K"] * len(toks))[: len(toks)]
+    return in_quote, rule
+
+
+def seed_sentences(paths: Sequence[Path]) -> Iterator[tuple[list[Token], list[bool], list[Label]]]:
+    """The seeds' tokens in runs of 37, with their quotation marks and capitalised words as inputs."""
+    for path in paths:
+        toks = tokens(path.read_text(encoding="utf-8"))
+        for s in range(0, len(toks), 37):
+            sent = toks[s : s + 37]
+            yield sent, [t.text in '“”"' for t in sent], ["B-C" if t.is_cap else "O" for t in sent]
+
+
+@pytest.mark.parametrize("text", ODD_SENTENCES)
 def test_features_are_the_reference_strings(text: str) -> None:
     toks = tokens(text)
-    in_quote = [i % 3 == 1 for i in range(len(toks))]
-    rule = ["O", "B-C", "I-C", "B-S", "I-S", "B-K", "I-K"] * (len(toks) // 7 + 1)
-    rule = rule[: len(toks)]
+    in_quote, rule = every_kind_of_token(toks)
     assert features(toks, in_quote, rule) == reference_features(toks, in_quote, rule)
 
 
 def test_features_are_the_reference_strings_on_real_sentences() -> None:
-    text = (ROOT / "seeds" / "001_cc758aff9a1f738e.txt").read_text(encoding="utf-8")
-    toks = tokens(text)
-    for s in range(0, len(toks), 37):
-        sent = toks[s : s + 37]
-        in_quote = [t.text in '“”"' for t in sent]
-        rule = ["B-C" if t.is_cap else "O" for t in sent]
+    for sent, in_quote, rule in seed_sentences([ROOT / "seeds" / "001_cc758aff9a1f738e.txt"]):
         assert features(sent, in_quote, rule) == reference_features(sent, in_quote, rule)
 
 
@@ -321,22 +330,12 @@ def model_ids(
     return [[tagger.attribute_id(f) for f in fs] for fs in features(toks, in_quote, rule)]
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "“We will win,” the senator said on Tuesday, and Mr O’Malley denied it.",
-        "He said , said, SAID ‘said’ ``so'' « non » „ja“ 42 U.S. officials criticized the plan",
-        "A",
-        "said",
-        "x " * 20 + "said " + "y " * 20,
-    ],
-)
+@pytest.mark.parametrize("text", ODD_SENTENCES)
 def test_attribute_ids_are_the_ids_of_the_feature_strings(text: str) -> None:
     tagger = load_tagger()
     assert tagger is not None
     toks = tokens(text)
-    in_quote = [i % 3 == 1 for i in range(len(toks))]
-    rule = (["O", "B-C", "I-C", "B-S", "I-S", "B-K", "I-K"] * len(toks))[: len(toks)]
+    in_quote, rule = every_kind_of_token(toks)
     assert tagger.attribute_ids(toks, in_quote, rule).tolist() == model_ids(tagger, toks, in_quote, rule)
 
 
@@ -347,13 +346,8 @@ def test_attribute_ids_on_real_sentences_with_a_table_that_grows_and_is_emptied(
 
     monkeypatch.setattr(tagger_module, "_MAX_WORDS", 40)  # emptied every few sentences
     tagger = Tagger((ROOT / "quotetrace" / tagger_module.MODEL).read_bytes())
-    for path in sorted((ROOT / "seeds").glob("*.txt")):
-        toks = tokens(path.read_text(encoding="utf-8"))
-        for s in range(0, len(toks), 37):
-            sent = toks[s : s + 37]
-            in_quote = [t.text in '“”"' for t in sent]
-            rule = ["B-C" if t.is_cap else "O" for t in sent]
-            assert tagger.attribute_ids(sent, in_quote, rule).tolist() == model_ids(tagger, sent, in_quote, rule)
+    for sent, in_quote, rule in seed_sentences(sorted((ROOT / "seeds").glob("*.txt"))):
+        assert tagger.attribute_ids(sent, in_quote, rule).tolist() == model_ids(tagger, sent, in_quote, rule)
 
 
 WORDS = ["said", "told", "criticized", "the", "The", "“", "”", '"', "Smith", "U.S.", "42", ",", ".", "plan", "’s"]
