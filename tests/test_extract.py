@@ -76,6 +76,23 @@ def test_sentences_never_split_inside_a_quotation() -> None:
     assert [text[s:e] for s, e in sents] == ["“It is over. We won,” he said.", "Then he left."]
 
 
+def test_a_sentence_ends_with_the_quotation_that_closes_it() -> None:
+    text = "He said the talks had “no future.” She added that “nothing is settled.” Then he left."
+    qs = find_quotations(text, 0, len(text))
+    sents = sentences(text, 0, len(text), [(q.outer_start, q.outer_end) for q in qs])
+    assert [text[s:e] for s, e in sents] == [
+        "He said the talks had “no future.”",
+        "She added that “nothing is settled.”",
+        "Then he left.",
+    ]
+
+
+def test_reported_speech_stops_at_the_end_of_a_quoted_sentence() -> None:
+    art = article_from_text("Ms Kim said that the plan had “no substance.” She added that it would fail.", id="a")
+    clauses = [q.text for q in extract_quotes(art, tagger=False).quotes if q.kind == "indirect"]
+    assert clauses == ["that the plan had “no substance.”", "that it would fail"]
+
+
 def test_abbreviations_do_not_end_sentences() -> None:
     text = "Mr. Lee met Gen. Kim in the U.S. on Jan. 9. They talked."
     assert len(sentences(text, 0, len(text))) == 2

@@ -73,7 +73,8 @@ def sentences(text: str, start: int, end: int, protected: Sequence[tuple[int, in
     """Split ``text[start:end]`` into sentences, never inside a ``protected`` span.
 
     Protected spans are quotations: a quotation of several sentences stays inside the
-    sentence that attributes it (``“A. B,” he said.`` is one unit).
+    sentence that attributes it (``“A. B,” he said.`` is one unit), and a sentence that
+    ends with a quotation ends at its closing mark (``... had “no future.” She added``).
     """
     out: list[tuple[int, int]] = []
     cur = start
@@ -83,8 +84,8 @@ def sentences(text: str, start: int, end: int, protected: Sequence[tuple[int, in
         cut = m.end()
         while pi < len(prot) and prot[pi][1] <= cut - 1:
             pi += 1
-        if pi < len(prot) and prot[pi][0] < cut - 1 < prot[pi][1]:
-            continue  # inside a quotation
+        if pi < len(prot) and prot[pi][0] < cut - 1 < prot[pi][1] - 1:
+            continue  # inside a quotation; its closing mark (“... no substance.” She) may end one
         if m.group()[0] == "." and _ends_with_abbreviation(text, cur, m.start()):
             continue
         # a sentence starts with a capital, a digit or an opening mark
