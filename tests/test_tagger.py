@@ -213,6 +213,18 @@ def test_a_tagged_piece_of_a_rule_clause_is_added_only_where_a_clause_may_end() 
     assert "Trump for his costly debt line" in [q.text for q in extract_quotes(art, tagger=tagger).quotes]
 
 
+def test_words_of_a_quotation_tagged_again_for_its_speaker_are_not_added() -> None:
+    text = "“The vote was stolen from the people of this city,” Jane Roe said.\n"
+    own = Fixed({"“": [("C", "this city ,”"), ("S", "Jane Roe"), ("K", "said")]})
+    art = article_from_text(text, id="t.txt")
+    assert extract_quotes(art, tagger=own).quotes == extract_quotes(art, tagger=False).quotes
+    # a source inside the quotation is someone the speaker quotes: that is an attribution of its own
+    text = "“My aide told me the vote was stolen, and we will fight it in every court of this state,” Jane Roe said.\n"
+    nested = Fixed({"“": [("S", "My aide"), ("K", "told"), ("C", "the vote was stolen")]})
+    art = article_from_text(text, id="t.txt")
+    assert "the vote was stolen" in [q.text for q in extract_quotes(art, tagger=nested).quotes]
+
+
 def test_tagged_content_without_a_source_is_not_attributed_speech() -> None:
     text = "The plan is expected to pass next week.\n"
     tagger = Fixed({"The": [("K", "is expected"), ("C", "to pass next week")]})

@@ -27,7 +27,7 @@ from quotetrace.extract.indirect import Frame, find_frames
 from quotetrace.extract.marks import Quotation, find_quotations
 from quotetrace.extract.segment import Token, paragraphs, sentences, tokens
 from quotetrace.extract.speakers import SpeakerResolver, clause_subject, mention_span, merge_speakers, subject_before
-from quotetrace.extract.tagger import Label, attributions, load_tagger, roles_of
+from quotetrace.extract.tagger import Label, Tagged, attributions, load_tagger, roles_of
 from quotetrace.model import Article, Quote, QuoteKind, SourceDocument, Span, Speaker, SpeakerKind
 
 __all__ = ["Extraction", "extract_quotes", "extract_source", "merge_speakers"]
@@ -225,7 +225,7 @@ def _learned(st: _State, toks: Sequence[Token], in_quote: Sequence[bool], before
     text = st.text
     for found in attributions(labels):
         cs, ce = found.content
-        if found.source is None or _known(toks, found.content, found.cue, taken):
+        if found.source is None or _known(toks, found, taken):
             continue
         start, end = toks[cs].start, toks[ce - 1].end
         if end - start < 2:
@@ -244,20 +244,24 @@ _SAME_TOKENS = 0.5
 _SPEECH_WORDS = CUE_VERBS | {"according"}
 
 
-def _known(
-    toks: Sequence[Token],
-    content: tuple[int, int],
-    cue: tuple[int, int] | None,
-    taken: Sequence[tuple[int, int, str]],
-) -> bool:
-    """Whether a tagged content span (token range) is a rule quote already: the same tokens
+def _known(toks: Sequence[Token], found: Tagged, taken: Sequence[tuple[int, int, str]]) -> bool:
+    """Whether a tagged attribution (token ranges) is a rule quote already: the same tokens
     (IoU >= 0.5), a clause around reported speech the rules attributed to someone else
-    ("X put out a video in which the captive said he would stay"), or the head of a reported
+    ("X put out a video in which the captive said he would stay"), the head of a reported
     clause the rules have whole, cut before its verb ("The agency alleged [that North Korean
-    soldiers] were ordered ..."). A piece that ends where a clause may end ("mocked [Trump for
-    calling himself the “king of debt,”] noting that ...") is kept: the rules' clause often runs on."""
-    cs, ce = content
+    soldiers] were ordered ..."), or words of a quotation given to a source outside it (the
+    quotation's own speaker; a source inside it is someone the speaker quotes). A piece that ends
+    where a clause may end ("mocked [Trump for calling himself the “king of debt,”] noting
+    that ...") is kept: the rules' clause often runs on."""
+    (cs, ce), cue, source = found.content, found.cue, found.source
+    ws, we = cs, ce  # its words, without the marks around them
+    while ws < we and not toks[ws].is_word:
+        ws += 1
+    while we > ws and not toks[we - 1].is_word:
+        we -= 1
     for s, e, kind in taken:
+        if kind != "indirect" and s <= ws and we <= e and source is not None and not s <= source[0] < e:
+            return True
         inter = min(ce, e) - max(cs, s)
         if inter > 0 and inter / (max(ce, e) - min(cs, s)) >= _SAME_TOKENS:
             return True
