@@ -36,13 +36,24 @@ import threading
 import uuid
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Sized
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, Self, TypeVar
+
+import numpy as np
 
 from quotetrace.errors import QuotetraceError
 from quotetrace.extract import Extraction, extract_quotes
-from quotetrace.match import MAX_DF, SHINGLE, key_pairs, probe_keys, shingles, short_key_pairs, short_keys
+from quotetrace.match import (
+    MAX_DF,
+    SHINGLE,
+    key_pairs,
+    probe_keys,
+    shingles,
+    short_key_pairs,
+    short_keys,
+    unpack_pairs,
+)
 from quotetrace.model import Article
 from quotetrace.progress import OnProgress
 from quotetrace.provenance import (
@@ -119,7 +130,10 @@ def extract_chunk(articles: Sequence[Article], rules_only: bool = False) -> list
     return [extract_quotes(a, tagger=False if rules_only else None) for a in articles]
 
 
-def _chunks(items: Sequence[Any], n: int) -> list[Sequence[Any]]:
+_Sliceable = TypeVar("_Sliceable", Sequence[Any], np.ndarray)
+
+
+def _chunks(items: _Sliceable, n: int) -> list[_Sliceable]:
     size = max(1, math.ceil(len(items) / max(1, n)))
     return [items[k : k + size] for k in range(0, len(items), size)]
 
@@ -149,7 +163,7 @@ def _install_table(table: LinkTable) -> None:
 
 
 def _verified(
-    chunks: Iterable[tuple[Sequence[tuple[int, int]], list[Verdict]]], total: int | None, on_progress: OnProgress | None
+    chunks: Iterable[tuple[Sized, list[Verdict]]], total: int | None, on_progress: OnProgress | None
 ) -> list[Verdict]:
     """Each chunk's verdicts joined, in the order the chunks come; "pairs verified" told as each arrives."""
     out: list[Verdict] = []
@@ -162,9 +176,10 @@ def _verified(
     return out
 
 
-def _verify_chunk(pairs: Sequence[tuple[int, int]]) -> list[Verdict]:
+def _verify_chunk(pairs: np.ndarray) -> list[Verdict]:
+    """Verify a chunk of packed pairs (``match.pack_pairs``) against the table the pool was given."""
     assert _TABLE is not None, "the pool was started without its table"
-    return verify_pairs(_TABLE, pairs)
+    return verify_pairs(_TABLE, unpack_pairs(pairs))
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -210,7 +225,7 @@ class LocalEngine:
         pairs = local_pairs(table)
         if self.jobs == 1 or len(pairs) < 2 * PAIRS_PER_CHUNK:
             chunks = _chunks(pairs, math.ceil(len(pairs) / PAIRS_PER_CHUNK))
-            return _verified(((c, verify_pairs(table, c)) for c in chunks), len(pairs), on_progress)
+            return _verified(((c, verify_pairs(table, unpack_pairs(c))) for c in chunks), len(pairs), on_progress)
         chunks = _chunks(pairs, max(self.jobs * CHUNKS_PER_WORKER, len(pairs) // (4 * PAIRS_PER_CHUNK)))
         with concurrent.futures.ProcessPoolExecutor(
             self.jobs, mp_context=_pool_context(), initializer=_install_table, initargs=(table,)
@@ -303,7 +318,7 @@ def _rarity(postings: Iterable[tuple[Any, list[Any]]], max_df: int, max_posting:
         elif tag == "p" and df <= max_posting:
             out.extend((i, ("p", df, tuple(rest))) for i, indirect, _ in posting if indirect)
         elif tag == "s":
-            out.extend(("pair", pair) for pair in short_key_pairs(rest[0], posting))
+            out.extend(("pair", pair) for pair in short_key_pairs(len(rest[0]), posting))
     return out
 
 

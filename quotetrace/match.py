@@ -27,14 +27,16 @@ import re
 import sys
 import unicodedata
 from array import array
-from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
+import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel, Levenshtein
 
+from quotetrace.compiled import jit
 from quotetrace.model import Edit, Fidelity
 
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
@@ -488,18 +490,18 @@ def short_keys(w: Words, lengths: Collection[int]) -> set[Gram]:
     return {w.norm[s : s + n] for n in lengths for s in range(len(w.norm) - n + 1)}
 
 
-def short_key_pairs(key: Gram, hosts: Iterable[tuple[int, int]], *, fan_out: int = FAN_OUT) -> list[tuple[int, int]]:
+def short_key_pairs(size: int, hosts: Iterable[tuple[int, int]], *, fan_out: int = FAN_OUT) -> list[tuple[int, int]]:
     """The pairs of a short text ("confirmed", "self destruct") found whole inside longer ones.
 
-    ``hosts`` are ``(index, word count)`` of every text holding the run ``key``; those exactly
-    ``key`` long are the short texts themselves, and each pairs with at most ``fan_out`` of the
-    others, the longest first.
+    ``hosts`` are ``(index, word count)`` of every text holding one run of ``size`` words (a key of
+    ``short_keys``); those exactly ``size`` long are the short texts themselves, and each pairs
+    with at most ``fan_out`` of the others, the longest first.
     """
     held = sorted(set(hosts), key=lambda h: (-h[1], h[0]))
     top = held[: fan_out + 1]  # a short text's own entry may be among them
     pairs = []
     for i, n in held:
-        if n != len(key):
+        if n != size:
             continue
         for j, _ in [h for h in top if h[0] != i][:fan_out]:
             pairs.append((i, j) if i < j else (j, i))
@@ -509,7 +511,6 @@ def short_key_pairs(key: Gram, hosts: Iterable[tuple[int, int]], *, fan_out: int
 def candidate_pairs(
     texts: Sequence[Words],
     *,
-    k: int = SHINGLE,
     probes: int = PROBES,
     max_df: int = MAX_DF,
     budget: int = BUDGET,
@@ -518,105 +519,363 @@ def candidate_pairs(
 ) -> set[tuple[int, int]]:
     """Index pairs ``(i, j)``, ``i < j``, that may be reproductions of one another.
 
-    Prefix filtering on word k-grams: every shingle of every text is indexed, and each
-    text looks up only a few of its rarest (``probe_keys``: one per stretch of text the same
-    texts share, gapped 3-grams after word 3-grams, at most ``probes`` and about ``budget``
-    texts met). A reproduction shares its statement's distinctive shingles, so it finds the
-    texts it was taken from (or that were taken from it) without meeting every text that
-    says "one of the". Posting lists longer than ``max_df`` are boilerplate and skipped.
-    Texts shorter than ``k`` words are looked up as whole word sequences inside longer
-    texts, pairing with at most ``fan_out`` of them (the longest). The work grows linearly
-    with the number of texts.
+    Prefix filtering on word 3-grams (``shingles``): every shingle of every text is indexed,
+    and each text looks up only a few of its rarest (``probe_keys``: one per stretch of text
+    the same texts share, gapped 3-grams after word 3-grams, at most ``probes`` and about
+    ``budget`` texts met). A reproduction shares its statement's distinctive shingles, so it
+    finds the texts it was taken from (or that were taken from it) without meeting every text
+    that says "one of the". Posting lists longer than ``max_df`` are boilerplate and skipped.
+    Texts shorter than a shingle are looked up as whole word sequences inside longer texts,
+    pairing with at most ``fan_out`` of them (the longest). The work grows linearly with the
+    number of texts.
+
+    The pairs are exactly those of the three steps an engine runs (``shingles``, ``probe_keys``,
+    ``key_pairs``), computed here on flat arrays of machine integers: each word is numbered in
+    sorted order, so a gram's number sorts as its words do and ties go where ``probe_keys``
+    sends them; counting, choosing probes and pairing are loops compiled by numba. Reprints
+    that share one ``Words`` have their grams made, counted and ranked once.
 
     With ``fresh`` (a flag per text), only the pairs with at least one fresh text are wanted:
-    exactly those of the whole set, found by probing from the fresh texts and from the others
-    that share a key with one (an incremental run, see ``provenance.PriorLinks``).
+    exactly those of the whole set (an incremental run, see ``provenance.PriorLinks``).
     """
-    # reprints share one ``Words``: their shingles are made, counted and looked up once
-    distinct: dict[int, list[Gram]] = {}
-    holders: dict[int, list[int]] = defaultdict(list)
-    own: list[list[Gram]] = []
+    packed = packed_candidate_pairs(texts, probes=probes, max_df=max_df, budget=budget, fan_out=fan_out, fresh=fresh)
+    return set(unpack_pairs(packed))
+
+
+def packed_candidate_pairs(
+    texts: Sequence[Words],
+    *,
+    probes: int = PROBES,
+    max_df: int = MAX_DF,
+    budget: int = BUDGET,
+    fan_out: int = FAN_OUT,
+    fresh: Sequence[bool] | None = None,
+) -> np.ndarray:
+    """``candidate_pairs`` as a sorted array of ``pack_pairs`` numbers: 8 bytes a pair, where a set
+    of tuples takes about 150 (a story of 100,000 articles has some 14 million candidate pairs)."""
+    if fresh is not None and len(fresh) != len(texts):
+        raise ValueError(f"fresh has {len(fresh)} flags for {len(texts)} texts")
+    if not texts:
+        return np.empty(0, np.int64)
+    rows = _rows(texts)
+    flags = np.ones(len(texts), np.bool_) if fresh is None else np.fromiter(fresh, np.bool_, len(texts))
+    pairs = _shingle_pairs(rows, flags, incremental=fresh is not None, probes=probes, max_df=max_df, budget=budget)
+    short = _short_pairs(rows, flags, incremental=fresh is not None, fan_out=fan_out)
+    return _distinct(np.concatenate([pairs, short]))
+
+
+def pack_pairs(pairs: Iterable[tuple[int, int]]) -> np.ndarray:
+    """Index pairs ``(i, j)`` as sorted unique numbers ``i << 32 | j``, which sort as the pairs do."""
+    flat = np.fromiter(itertools.chain.from_iterable(pairs), np.int64)
+    return _distinct((flat[0::2] << 32) | flat[1::2])
+
+
+def unpack_pairs(packed: np.ndarray) -> Iterator[tuple[int, int]]:
+    """The pairs ``pack_pairs`` numbered, in their order."""
+    return zip((packed >> 32).tolist(), (packed & 0xFFFFFFFF).tolist(), strict=True)
+
+
+def _distinct(x: np.ndarray) -> np.ndarray:
+    """The distinct values of ``x``, sorted."""
+    x = np.sort(x)
+    keep = np.ones(len(x), np.bool_)
+    keep[1:] = x[1:] != x[:-1]
+    out: np.ndarray = x[keep]
+    return out
+
+
+def _numbered(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(x, return_inverse=True)``, by one sort."""
+    order = np.argsort(x, kind="stable")
+    ordered = x[order]
+    new = np.ones(len(x), np.bool_)
+    new[1:] = ordered[1:] != ordered[:-1]
+    inverse = np.empty(len(x), np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse
+
+
+class _Rows(NamedTuple):
+    """The texts of a blocking run as rows: reprints share one ``Words``, and each distinct one is a
+    row, held by the quotes that share it. Words are numbered in sorted order from 1 (0 is GAP)."""
+
+    owner: np.ndarray  # each text's row
+    held_off: np.ndarray  # the texts of row r are held_by[held_off[r]:held_off[r + 1]]
+    held_by: np.ndarray
+    words: np.ndarray  # the word numbers of every row, row after row
+    lengths: np.ndarray  # words per row
+
+
+def _rows(texts: Sequence[Words]) -> _Rows:
+    row_of: dict[int, int] = {}
+    distinct: list[Words] = []
+    owner = np.empty(len(texts), np.int64)
     for i, w in enumerate(texts):
-        sh = distinct.get(id(w))
-        if sh is None:
-            sh = distinct[id(w)] = list(shingles(w, k))
-        own.append(sh)
-        holders[id(w)].append(i)
-    df: Counter[Gram] = Counter()
-    for wid, sh in distinct.items():
-        n = len(holders[wid])
-        if n == 1:
-            df.update(sh)
-        else:
-            for gram in sh:
-                df[gram] += n
-    probing = fresh_probers(
-        own,
-        fresh,
-        lambda g: 2 <= df[g] <= max_df,
-        may_probe=lambda i, held: _may_probe(own[i], df, held, max_df=max_df, budget=budget),
-    )
-    chosen_for: dict[int, list[Gram]] = {}
-    chosen = []
-    for i in probing:
-        grams = chosen_for.get(id(texts[i]))
-        if grams is None:
-            keys = zip(map(df.__getitem__, own[i]), own[i], strict=True)
-            grams = chosen_for[id(texts[i])] = probe_keys(keys, probes=probes, max_df=max_df, budget=budget)
-        chosen.append(grams)
-    # posting lists of the keys some text probes, the only ones read
-    probed = set(itertools.chain.from_iterable(chosen))
-    index: dict[Gram, list[int]] = defaultdict(list)
-    for wid, sh in distinct.items():
-        for gram in probed.intersection(sh):
-            index[gram].extend(holders[wid])
-    pairs: set[tuple[int, int]] = set()
-    for i, grams in zip(probing, chosen, strict=True):
-        # key_pairs((i,), posting) for each probe, inlined: this loop is the hot path
-        if fresh is not None and not fresh[i]:  # a settled text pairs only with fresh ones
-            for gram in grams:
-                pairs.update((i, j) if i < j else (j, i) for j in index[gram] if fresh[j])
-            continue
-        for gram in grams:
-            pairs.update((i, j) if i < j else (j, i) for j in index[gram] if j != i)
-    lengths = {len(w.norm) for w in texts if 0 < len(w.norm) < k}
-    if lengths:
-        wanted = {w.norm for w in texts if 0 < len(w.norm) < k}
-        hosts: dict[Gram, list[tuple[int, int]]] = defaultdict(list)
-        for j, w in enumerate(texts):
-            for key in short_keys(w, lengths) & wanted:
-                hosts[key].append((j, len(w.norm)))
-        for key, held in hosts.items():
-            if fresh is not None and not any(fresh[j] for j, _ in held):
-                continue  # a key no fresh text holds makes no pair with one
-            pairs.update(short_key_pairs(key, held, fan_out=fan_out))
-        if fresh is not None:
-            pairs = {(i, j) for i, j in pairs if fresh[i] or fresh[j]}
-    return pairs
+        r = row_of.setdefault(id(w), len(distinct))
+        if r == len(distinct):
+            distinct.append(w)
+        owner[i] = r
+    held_off = np.zeros(len(distinct) + 1, np.int64)
+    np.cumsum(np.bincount(owner, minlength=len(distinct)), out=held_off[1:])
+    number = {w: k for k, w in enumerate(sorted({w for t in distinct for w in t.norm}), start=1)}
+    lengths = np.fromiter((len(t.norm) for t in distinct), np.int64, len(distinct))
+    words = np.fromiter((number[w] for t in distinct for w in t.norm), np.int64, int(lengths.sum()))
+    return _Rows(owner, held_off, np.argsort(owner, kind="stable"), words, lengths)
 
 
-def _may_probe(
-    grams: Sequence[Gram], df: Mapping[Gram, int], held: Collection[Gram], *, max_df: int, budget: int
-) -> bool:
-    """Whether a text's probes (``probe_keys``) can include a gram of ``held``; False only when they
-    cannot, decided without ranking all its grams.
+# Word numbers are packed three to a 63-bit gram number while they fit in this many bits (two
+# million distinct words); past that, grams are numbered by rank instead (slower, same order).
+_PACK_BITS = 21
 
-    Above the budget a gram is probed only as the text's first probe, and the first probe is a
-    word gram of the text's rarest df whenever that df has a first-of-a-stretch gram (only a text
-    that repeats itself, "no, no, no, no", has none).
-    """
-    shared = [g for g in grams if g in held]
-    if any(df[g] <= budget for g in shared):
-        return True
-    words = [(df[g], g) for g in grams if GAP not in g and 2 <= df[g] <= max_df]
-    if not words:
-        return True  # the first probe may be a gapped gram
-    rarest = min(d for d, _ in words)
-    group = [g for d, g in words if d == rarest]
-    tails = {h[1:]: h for h in group}
-    if all(tails.get(g[:-1], g) != g for g in group):
-        return True  # no stretch starts there: the first probe may lie further
-    return any(df[g] == rarest and GAP not in g for g in shared)
+
+def _shingle_pairs(
+    rows: _Rows, fresh: np.ndarray, *, incremental: bool, probes: int, max_df: int, budget: int
+) -> np.ndarray:
+    """The pairs of the texts' shingles (``shingles``, ``probe_keys``, ``key_pairs``), packed, maybe twice."""
+    kernels = _kernels()
+    n_rows = len(rows.lengths)
+    row, a, b, c = kernels.grams(rows.words, rows.lengths)
+    key = _gram_numbers(a, b, c, int(rows.words.max(initial=0)))
+    off, key, a, b, c = kernels.distinct_sorted(row, key, a, b, c, n_rows)
+    # df: how many texts hold each gram
+    unique, inverse = _numbered(key)
+    row = np.repeat(np.arange(n_rows), np.diff(off))
+    df = np.bincount(inverse, weights=np.diff(rows.held_off)[row], minlength=len(unique)).astype(np.int64)[inverse]
+    probe_off, probe_key = kernels.choose_probes(off, key, a, b, c, df, probes, max_df, budget)
+    del a, b, c, df, key
+    # posting lists of the grams some text probes, the only ones read
+    probed = np.zeros(len(unique), np.bool_)
+    probe_gram = np.searchsorted(unique, probe_key)
+    probed[probe_gram] = True
+    entry = np.flatnonzero(probed[inverse])
+    entry = entry[np.argsort(inverse[entry], kind="stable")]
+    posting_of = np.cumsum(probed) - 1  # a probed gram's posting list
+    posting_off = np.zeros(int(probed.sum()) + 1, np.int64)
+    np.cumsum(np.bincount(posting_of[inverse[entry]], minlength=len(posting_off) - 1), out=posting_off[1:])
+    packed: np.ndarray = kernels.pairs(
+        rows.owner, rows.held_off, rows.held_by, probe_off, posting_of[probe_gram], posting_off, row[entry],
+        fresh, incremental,
+    )  # fmt: skip
+    return packed
+
+
+def _gram_numbers(a: np.ndarray, b: np.ndarray, c: np.ndarray, top: int) -> np.ndarray:
+    """A number per gram that sorts as the grams' words do (tuples of words in ``sorted`` order)."""
+    if top < 1 << _PACK_BITS:
+        packed: np.ndarray = (a << (2 * _PACK_BITS)) | (b << _PACK_BITS) | c
+        return packed
+    order = np.lexsort((c, b, a))
+    a, b, c = a[order], b[order], c[order]
+    step = np.ones(len(order), np.int64)
+    step[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1]) | (c[1:] != c[:-1])
+    ranks = np.empty(len(order), np.int64)
+    ranks[order] = np.cumsum(step)
+    return ranks
+
+
+def _short_pairs(rows: _Rows, fresh: np.ndarray, *, incremental: bool, fan_out: int) -> np.ndarray:
+    """The pairs of texts shorter than a shingle with the texts that hold them whole (``short_keys``,
+    ``short_key_pairs``), packed. A run of words is numbered ``first << 32 | second`` (0 for none)."""
+    words, lengths = rows.words, rows.lengths
+    first = np.cumsum(lengths) - lengths  # each row's first word
+    one, two = first[lengths == 1], first[lengths == 2]
+    wanted = np.concatenate([words[one] << 32, (words[two] << 32) | words[two + 1]])
+    if not len(wanted):
+        return np.empty(0, np.int64)
+    wanted = _distinct(wanted)
+    row_at = np.repeat(np.arange(len(lengths)), lengths)
+    same_row = row_at[1:] == row_at[:-1]
+    runs = np.concatenate([words << 32, ((words[:-1] << 32) | words[1:])[same_row]])
+    run_row = np.concatenate([row_at, row_at[:-1][same_row]])
+    hit = np.isin(runs, wanted)
+    runs, run_row = runs[hit], run_row[hit]
+    if not len(runs):
+        return np.empty(0, np.int64)
+    order = np.lexsort((run_row, runs))
+    runs, run_row = runs[order], run_row[order]
+    new = np.ones(len(runs), np.bool_)
+    new[1:] = (runs[1:] != runs[:-1]) | (run_row[1:] != run_row[:-1])
+    runs, run_row = runs[new], run_row[new]
+    bounds = np.flatnonzero(np.concatenate([[True], runs[1:] != runs[:-1], [True]]))
+    held_off, held_by = rows.held_off.tolist(), rows.held_by.tolist()
+    fresh_of = fresh.tolist()
+    out: list[tuple[int, int]] = []
+    for lo, hi in itertools.pairwise(bounds.tolist()):
+        key = runs[lo]
+        size = 1 if key & 0xFFFFFFFF == 0 else 2
+        held = [(j, int(lengths[r])) for r in run_row[lo:hi].tolist() for j in held_by[held_off[r] : held_off[r + 1]]]
+        if incremental and not any(fresh_of[j] for j, _ in held):
+            continue  # a key no fresh text holds makes no pair with one
+        found = short_key_pairs(size, held, fan_out=fan_out)
+        out.extend(p for p in found if not incremental or fresh_of[p[0]] or fresh_of[p[1]])
+    return pack_pairs(out)
+
+
+# The compiled loops of blocking, over flat arrays: rows (distinct texts) own consecutive
+# entries, ``off[r]`` to ``off[r + 1]``.
+
+
+def _grams(words: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's shingles as word-number triples ``(a, b, c)``, as ``shingles`` makes them: word
+    3-grams, gapped ones (``b`` is GAP, 0), and a text shorter than three words whole (padded with 0)."""
+    total = 0
+    for n in lengths:
+        total += 2 * (n - 2) if n >= 3 else min(n, 1)
+    row = np.empty(total, np.int64)
+    a = np.empty(total, np.int64)
+    b = np.empty(total, np.int64)
+    c = np.empty(total, np.int64)
+    k = 0
+    pos = 0
+    for r in range(lengths.shape[0]):
+        n = lengths[r]
+        if n >= 3:
+            for i in range(pos, pos + n - 2):
+                row[k], a[k], b[k], c[k] = r, words[i], words[i + 1], words[i + 2]
+                row[k + 1], a[k + 1], b[k + 1], c[k + 1] = r, words[i], 0, words[i + 2]
+                k += 2
+        elif n > 0:
+            row[k], a[k], b[k], c[k] = r, words[pos], words[pos + 1] if n == 2 else 0, 0
+            k += 1
+        pos += n
+    return row, a, b, c
+
+
+def _distinct_sorted(
+    row: np.ndarray, key: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray, rows: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's grams once, in gram order (``shingles`` is a set; ``probe_keys`` sorts)."""
+    off = np.zeros(rows + 1, np.int64)
+    keep = np.empty(key.shape[0], np.int64)
+    k = 0
+    s = 0
+    for r in range(rows):
+        e = s
+        while e < row.shape[0] and row[e] == r:
+            e += 1
+        order = np.argsort(key[s:e], kind="mergesort")
+        for t in range(order.shape[0]):
+            x = s + order[t]
+            if t == 0 or key[x] != key[keep[k - 1]]:
+                keep[k] = x
+                k += 1
+        off[r + 1] = k
+        s = e
+    keep = keep[:k]
+    return off, key[keep], a[keep], b[keep], c[keep]
+
+
+def _choose_probes(
+    off: np.ndarray, key: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray, df: np.ndarray,
+    probes: int, max_df: int, budget: int,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """``probe_keys`` for every row: the numbers of its probes."""
+    rows = off.shape[0] - 1
+    probe_off = np.zeros(rows + 1, np.int64)
+    out = np.empty(rows * probes, np.int64)
+    k = 0
+    for r in range(rows):
+        s, e = off[r], off[r + 1]
+        sel = np.empty(e - s, np.int64)
+        m = 0
+        for x in range(s, e):
+            if 2 <= df[x] <= max_df:
+                sel[m] = x
+                m += 1
+        sel = sel[:m]
+        order = sel[np.argsort(df[sel], kind="mergesort")]  # by (df, gram): entries are in gram order
+        taken = 0
+        spent = 0
+        full = False
+        g0 = 0
+        while g0 < m and not full:
+            g1 = g0
+            while g1 < m and df[order[g1]] == df[order[g0]]:
+                g1 += 1
+            # the ends of the group's word 3-grams: a gram that continues one is not the first of its stretch
+            ends = np.empty(g1 - g0, np.int64)
+            at = np.empty(g1 - g0, np.int64)
+            n_ends = 0
+            for t in range(g0, g1):
+                x = order[t]
+                if b[x] != 0 and c[x] != 0:
+                    ends[n_ends] = (b[x] << 32) | c[x]
+                    at[n_ends] = t
+                    n_ends += 1
+            by_end = np.argsort(ends[:n_ends], kind="mergesort")
+            sorted_ends = ends[:n_ends][by_end]
+            for t in range(g0, g1):
+                x = order[t]
+                if b[x] == 0 and c[x] != 0:
+                    continue  # gapped: after every word gram
+                if c[x] != 0:
+                    j = np.searchsorted(sorted_ends, (a[x] << 32) | b[x], side="right") - 1
+                    if j >= 0 and sorted_ends[j] == ((a[x] << 32) | b[x]) and at[by_end[j]] != t:
+                        continue  # the last gram ending with its first two words is another
+                if taken == probes or (taken > 0 and spent + df[x] > budget):
+                    full = True
+                    break
+                out[k] = key[x]
+                k += 1
+                taken += 1
+                spent += df[x]
+            g0 = g1
+        if not full:
+            for t in range(m):
+                x = order[t]
+                if not (b[x] == 0 and c[x] != 0):
+                    continue
+                if taken == probes or (taken > 0 and spent + df[x] > budget):
+                    break
+                out[k] = key[x]
+                k += 1
+                taken += 1
+                spent += df[x]
+        probe_off[r + 1] = k
+    return probe_off, out[:k]
+
+
+def _pairs(
+    owner: np.ndarray, held_off: np.ndarray, held_by: np.ndarray, probe_off: np.ndarray, probe_posting: np.ndarray,
+    posting_off: np.ndarray, posting_row: np.ndarray, fresh: np.ndarray, incremental: bool,
+) -> np.ndarray:  # fmt: skip
+    """``key_pairs`` of every quote's probes, as ``low << 32 | high``; a settled quote (not ``fresh``,
+    in an incremental run) pairs with fresh quotes only. A pair may come twice."""
+    total = 0
+    for i in range(owner.shape[0]):
+        r = owner[i]
+        for p in range(probe_off[r], probe_off[r + 1]):
+            q = probe_posting[p]
+            for u in range(posting_off[q], posting_off[q + 1]):
+                total += held_off[posting_row[u] + 1] - held_off[posting_row[u]]
+    out = np.empty(total, np.int64)
+    k = 0
+    for i in range(owner.shape[0]):
+        r = owner[i]
+        settled = incremental and not fresh[i]
+        for p in range(probe_off[r], probe_off[r + 1]):
+            q = probe_posting[p]
+            for u in range(posting_off[q], posting_off[q + 1]):
+                h = posting_row[u]
+                for v in range(held_off[h], held_off[h + 1]):
+                    j = held_by[v]
+                    if j == i or (settled and not fresh[j]):
+                        continue
+                    out[k] = (i << 32) | j if i < j else (j << 32) | i
+                    k += 1
+    return out[:k]
+
+
+class _Kernels(NamedTuple):
+    grams: Callable[..., Any]
+    distinct_sorted: Callable[..., Any]
+    choose_probes: Callable[..., Any]
+    pairs: Callable[..., Any]
+
+
+@functools.cache
+def _kernels() -> _Kernels:
+    return _Kernels(jit(_grams), jit(_distinct_sorted), jit(_choose_probes), jit(_pairs))
 
 
 def fresh_probers(

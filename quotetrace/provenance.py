@@ -20,18 +20,21 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from itertools import pairwise
 from typing import Any, NamedTuple, Protocol
 
+import numpy as np
 from networkx.utils import UnionFind
 
 from quotetrace.match import (
     QUOTED_MIN_WORDS,
     Comparison,
     Words,
-    candidate_pairs,
     compare,
     consensus,
     content_paraphrase,
     fresh_probers,
     idf_weights,
+    pack_pairs,
+    packed_candidate_pairs,
+    unpack_pairs,
 )
 from quotetrace.model import Article, Link, Quote, Statement
 from quotetrace.progress import OnProgress
@@ -781,10 +784,10 @@ def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> list[Ver
     return out
 
 
-def local_pairs(table: LinkTable) -> list[tuple[int, int]]:
-    """Every candidate pair, in order: shared rare shingles, and reported speech sharing rare content words
-    (with ``table.fresh``, only the pairs with a fresh quote)."""
-    return sorted(candidate_pairs(table.words, fresh=table.fresh) | _paraphrase_pairs(table))
+def local_pairs(table: LinkTable) -> np.ndarray:
+    """Every candidate pair, in order, packed (``match.pack_pairs``): shared rare shingles, and reported
+    speech sharing rare content words (with ``table.fresh``, only the pairs with a fresh quote)."""
+    return np.union1d(packed_candidate_pairs(table.words, fresh=table.fresh), pack_pairs(_paraphrase_pairs(table)))
 
 
 class PairFinder(Protocol):
@@ -798,7 +801,7 @@ class PairFinder(Protocol):
 class _InProcess:
     def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> list[Verdict]:
         pairs = local_pairs(table)
-        out = verify_pairs(table, pairs)
+        out = verify_pairs(table, unpack_pairs(pairs))
         if on_progress is not None:
             on_progress("pairs verified", len(pairs), len(pairs))
         return out

@@ -21,7 +21,7 @@ from quotetrace.cli import cli
 from quotetrace.engine import DaskEngine, EngineError, LocalEngine, extract_chunk, make_engine
 from quotetrace.export import to_json
 from quotetrace.ingest import article_from_text, read_articles
-from quotetrace.match import Words, idf_weights
+from quotetrace.match import Words, idf_weights, unpack_pairs
 from quotetrace.model import Article
 from quotetrace.pipeline import trace_store
 from quotetrace.provenance import LOCAL, LinkTable, local_pairs
@@ -109,7 +109,7 @@ def reprint_table(seeds_dir: Path, n: int = 1500) -> LinkTable:
 
 def test_blocking_on_the_cluster_finds_exactly_the_local_pairs(cluster: DaskEngine, seeds_dir: Path) -> None:
     table = reprint_table(seeds_dir)
-    expected = local_pairs(table)
+    expected = list(unpack_pairs(local_pairs(table)))
     assert len(expected) > 1000
     assert cluster.candidate_pairs(table) == expected
     assert cluster.verified_pairs(table) == LOCAL.verified_pairs(table)
@@ -127,7 +127,7 @@ def test_each_pair_of_texts_is_compared_once_and_means_the_same(
     table = reprint_table(seeds_dir, 600)
     shared: dict[str, Words] = {}
     table = dataclasses.replace(table, words=tuple(shared.setdefault(w.text, w) for w in table.words))
-    pairs = local_pairs(table)
+    pairs = list(unpack_pairs(local_pairs(table)))
     alone = []
     for i, j in pairs:
         orig, rep = provenance._orient(i, j, table)

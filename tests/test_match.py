@@ -5,12 +5,25 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import random
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from quotetrace import match
-from quotetrace.match import GAP, Words, candidate_pairs, compare, probe_keys
+from quotetrace.match import (
+    GAP,
+    Words,
+    candidate_pairs,
+    compare,
+    key_pairs,
+    probe_keys,
+    shingles,
+    short_key_pairs,
+    short_keys,
+)
 from quotetrace.model import Quote
 from quotetrace.provenance import link_quotes
 
@@ -476,3 +489,55 @@ def test_words_fold_a_whole_text_as_they_fold_each_word(text: str) -> None:
     w = Words.of(text)
     slow = [(m.start(), m.end(), match._fold(m.group())) for m in match._WORD.finditer(text)]
     assert list(zip(w.starts, w.ends, w.norm, strict=True)) == slow
+
+
+def _pairs_by_steps(texts: Sequence[Words], probes: int, budget: int, fan_out: int) -> set[tuple[int, int]]:
+    """Blocking as an engine runs it, one pure step at a time (``quotetrace.engine``): the reference."""
+    own = [shingles(w) for w in texts]
+    df: Counter[tuple[str, ...]] = Counter(g for grams in own for g in grams)
+    posting: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for i, grams in enumerate(own):
+        for g in grams:
+            posting[g].append(i)
+    pairs: set[tuple[int, int]] = set()
+    for i, grams in enumerate(own):
+        for g in probe_keys(((df[g], g) for g in grams), probes=probes, budget=budget):
+            pairs.update(key_pairs((i,), posting[g]))
+    lengths = {len(w.norm) for w in texts if 0 < len(w.norm) < 3}
+    hosts: dict[tuple[str, ...], list[tuple[int, int]]] = defaultdict(list)
+    for j, w in enumerate(texts):
+        for key in short_keys(w, lengths) & {w.norm for w in texts}:
+            hosts[key].append((j, len(w.norm)))
+    for key, held in hosts.items():
+        pairs.update(short_key_pairs(len(key), held, fan_out=fan_out))
+    return pairs
+
+
+WORDS = "we will win the vote a b no peace Korea Korean soldiers exchange organise organize".split()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(WORDS), max_size=14), min_size=1, max_size=16),
+    st.lists(st.integers(0, 15), max_size=8),
+    st.sampled_from([(6, 50, 40), (1, 1, 1), (2, 2, 2), (3, 4, 3), (6, 3, 40)]),
+    st.booleans(),
+)
+@example([["no", "no", "no"], ["no", "a", "no"], ["no", "no", "no", "b"]], [], (1, 1, 1), False)
+@example(  # a word gram over the budget ends the probes: no gapped gram after it
+    [list("abcd"), list("abc"), list("pqraxc"), list("bcd"), list("bcd"), list("bcde"), *[list("pqr")] * 3],
+    [], (6, 5, 40), False,
+)  # fmt: skip
+def test_blocking_on_arrays_finds_the_pairs_of_the_engine_steps(
+    texts: list[list[str]], reprints: list[int], limits: tuple[int, int, int], by_rank: bool
+) -> None:
+    """``candidate_pairs`` numbers words and grams and runs compiled loops; its pairs are those of
+    the pure steps, ties and repeated words ("no no no") included, with grams packed or ranked."""
+    words = [Words.of(" ".join(t)) for t in texts]
+    words += [words[k % len(words)] for k in reprints]  # reprints share one Words
+    probes, budget, fan_out = limits
+    with pytest.MonkeyPatch.context() as mp:
+        if by_rank:
+            mp.setattr(match, "_PACK_BITS", 1)  # every vocabulary is too large to pack
+        found = candidate_pairs(words, probes=probes, budget=budget, fan_out=fan_out)
+    assert found == _pairs_by_steps(words, probes, budget, fan_out)

@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from quotetrace.compiled import jit
 from quotetrace.extract.cues import ATTITUDE_VERBS, CUE_VERBS
 from quotetrace.extract.segment import Token
 
@@ -344,18 +345,7 @@ def _viterbi(ids: np.ndarray, state: np.ndarray, trans: np.ndarray) -> np.ndarra
 
 @cache
 def _compiled() -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
-    """``_attribute_ids`` and ``_viterbi`` compiled, on first use: importing numba takes a quarter
-    of a second that commands which tag nothing should not wait for. The machine code is cached
-    on disk (``__pycache__``, or numba's user cache where the package cannot be written); where
-    nothing can be written, each process compiles it again (about a second)."""
-    import numba
-
-    def jit(fn: Callable[..., np.ndarray]) -> Callable[..., np.ndarray]:
-        try:
-            return numba.njit(cache=True, nogil=True)(fn)
-        except RuntimeError:  # "cannot cache function ...: no locator available"
-            return numba.njit(nogil=True)(fn)
-
+    """``_attribute_ids`` and ``_viterbi`` compiled, on first use (``quotetrace.compiled``)."""
     return jit(_attribute_ids), jit(_viterbi)
 
 

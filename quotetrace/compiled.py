@@ -1,0 +1,23 @@
+"""Loops compiled with numba, for the two places a Python loop is the cost: the tagger's
+decoder (``extract.tagger``) and blocking (``match.candidate_pairs``).
+
+numba is imported when a loop is first compiled, never at import time: commands that do
+neither (``--help``, a trace of a store already linked) should not wait a quarter of a second
+for it. The machine code is cached on disk (``__pycache__``, or numba's user cache where the
+package cannot be written); where nothing can be written, each process compiles it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def jit(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` compiled by numba (nopython, releasing the GIL), cached on disk where it can be."""
+    import numba
+
+    try:
+        return numba.njit(cache=True, nogil=True)(fn)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return numba.njit(nogil=True)(fn)
