@@ -571,8 +571,14 @@ def pack_pairs(pairs: Iterable[tuple[int, int]]) -> np.ndarray:
 
 
 def unpack_pairs(packed: np.ndarray) -> Iterator[tuple[int, int]]:
-    """The pairs ``pack_pairs`` numbered, in their order."""
-    return zip((packed >> 32).tolist(), (packed & 0xFFFFFFFF).tolist(), strict=True)
+    """The pairs ``pack_pairs`` numbered, in their order, made a slice at a time (a pair as a tuple
+    of Python ints costs some 100 bytes, and a story has millions)."""
+    for k in range(0, len(packed), _UNPACKED):
+        part = packed[k : k + _UNPACKED]
+        yield from zip((part >> 32).tolist(), (part & 0xFFFFFFFF).tolist(), strict=True)
+
+
+_UNPACKED = 1 << 16
 
 
 def _distinct(x: np.ndarray) -> np.ndarray:
@@ -633,44 +639,57 @@ def _shingle_pairs(
 ) -> np.ndarray:
     """The pairs of the texts' shingles (``shingles``, ``probe_keys``, ``key_pairs``), packed, maybe twice."""
     kernels = _kernels()
-    n_rows = len(rows.lengths)
-    row, a, b, c = kernels.grams(rows.words, rows.lengths)
-    key = _gram_numbers(a, b, c, int(rows.words.max(initial=0)))
-    off, key, a, b, c = kernels.distinct_sorted(row, key, a, b, c, n_rows)
-    # df: how many texts hold each gram
-    unique, inverse = _numbered(key)
-    row = np.repeat(np.arange(n_rows), np.diff(off))
-    df = np.bincount(inverse, weights=np.diff(rows.held_off)[row], minlength=len(unique)).astype(np.int64)[inverse]
-    probe_off, probe_key = kernels.choose_probes(off, key, a, b, c, df, probes, max_df, budget)
-    del a, b, c, df, key
+    grams = _grams(rows)
+    # df: how many texts hold each gram (a row's grams count once for each text holding it)
+    holders = np.repeat(np.diff(rows.held_off), np.diff(grams.off))
+    df = kernels.counts(grams.key, np.argsort(grams.key), holders)
+    del holders
+    probe_off, probe_key = kernels.choose_probes(
+        grams.off, grams.key, grams.first, grams.last, grams.bits, df, probes, max_df, budget
+    )
+    del df
     # posting lists of the grams some text probes, the only ones read
-    probed = np.zeros(len(unique), np.bool_)
-    probe_gram = np.searchsorted(unique, probe_key)
-    probed[probe_gram] = True
-    entry = np.flatnonzero(probed[inverse])
-    entry = entry[np.argsort(inverse[entry], kind="stable")]
-    posting_of = np.cumsum(probed) - 1  # a probed gram's posting list
-    posting_off = np.zeros(int(probed.sum()) + 1, np.int64)
-    np.cumsum(np.bincount(posting_of[inverse[entry]], minlength=len(posting_off) - 1), out=posting_off[1:])
+    probed = _distinct(probe_key)
+    entry, gram = kernels.holding(grams.key, probed)
+    posting = np.searchsorted(grams.off, entry, side="right") - 1  # the rows holding them
+    del grams, entry
+    by_gram = np.argsort(gram, kind="stable")
+    posting_off = np.zeros(len(probed) + 1, np.int64)
+    np.cumsum(np.bincount(gram, minlength=len(probed)), out=posting_off[1:])
     packed: np.ndarray = kernels.pairs(
-        rows.owner, rows.held_off, rows.held_by, probe_off, posting_of[probe_gram], posting_off, row[entry],
-        fresh, incremental,
+        rows.owner, rows.held_off, rows.held_by, probe_off, np.searchsorted(probed, probe_key), posting_off,
+        posting[by_gram], fresh, incremental,
     )  # fmt: skip
     return packed
 
 
-def _gram_numbers(a: np.ndarray, b: np.ndarray, c: np.ndarray, top: int) -> np.ndarray:
-    """A number per gram that sorts as the grams' words do (tuples of words in ``sorted`` order)."""
-    if top < 1 << _PACK_BITS:
-        packed: np.ndarray = (a << (2 * _PACK_BITS)) | (b << _PACK_BITS) | c
-        return packed
+class _Grams(NamedTuple):
+    """Each row's shingles, distinct and in order, as numbers that sort as their words do: the grams
+    of row r are key[off[r]:off[r + 1]]. With ``bits``, a gram's word numbers are packed in its key
+    (``bits`` each); without (a vocabulary too large to pack), ``first`` and ``last`` hold its first
+    two and last two word numbers (``a << 32 | b``, ``b << 32 | c``) and the key is its rank."""
+
+    off: np.ndarray
+    key: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    bits: int
+
+
+def _grams(rows: _Rows) -> _Grams:
+    kernels = _kernels()
+    if int(rows.words.max(initial=0)) < 1 << _PACK_BITS:
+        off, key = kernels.packed_grams(rows.words, rows.lengths, _PACK_BITS)
+        none = np.empty(0, np.int64)
+        return _Grams(off, key, none, none, _PACK_BITS)
+    row, a, b, c = kernels.gram_words(rows.words, rows.lengths)
     order = np.lexsort((c, b, a))
-    a, b, c = a[order], b[order], c[order]
     step = np.ones(len(order), np.int64)
-    step[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1]) | (c[1:] != c[:-1])
-    ranks = np.empty(len(order), np.int64)
-    ranks[order] = np.cumsum(step)
-    return ranks
+    step[1:] = (a[order][1:] != a[order][:-1]) | (b[order][1:] != b[order][:-1]) | (c[order][1:] != c[order][:-1])
+    key = np.empty(len(order), np.int64)
+    key[order] = np.cumsum(step)
+    off, key, first, last = kernels.distinct_sorted(row, key, (a << 32) | b, (b << 32) | c, len(rows.lengths))
+    return _Grams(off, key, first, last, 0)
 
 
 def _short_pairs(rows: _Rows, fresh: np.ndarray, *, incremental: bool, fan_out: int) -> np.ndarray:
@@ -715,9 +734,42 @@ def _short_pairs(rows: _Rows, fresh: np.ndarray, *, incremental: bool, fan_out: 
 # entries, ``off[r]`` to ``off[r + 1]``.
 
 
-def _grams(words: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each row's shingles as word-number triples ``(a, b, c)``, as ``shingles`` makes them: word
-    3-grams, gapped ones (``b`` is GAP, 0), and a text shorter than three words whole (padded with 0)."""
+def _packed_grams(words: np.ndarray, lengths: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's shingles as ``a << 2 bits | b << bits | c``, distinct and sorted: word 3-grams,
+    gapped ones (``b`` is GAP, 0) and a text shorter than three words whole (padded with 0)."""
+    rows = lengths.shape[0]
+    total = 0
+    for n in lengths:  # a word 3-gram and a gapped one at each start, or the words whole
+        total += 2 * (n - 2) if n >= 3 else min(n, 1)
+    key = np.empty(total, np.int64)
+    off = np.zeros(rows + 1, np.int64)
+    k = 0
+    pos = 0
+    for r in range(rows):
+        n = lengths[r]
+        s = k
+        if n >= 3:
+            for i in range(pos, pos + n - 2):
+                key[k] = (words[i] << (2 * bits)) | (words[i + 1] << bits) | words[i + 2]
+                key[k + 1] = (words[i] << (2 * bits)) | words[i + 2]
+                k += 2
+        elif n > 0:
+            key[k] = (words[pos] << (2 * bits)) | ((words[pos + 1] << bits) if n == 2 else 0)
+            k += 1
+        pos += n
+        key[s:k] = np.sort(key[s:k])
+        kept = s
+        for t in range(s, k):  # the row's distinct grams, compacted in place
+            if t == s or key[t] != key[kept - 1]:
+                key[kept] = key[t]
+                kept += 1
+        k = kept
+        off[r + 1] = k
+    return off, key[:k]
+
+
+def _gram_words(words: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``_packed_grams``' grams as their row and word numbers ``(a, b, c)``, in row order, not yet distinct."""
     total = 0
     for n in lengths:
         total += 2 * (n - 2) if n >= 3 else min(n, 1)
@@ -742,9 +794,9 @@ def _grams(words: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def _distinct_sorted(
-    row: np.ndarray, key: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray, rows: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Each row's grams once, in gram order (``shingles`` is a set; ``probe_keys`` sorts)."""
+    row: np.ndarray, key: np.ndarray, first: np.ndarray, last: np.ndarray, rows: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's grams once, in key order (``shingles`` is a set; ``probe_keys`` sorts)."""
     off = np.zeros(rows + 1, np.int64)
     keep = np.empty(key.shape[0], np.int64)
     k = 0
@@ -762,20 +814,68 @@ def _distinct_sorted(
         off[r + 1] = k
         s = e
     keep = keep[:k]
-    return off, key[keep], a[keep], b[keep], c[keep]
+    return off, key[keep], first[keep], last[keep]
+
+
+def _counts(key: np.ndarray, order: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """For each entry, the total ``weight`` of the entries with its key (``order`` sorts ``key``)."""
+    out = np.empty(key.shape[0], np.int64)
+    s = 0
+    while s < order.shape[0]:
+        e = s
+        total = 0
+        while e < order.shape[0] and key[order[e]] == key[order[s]]:
+            total += weight[order[e]]
+            e += 1
+        for t in range(s, e):
+            out[order[t]] = total
+        s = e
+    return out
+
+
+def _holding(key: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entries whose key is in ``wanted`` (sorted), and where in ``wanted`` it is."""
+    n = 0
+    for x in range(key.shape[0]):
+        i = np.searchsorted(wanted, key[x])
+        if i < wanted.shape[0] and wanted[i] == key[x]:
+            n += 1
+    entry = np.empty(n, np.int64)
+    where = np.empty(n, np.int64)
+    n = 0
+    for x in range(key.shape[0]):
+        i = np.searchsorted(wanted, key[x])
+        if i < wanted.shape[0] and wanted[i] == key[x]:
+            entry[n] = x
+            where[n] = i
+            n += 1
+    return entry, where
 
 
 def _choose_probes(
-    off: np.ndarray, key: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray, df: np.ndarray,
+    off: np.ndarray, key: np.ndarray, first: np.ndarray, last: np.ndarray, bits: int, df: np.ndarray,
     probes: int, max_df: int, budget: int,
 ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """``probe_keys`` for every row: the numbers of its probes."""
+    """``probe_keys`` for every row (see ``_Grams``): the keys of its probes."""
     rows = off.shape[0] - 1
     probe_off = np.zeros(rows + 1, np.int64)
     out = np.empty(rows * probes, np.int64)
     k = 0
     for r in range(rows):
         s, e = off[r], off[r + 1]
+        # the word numbers (a, b, c) of the row's grams, by entry - s
+        a = np.empty(e - s, np.int64)
+        b = np.empty(e - s, np.int64)
+        c = np.empty(e - s, np.int64)
+        for x in range(s, e):
+            if bits > 0:
+                a[x - s] = key[x] >> (2 * bits)
+                b[x - s] = (key[x] >> bits) & ((1 << bits) - 1)
+                c[x - s] = key[x] & ((1 << bits) - 1)
+            else:
+                a[x - s] = first[x] >> 32
+                b[x - s] = first[x] & 0xFFFFFFFF
+                c[x - s] = last[x] & 0xFFFFFFFF
         sel = np.empty(e - s, np.int64)
         m = 0
         for x in range(s, e):
@@ -798,19 +898,19 @@ def _choose_probes(
             n_ends = 0
             for t in range(g0, g1):
                 x = order[t]
-                if b[x] != 0 and c[x] != 0:
-                    ends[n_ends] = (b[x] << 32) | c[x]
+                if b[x - s] != 0 and c[x - s] != 0:
+                    ends[n_ends] = (b[x - s] << 32) | c[x - s]
                     at[n_ends] = t
                     n_ends += 1
             by_end = np.argsort(ends[:n_ends], kind="mergesort")
             sorted_ends = ends[:n_ends][by_end]
             for t in range(g0, g1):
                 x = order[t]
-                if b[x] == 0 and c[x] != 0:
+                if b[x - s] == 0 and c[x - s] != 0:
                     continue  # gapped: after every word gram
-                if c[x] != 0:
-                    j = np.searchsorted(sorted_ends, (a[x] << 32) | b[x], side="right") - 1
-                    if j >= 0 and sorted_ends[j] == ((a[x] << 32) | b[x]) and at[by_end[j]] != t:
+                if c[x - s] != 0:
+                    j = np.searchsorted(sorted_ends, (a[x - s] << 32) | b[x - s], side="right") - 1
+                    if j >= 0 and sorted_ends[j] == ((a[x - s] << 32) | b[x - s]) and at[by_end[j]] != t:
                         continue  # the last gram ending with its first two words is another
                 if taken == probes or (taken > 0 and spent + df[x] > budget):
                     full = True
@@ -823,7 +923,7 @@ def _choose_probes(
         if not full:
             for t in range(m):
                 x = order[t]
-                if not (b[x] == 0 and c[x] != 0):
+                if not (b[x - s] == 0 and c[x - s] != 0):
                     continue
                 if taken == probes or (taken > 0 and spent + df[x] > budget):
                     break
@@ -867,15 +967,22 @@ def _pairs(
 
 
 class _Kernels(NamedTuple):
-    grams: Callable[..., Any]
+    packed_grams: Callable[..., Any]
+    gram_words: Callable[..., Any]
     distinct_sorted: Callable[..., Any]
+    counts: Callable[..., Any]
     choose_probes: Callable[..., Any]
+    holding: Callable[..., Any]
     pairs: Callable[..., Any]
 
 
 @functools.cache
 def _kernels() -> _Kernels:
-    return _Kernels(jit(_grams), jit(_distinct_sorted), jit(_choose_probes), jit(_pairs))
+    """The loops above, compiled on first use."""
+    loops: tuple[Callable[..., Any], ...] = (
+        _packed_grams, _gram_words, _distinct_sorted, _counts, _choose_probes, _holding, _pairs,
+    )  # fmt: skip
+    return _Kernels(*(jit(loop) for loop in loops))
 
 
 def fresh_probers(
