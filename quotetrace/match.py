@@ -590,17 +590,6 @@ def _distinct(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _numbered(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(x, return_inverse=True)``, by one sort."""
-    order = np.argsort(x, kind="stable")
-    ordered = x[order]
-    new = np.ones(len(x), np.bool_)
-    new[1:] = ordered[1:] != ordered[:-1]
-    inverse = np.empty(len(x), np.int64)
-    inverse[order] = np.cumsum(new) - 1
-    return ordered[new], inverse
-
-
 class _Rows(NamedTuple):
     """The texts of a blocking run as rows: reprints share one ``Words``, and each distinct one is a
     row, held by the quotes that share it. Words are numbered in sorted order from 1 (0 is GAP)."""
@@ -684,8 +673,10 @@ def _grams(rows: _Rows) -> _Grams:
         return _Grams(off, key, none, none, _PACK_BITS)
     row, a, b, c = kernels.gram_words(rows.words, rows.lengths)
     order = np.lexsort((c, b, a))
+    sa, sb, sc = a[order], b[order], c[order]
     step = np.ones(len(order), np.int64)
-    step[1:] = (a[order][1:] != a[order][:-1]) | (b[order][1:] != b[order][:-1]) | (c[order][1:] != c[order][:-1])
+    step[1:] = (sa[1:] != sa[:-1]) | (sb[1:] != sb[:-1]) | (sc[1:] != sc[:-1])
+    del sa, sb, sc
     key = np.empty(len(order), np.int64)
     key[order] = np.cumsum(step)
     off, key, first, last = kernels.distinct_sorted(row, key, (a << 32) | b, (b << 32) | c, len(rows.lengths))
