@@ -748,7 +748,7 @@ def _packed_grams(words: np.ndarray, lengths: np.ndarray, bits: int) -> tuple[np
             key[k] = (words[pos] << (2 * bits)) | ((words[pos + 1] << bits) if n == 2 else 0)
             k += 1
         pos += n
-        key[s:k] = np.sort(key[s:k])
+        key[s:k] = key[s:k][np.argsort(key[s:k], kind="mergesort")]  # the sort _choose_probes compiles too
         kept = s
         for t in range(s, k):  # the row's distinct grams, compacted in place
             if t == s or key[t] != key[kept - 1]:
