@@ -87,6 +87,15 @@ def test_a_sentence_ends_with_the_quotation_that_closes_it() -> None:
     ]
 
 
+def test_a_sentence_that_opens_with_a_quotation_keeps_its_attribution() -> None:
+    text = "“Is it over?” Trump asked. “Loved it!” Bush said. Then he left."
+    qs = find_quotations(text, 0, len(text))
+    sents = sentences(text, 0, len(text), [(q.outer_start, q.outer_end) for q in qs])
+    assert [text[s:e] for s, e in sents] == ["“Is it over?” Trump asked.", "“Loved it!” Bush said.", "Then he left."]
+    quotes = extract_quotes(article_from_text(text, id="a"), tagger=False).quotes
+    assert [(q.text, q.speaker) for q in quotes] == [("Is it over?", "Trump"), ("Loved it!", "Bush")]
+
+
 def test_reported_speech_stops_at_the_end_of_a_quoted_sentence() -> None:
     art = article_from_text("Ms Kim said that the plan had “no substance.” She added that it would fail.", id="a")
     clauses = [q.text for q in extract_quotes(art, tagger=False).quotes if q.kind == "indirect"]

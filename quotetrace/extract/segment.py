@@ -74,7 +74,8 @@ def sentences(text: str, start: int, end: int, protected: Sequence[tuple[int, in
 
     Protected spans are quotations: a quotation of several sentences stays inside the
     sentence that attributes it (``“A. B,” he said.`` is one unit), and a sentence that
-    ends with a quotation ends at its closing mark (``... had “no future.” She added``).
+    leads up to a quotation ends at its closing mark (``... had “no future.” She added``); one
+    that opens with a quotation does not (``“Loved it!” Bush said.``).
     """
     out: list[tuple[int, int]] = []
     cur = start
@@ -84,8 +85,10 @@ def sentences(text: str, start: int, end: int, protected: Sequence[tuple[int, in
         cut = m.end()
         while pi < len(prot) and prot[pi][1] <= cut - 1:
             pi += 1
-        if pi < len(prot) and prot[pi][0] < cut - 1 < prot[pi][1] - 1:
-            continue  # inside a quotation; its closing mark (“... no substance.” She) may end one
+        if pi < len(prot) and prot[pi][0] < cut - 1 < prot[pi][1] - (prot[pi][0] > cur):
+            # inside a quotation; the closing mark of one that a sentence leads up to (... had “no
+            # substance.” She) ends it, of one that opens it (“Loved it!” Bush said.) does not
+            continue
         if m.group()[0] == "." and _ends_with_abbreviation(text, cur, m.start()):
             continue
         # a sentence starts with a capital, a digit or an opening mark
