@@ -531,8 +531,16 @@ class Store:
         conn.execute("PRAGMA foreign_keys=ON")
         # an article reported as stored survives a power cut too, at one fsync per batch
         conn.execute("PRAGMA synchronous=FULL")
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]  # reading the header: fails on other files
-        if app_id != APPLICATION_ID and conn.execute("SELECT 1 FROM sqlite_master").fetchone():
+        # the header and the tables read in one transaction: another process may be creating the store,
+        # and between two separate reads its tables could appear with an application id read before them
+        conn.execute("BEGIN")
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]  # reading the header: fails on other files
+            tables = conn.execute("SELECT 1 FROM sqlite_master").fetchone()
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+        if app_id != APPLICATION_ID and tables:
             raise StoreError(f"{self.path} is an SQLite database but not a quotetrace store: give another file")
         conn.execute("PRAGMA journal_mode=WAL")
         if self._version() != len(MIGRATIONS):
