@@ -787,7 +787,13 @@ def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> list[Ver
 def local_pairs(table: LinkTable) -> np.ndarray:
     """Every candidate pair, in order, packed (``match.pack_pairs``): shared rare shingles, and reported
     speech sharing rare content words (with ``table.fresh``, only the pairs with a fresh quote)."""
-    return np.union1d(packed_candidate_pairs(table.words, fresh=table.fresh), pack_pairs(_paraphrase_pairs(table)))
+    shingled = packed_candidate_pairs(table.words, fresh=table.fresh)
+    both = np.concatenate([shingled, pack_pairs(_paraphrase_pairs(table))])
+    both.sort(kind="stable")  # two sorted runs, merged (np.union1d hashes: 20 s on a 100k-article story)
+    keep = np.ones(len(both), np.bool_)
+    keep[1:] = both[1:] != both[:-1]
+    out: np.ndarray = both[keep]
+    return out
 
 
 class PairFinder(Protocol):
