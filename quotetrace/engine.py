@@ -59,7 +59,7 @@ from quotetrace.progress import OnProgress
 from quotetrace.provenance import (
     MAX_POSTING,
     LinkTable,
-    Verdict,
+    Verdicts,
     local_pairs,
     paraphrase_keys,
     paraphrase_partners,
@@ -91,7 +91,7 @@ class Engine(Protocol):
         and "quotes found" as chunks finish."""
         ...
 
-    def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> list[Verdict]:
+    def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> Verdicts:
         """Every candidate pair of ``table`` that reproduces, ordered by pair (lower index, higher index);
         ``on_progress`` hears "pairs verified"."""
         ...
@@ -162,21 +162,19 @@ def _install_table(table: LinkTable) -> None:
     _TABLE = table
 
 
-def _verified(
-    chunks: Iterable[tuple[Sized, list[Verdict]]], total: int | None, on_progress: OnProgress | None
-) -> list[Verdict]:
+def _verified(chunks: Iterable[tuple[Sized, Verdicts]], total: int | None, on_progress: OnProgress | None) -> Verdicts:
     """Each chunk's verdicts joined, in the order the chunks come; "pairs verified" told as each arrives."""
-    out: list[Verdict] = []
+    out: list[Verdicts] = []
     done = 0
     for pairs, verdicts in chunks:
-        out.extend(verdicts)
+        out.append(verdicts)
         done += len(pairs)
         if on_progress is not None:
             on_progress("pairs verified", done, total)
-    return out
+    return Verdicts.joined(out)
 
 
-def _verify_chunk(pairs: np.ndarray) -> list[Verdict]:
+def _verify_chunk(pairs: np.ndarray) -> Verdicts:
     """Verify a chunk of packed pairs (``match.pack_pairs``) against the table the pool was given."""
     assert _TABLE is not None, "the pool was started without its table"
     return verify_pairs(_TABLE, unpack_pairs(pairs))
@@ -220,7 +218,7 @@ class LocalEngine:
         done = self._pool.map(extract_chunk, chunks, [rules_only] * len(chunks))
         return _extracted(done, len(articles), on_progress)
 
-    def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> list[Verdict]:
+    def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> Verdicts:
         """Blocking in memory (the fast path), then verification here or in ``jobs`` processes."""
         pairs = local_pairs(table)
         if self.jobs == 1 or len(pairs) < 2 * PAIRS_PER_CHUNK:
@@ -382,7 +380,7 @@ def _partners(groups: Iterable[tuple[Any, list[Any]]]) -> list[Record]:
     return out
 
 
-def _verify_groups(groups: Iterable[tuple[Any, list[Any]]], table: LinkTable) -> list[tuple[int, list[Verdict]]]:
+def _verify_groups(groups: Iterable[tuple[Any, list[Any]]], table: LinkTable) -> list[tuple[int, Verdicts]]:
     """Step 6: a partition's pairs, deduplicated, verified in pair order: [(pairs verified, verdicts)]."""
     pairs = sorted({(lo, hi) for lo, his in groups for hi in his})
     return [(len(pairs), verify_pairs(table, pairs))]
@@ -524,23 +522,22 @@ class DaskEngine:
 
         return [ex for chunk in self._partitions(bag, tell) for ex in chunk]
 
-    def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> list[Verdict]:
+    def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> Verdicts:
         """Blocking keys shuffled across the workers, pairs verified where they land (see the module notes)."""
         if len(table.words) < 2:
-            return []
+            return Verdicts.of(())
         groups, shared = self._candidates(table)
         verified = groups.map_partitions(_verify_groups, shared)
         done = 0
 
-        def tell(part: list[tuple[int, list[Verdict]]]) -> None:
+        def tell(part: list[tuple[int, Verdicts]]) -> None:
             nonlocal done
             done += sum(count for count, _ in part)
             if on_progress is not None:
                 on_progress("pairs verified", done, None)  # the total is known only at the end
 
-        found = [v for part in self._partitions(verified, tell) for _, verdicts in part for v in verdicts]
-        found.sort(key=lambda v: (min(v.orig, v.rep), max(v.orig, v.rep)))
-        return found
+        found = [verdicts for part in self._partitions(verified, tell) for _, verdicts in part]
+        return Verdicts.joined(found).in_pair_order()
 
     def candidate_pairs(self, table: LinkTable) -> list[tuple[int, int]]:
         """The candidate pairs alone, in order, found on the cluster: the same as ``provenance.local_pairs``."""

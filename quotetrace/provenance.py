@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import pairwise
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
-from networkx.utils import UnionFind
 
+from quotetrace.compiled import jit
 from quotetrace.match import (
     QUOTED_MIN_WORDS,
     Comparison,
@@ -36,7 +37,7 @@ from quotetrace.match import (
     packed_candidate_pairs,
     unpack_pairs,
 )
-from quotetrace.model import Article, Link, Quote, Statement
+from quotetrace.model import FIDELITIES, Article, Link, Quote, Statement
 from quotetrace.progress import OnProgress
 from quotetrace.semantic import Embedder
 
@@ -202,7 +203,7 @@ def _reusable(
     prior: PriorLinks,
     index: Mapping[str, int],
     fresh: Sequence[bool],
-    verdicts: Iterable[Verdict],
+    verdicts: Verdicts,
     *,
     redo_all: bool,
 ) -> tuple[list[Cluster], list[Cluster]]:
@@ -218,10 +219,9 @@ def _reusable(
                 redo.add(n)
             else:
                 cluster_of[i] = n
-    for v in verdicts:
-        for i in (v.orig, v.rep):
-            if i in cluster_of:
-                redo.add(cluster_of[i])
+    for i in np.concatenate([verdicts.orig, verdicts.rep]).tolist():
+        if i in cluster_of:
+            redo.add(cluster_of[i])
     if redo_all:
         redo = set(range(len(prior.clusters)))
     return (
@@ -231,20 +231,19 @@ def _reusable(
 
 
 def _with_settled(
-    verdicts: Sequence[Verdict],
+    verdicts: Verdicts,
     index: Mapping[str, int],
     fresh: Sequence[bool],
     prior: Iterable[tuple[str, str, Comparison]],
-) -> list[Verdict]:
+) -> Verdicts:
     """``verdicts`` (the pairs with a fresh quote) and the ``prior`` verdicts of two settled quotes,
     in pair order, as an engine returns them all."""
-    out = list(verdicts)
+    settled = []
     for orig_id, rep_id, cmp in prior:  # each pair once: it belongs to one cluster
         orig, rep = index.get(orig_id), index.get(rep_id)
         if orig is not None and rep is not None and not fresh[orig] and not fresh[rep]:
-            out.append(Verdict(orig, rep, cmp))
-    out.sort(key=lambda v: (v.orig, v.rep) if v.orig < v.rep else (v.rep, v.orig))
-    return out
+            settled.append(Verdict(orig, rep, cmp))
+    return Verdicts.joined([verdicts, Verdicts.of(settled)]).in_pair_order()
 
 
 class _Part(NamedTuple):
@@ -262,51 +261,17 @@ def _assemble(
     words: Sequence[Words],
     idf: Mapping[str, float],
     table: LinkTable,
-    verdicts: Sequence[Verdict],
+    verdicts: Verdicts,
     among: Sequence[int],
     order: Mapping[str, tuple[int, dt.date, str, int]],
     articles: Mapping[str, Article],
     primary: Collection[str],
     semantic: Embedder | None,
-) -> tuple[list[_Part], list[Verdict]]:
+) -> tuple[list[_Part], Verdicts]:
     """The statements of the quotes ``among`` (indices into ``body``) from their ``verdicts``: each
     reproduction under its one best parent, a tree per statement; and the verdicts that count (a pair
     of two speakers that is no attribution conflict does not)."""
-    best: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}
-    reported: list[tuple[tuple[Any, ...], int, int, Comparison]] = []  # between two reports, the other way
-    conflicts: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}  # the best other speaker's, by rep
-    conflicted: set[str] = set()
-    earlier_first = table.earlier_first
-    used: list[Verdict] = []
-    for v in verdicts:  # in pair order, as every engine returns them: ties go the same way
-        orig, rep, cmp = v
-        qo, qr = body[orig], body[rep]
-        named = qo.speaker == qr.speaker
-        if not named and not (_unnamed(qo.speaker) and _unnamed(qr.speaker)):
-            if cmp.fidelity != "paraphrase" and cmp.score >= CONFLICT_SCORE and len(words[rep]) >= SHORT_WORDS:
-                # every such pair joins the group, but a reproduction names one other speaker's version:
-                # words syndicated under hundreds of names would otherwise give each reprint hundreds
-                key = _parent_key(cmp, qo, words[orig], earlier_first[orig])
-                if rep not in conflicts or key > conflicts[rep][0]:
-                    conflicts[rep] = (key, orig, cmp)
-                conflicted.update((qo.id, qr.id))  # both statements hold words another speaker is given
-                used.append(v)
-            continue
-        if not named and len(words[rep]) < SHORT_WORDS:
-            continue  # two descriptions ("most of whom", "the group") may be two people: as across speakers
-        used.append(v)
-        key = _parent_key(cmp, qo, words[orig], earlier_first[orig])
-        if rep not in best or key > best[rep][0]:
-            best[rep] = (key, orig, cmp)
-        if qo.kind == "indirect" and qr.kind == "indirect" and len(words[rep]) >= QUOTED_MIN_WORDS:
-            back = (
-                _FIDELITY_RANK[cmp.fidelity],
-                cmp.score,
-                len(words[rep]),
-                earlier_first[rep],
-                earlier_first[orig],
-            )
-            reported.append((back, rep, orig, cmp))
+    best, conflicts, conflicted, reported, used = _parents(body, table, verdicts)
     _adopt_reports(best, reported, table)
     _join_reported_statements(best, reported, table)
 
@@ -347,31 +312,118 @@ def _assemble(
     return parts, used
 
 
+Best = dict[int, tuple[tuple[Any, ...], int, Comparison]]  # by reproduction: (ranking key, parent, comparison)
+Reported = list[tuple[tuple[Any, ...], int, int, Comparison]]  # (ranking key, report, report it paraphrases, ...)
+
+
+def _parents(
+    body: Sequence[Quote], table: LinkTable, verdicts: Verdicts
+) -> tuple[Best, Best, set[str], Reported, Verdicts]:
+    """What the ``verdicts`` say, on whole columns: each reproduction's best parent of its own speaker;
+    its best version under another speaker, when the words are an attribution conflict; the quotes
+    of such conflicts; the pairs of two reports, the other way round (``_adopt_reports``); and the
+    verdicts that count (a pair of two speakers that is no attribution conflict does not).
+
+    "Best" is the greatest ``_parent_key``, and of equal keys the first in pair order (every engine
+    returns the same order, so ties go the same way everywhere).
+    """
+    words, earlier_first = table.words, table.earlier_first
+    speaker_ids: dict[str | None, int] = {}
+    speaker = np.fromiter((speaker_ids.setdefault(q.speaker, len(speaker_ids)) for q in body), np.int64, len(body))
+    unnamed = np.fromiter((_unnamed(q.speaker) for q in body), np.bool_, len(body))
+    size = np.fromiter((len(w) for w in words), np.int64, len(body))
+    embed = np.fromiter((q.kind == "embed" for q in body), np.bool_, len(body))
+    indirect = np.fromiter((q.kind == "indirect" for q in body), np.bool_, len(body))
+    earlier = _earlier_rank(earlier_first)
+    o, r = verdicts.orig, verdicts.rep
+    rank = np.array([_FIDELITY_RANK[f] for f in FIDELITIES], np.int8)[verdicts.fidelity]
+    named = speaker[o] == speaker[r]
+    described = ~named & unnamed[o] & unnamed[r]  # two descriptions ("the soldier") may be one person
+    conflict = (
+        ~named
+        & ~described
+        & (verdicts.fidelity != _FIDELITY_CODE["paraphrase"])
+        & (verdicts.score >= CONFLICT_SCORE)
+        & (size[r] >= SHORT_WORDS)
+    )
+    # every conflicting pair joins the group, but a reproduction names one other speaker's version:
+    # words syndicated under hundreds of names would otherwise give each reprint hundreds
+    linking = named | (described & (size[r] >= SHORT_WORDS))
+
+    def best_of(mask: np.ndarray) -> Best:
+        at = np.flatnonzero(mask)
+        oa, ra = o[at], r[at]
+        by = np.lexsort((-at, earlier[oa], size[oa], embed[oa], verdicts.score[at], rank[at], ra))
+        last = np.ones(len(by), np.bool_)
+        last[:-1] = ra[by][1:] != ra[by][:-1]
+        out: Best = {}
+        for k in at[by[last]].tolist():
+            cmp = verdicts.comparison(k)
+            orig = int(o[k])
+            out[int(r[k])] = (_parent_key(cmp, body[orig], words[orig], earlier_first[orig]), orig, cmp)
+        return out
+
+    conflicted = {body[i].id for i in np.concatenate([o[conflict], r[conflict]]).tolist()}
+    reported: Reported = []
+    for k in np.flatnonzero(linking & indirect[o] & indirect[r] & (size[r] >= QUOTED_MIN_WORDS)).tolist():
+        orig, rep = int(o[k]), int(r[k])
+        cmp = verdicts.comparison(k)
+        back = (_FIDELITY_RANK[cmp.fidelity], cmp.score, len(words[rep]), earlier_first[rep], earlier_first[orig])
+        reported.append((back, rep, orig, cmp))
+    return best_of(linking), best_of(conflict), conflicted, reported, verdicts.take(linking | conflict)
+
+
+def _earlier_rank(earlier_first: Sequence[tuple[int, int, str, int]]) -> np.ndarray:
+    """Each quote's place in ``earlier_first`` order as a number (equal keys, equal numbers)."""
+    kind = np.fromiter((k[0] for k in earlier_first), np.int64, len(earlier_first))
+    date = np.fromiter((k[1] for k in earlier_first), np.int64, len(earlier_first))
+    start = np.fromiter((k[3] for k in earlier_first), np.int64, len(earlier_first))
+    names = sorted({k[2] for k in earlier_first})
+    place = {name: n for n, name in enumerate(names)}
+    article = np.fromiter((place[k[2]] for k in earlier_first), np.int64, len(earlier_first))
+    by = np.lexsort((start, article, date, kind))
+    step = np.ones(len(by), np.bool_)
+    step[1:] = (
+        (kind[by][1:] != kind[by][:-1])
+        | (date[by][1:] != date[by][:-1])
+        | (article[by][1:] != article[by][:-1])
+        | (start[by][1:] != start[by][:-1])
+    )
+    out = np.empty(len(by), np.int64)
+    out[by] = np.cumsum(step)
+    return out
+
+
 def _parent_key(cmp: Comparison, orig: Quote, words: Words, earlier: tuple[int, int, str, int]) -> tuple[Any, ...]:
     """How good a parent ``orig`` is: the most faithful; among equals the most primary (an embedded
     post, the longest version), then the earliest."""
     return (_FIDELITY_RANK[cmp.fidelity], cmp.score, orig.kind == "embed", len(words), earlier)
 
 
-def _clusters(
-    body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part], verdicts: Sequence[Verdict]
-) -> list[Cluster]:
+def _clusters(body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part], verdicts: Verdicts) -> list[Cluster]:
     """The quotes ``among`` as connected groups (by the ``verdicts`` that count, and by statement for
     a link by meaning), each with its statements, links and verdicts."""
-    groups = UnionFind(among)
-    for v in verdicts:
-        groups.union(v.orig, v.rep)
-    for part in parts:
-        groups.union(*part.members)
+    joined = [np.asarray(p.members, np.int64) for p in parts if len(p.members) > 1]
+    firsts = np.concatenate([np.repeat(m[0], len(m) - 1) for m in joined] or [np.empty(0, np.int64)])
+    others = np.concatenate([m[1:] for m in joined] or [np.empty(0, np.int64)])
+    group_of = (
+        _kernels()
+        .components(len(body), np.concatenate([verdicts.orig, firsts]), np.concatenate([verdicts.rep, others]))
+        .tolist()
+    )
     members: dict[int, list[int]] = defaultdict(list)
     for i in among:
-        members[groups[i]].append(i)
+        members[group_of[i]].append(i)
     of_group: dict[int, list[_Part]] = defaultdict(list)
     for part in parts:
-        of_group[groups[part.members[0]]].append(part)
+        of_group[group_of[part.members[0]]].append(part)
     pairs: dict[int, list[tuple[str, str, Comparison]]] = defaultdict(list)
-    for v in verdicts:
-        pairs[groups[v.orig]].append((body[v.orig].id, body[v.rep].id, v.comparison))
+    ids = [q.id for q in body]
+    for orig, rep, score, fidelity, a_start, a_end, coverage in zip(
+        *(getattr(verdicts, name).tolist() for name in _COLUMNS), strict=True
+    ):
+        cmp = Comparison(score, FIDELITIES[fidelity], (), a_start, a_end, coverage)
+        pairs[group_of[orig]].append((ids[orig], ids[rep], cmp))
     out = []
     for root, quotes in members.items():
         statements: list[Statement] = []
@@ -754,34 +806,130 @@ class Verdict(NamedTuple):
     comparison: Comparison
 
 
+_FIDELITY_CODE = {f: n for n, f in enumerate(FIDELITIES)}
+
+
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)
+class Verdicts:
+    """Verified pairs as columns: pair ``k`` says that quote ``rep[k]`` reproduces quote ``orig[k]``
+    with ``score[k]``, ``FIDELITIES[fidelity[k]]``, ``a_start[k]``, ``a_end[k]`` and ``coverage[k]``
+    (a ``Comparison`` without its word diff).
+
+    A large story verifies millions of pairs: as ``Verdict`` objects they cost some 300 bytes each,
+    as columns 41, and they cross between processes as a handful of arrays.
+    """
+
+    orig: np.ndarray  # int64
+    rep: np.ndarray  # int64
+    score: np.ndarray  # float64
+    fidelity: np.ndarray  # int8, an index into FIDELITIES
+    a_start: np.ndarray  # int64
+    a_end: np.ndarray  # int64
+    coverage: np.ndarray  # float64
+
+    @classmethod
+    def of(cls, rows: Iterable[Verdict]) -> Verdicts:
+        rows = list(rows)
+        return cls._from(
+            [v.orig for v in rows], [v.rep for v in rows], [v.comparison for v in rows], np.arange(len(rows))
+        )
+
+    @classmethod
+    def _from(cls, orig: Sequence[int], rep: Sequence[int], cmps: Sequence[Comparison], pick: np.ndarray) -> Verdicts:
+        """Pair ``k`` is ``(orig[k], rep[k])`` with the comparison ``cmps[pick[k]]``."""
+        n = len(cmps)
+        return cls(
+            np.asarray(orig, np.int64).reshape(-1),
+            np.asarray(rep, np.int64).reshape(-1),
+            np.fromiter((c.score for c in cmps), np.float64, n)[pick],
+            np.fromiter((_FIDELITY_CODE[c.fidelity] for c in cmps), np.int8, n)[pick],
+            np.fromiter((c.a_start for c in cmps), np.int64, n)[pick],
+            np.fromiter((c.a_end for c in cmps), np.int64, n)[pick],
+            np.fromiter((c.coverage for c in cmps), np.float64, n)[pick],
+        )
+
+    @classmethod
+    def joined(cls, parts: Sequence[Verdicts]) -> Verdicts:
+        """The verdicts of ``parts``, one after another."""
+        if not parts:
+            return cls.of(())
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in _COLUMNS))
+
+    def take(self, index: np.ndarray) -> Verdicts:
+        """The verdicts at ``index`` (positions, or a mask), in its order."""
+        return Verdicts(*(getattr(self, f)[index] for f in _COLUMNS))
+
+    def in_pair_order(self) -> Verdicts:
+        """Sorted by ``(min(orig, rep), max(orig, rep))``, the order every engine returns; stable."""
+        lo, hi = np.minimum(self.orig, self.rep), np.maximum(self.orig, self.rep)
+        return self.take(np.argsort((lo << 32) | hi, kind="stable"))
+
+    def comparison(self, k: int) -> Comparison:
+        return Comparison(
+            float(self.score[k]),
+            FIDELITIES[self.fidelity[k]],
+            (),
+            int(self.a_start[k]),
+            int(self.a_end[k]),
+            float(self.coverage[k]),
+        )
+
+    def __len__(self) -> int:
+        return len(self.orig)
+
+    def __iter__(self) -> Iterator[Verdict]:
+        for k, (orig, rep) in enumerate(zip(self.orig.tolist(), self.rep.tolist(), strict=True)):
+            yield Verdict(orig, rep, self.comparison(k))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Verdicts) and all(
+            np.array_equal(getattr(self, f), getattr(other, f)) for f in _COLUMNS
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+_COLUMNS = tuple(f.name for f in dataclasses.fields(Verdicts))
 _COMPARED = 1 << 20  # text pairs remembered by ``verify_pairs`` at once
 
 
-def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> list[Verdict]:
+def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> Verdicts:
     """Orient and compare each candidate pair; the pairs that reproduce, in the order given.
 
     A pure function of its arguments, so any chunk of pairs can be verified anywhere.
     Reprinted texts share one ``Words``, and a comparison depends on the two texts alone: each
     pair of texts is compared once (a syndicated quote meets the same versions again and again).
     """
-    out = []
+    done: list[Verdicts] = []
+    origs: list[int] = []
+    reps: list[int] = []
+    pick: list[int] = []  # each verdict's comparison, in ``found``
+    found: list[Comparison] = []
     fresh = table.fresh
     words, indirect, idf = table.words, table.indirect, table.idf
-    compared: dict[tuple[int, int, bool], Comparison | None] = {}
+    compared: dict[tuple[int, int, bool], int] = {}  # the comparison's place in ``found``; -1: none
     for i, j in pairs:
         if fresh is not None and not (fresh[i] or fresh[j]):
             continue  # verified by an earlier run (see ``PriorLinks``)
         orig, rep = _orient(i, j, table)
         key = (id(words[orig]), id(words[rep]), indirect[rep])
-        if key in compared:
-            cmp = compared[key]
-        else:
+        at = compared.get(key)
+        if at is None:
             if len(compared) >= _COMPARED:
-                compared.clear()  # pairs come sorted, so repeats are mostly near: memory stays bounded
-            cmp = compared[key] = compare(words[orig], words[rep], paraphrase=indirect[rep], weights=idf, diff=False)
-        if cmp is not None:
-            out.append(Verdict(orig, rep, cmp))
-    return out
+                # pairs come sorted, so repeats are mostly near: memory stays bounded
+                done.append(Verdicts._from(origs, reps, found, np.asarray(pick, np.int64)))
+                origs, reps, pick, found = [], [], [], []
+                compared.clear()
+            cmp = compare(words[orig], words[rep], paraphrase=indirect[rep], weights=idf, diff=False)
+            at = compared[key] = -1 if cmp is None else len(found)
+            if cmp is not None:
+                found.append(cmp)
+        if at >= 0:
+            origs.append(orig)
+            reps.append(rep)
+            pick.append(at)
+    done.append(Verdicts._from(origs, reps, found, np.asarray(pick, np.int64)))
+    return done[0] if len(done) == 1 else Verdicts.joined(done)
 
 
 def local_pairs(table: LinkTable) -> np.ndarray:
@@ -799,13 +947,13 @@ def local_pairs(table: LinkTable) -> np.ndarray:
 class PairFinder(Protocol):
     """Finds the candidate pairs of a ``LinkTable`` and verifies them (see ``quotetrace.engine``)."""
 
-    def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> list[Verdict]:
+    def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> Verdicts:
         """Every verified pair, ordered by ``(min(orig, rep), max(orig, rep))``."""
         ...
 
 
 class _InProcess:
-    def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> list[Verdict]:
+    def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> Verdicts:
         pairs = local_pairs(table)
         out = verify_pairs(table, unpack_pairs(pairs))
         if on_progress is not None:
@@ -906,3 +1054,37 @@ def timeline(
         out.append(Appearance(article_id, art.date if art else None, q.id, fidelity.get(q.id)))
     out.sort(key=lambda a: (a.date or dt.date.max, a.article))
     return out
+
+
+# ---------------------------------------------------------------- compiled loops
+
+
+def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The connected groups of ``n`` nodes joined by the edges ``(a[k], b[k])``: each node's group,
+    named by a member (union-find, halving paths)."""
+    parent = np.arange(n)
+    for k in range(len(a)):
+        x, y = a[k], b[k]
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        while parent[y] != y:
+            parent[y] = parent[parent[y]]
+            y = parent[y]
+        if x < y:
+            parent[y] = x
+        elif y < x:
+            parent[x] = y
+    for i in range(n):
+        parent[i] = parent[parent[i]]  # roots are below their members: one step reaches each root
+    return parent
+
+
+class _Kernels(NamedTuple):
+    components: Callable[..., Any]
+
+
+@functools.cache
+def _kernels() -> _Kernels:
+    """The loops above, compiled on first use."""
+    return _Kernels(jit(_components))
