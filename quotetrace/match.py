@@ -289,9 +289,8 @@ def _label(ops: Sequence[Any], window: Sequence[str], b: Sequence[str], lo: int,
 
 
 def _respelling(wa: Sequence[str], wb: Sequence[str]) -> bool:
-    return len(wa) == len(wb) and all(
-        fuzz.ratio(x.lower(), y.lower()) >= SPELLING_RATIO for x, y in zip(wa, wb, strict=True)
-    )
+    """Whether each word of ``wa`` is respelled as the word of ``wb`` in its place (words are folded)."""
+    return len(wa) == len(wb) and all(fuzz.ratio(x, y) >= SPELLING_RATIO for x, y in zip(wa, wb, strict=True))
 
 
 def content_words(w: Words) -> frozenset[str]:
@@ -349,6 +348,8 @@ def content_paraphrase(wa: Words, wb: Words, weights: Mapping[str, float] | None
     if not cb:
         return None
     shared = ca & cb
+    if len(shared) < PARAPHRASE_MIN_SHARED:
+        return None  # decided before weighing: most candidate reports share a word or two at most
     # weighted Dice: long reported speech that adds context is not penalised for it, and the
     # words every quote of a story shares ("North Korean soldiers") count little
     top = getattr(weights, "default", None) or (max(weights.values(), default=1.0) if weights else 1.0)
@@ -358,7 +359,7 @@ def content_paraphrase(wa: Words, wb: Words, weights: Mapping[str, float] | None
 
     total = weight(ca) + weight(cb)
     overlap = 2 * weight(shared) / total if total else 0.0
-    if len(shared) < PARAPHRASE_MIN_SHARED or overlap < PARAPHRASE_OVERLAP:
+    if overlap < PARAPHRASE_OVERLAP:
         return None
     return Comparison(round(100 * overlap, 1), "paraphrase", (), 0, len(wa.text), len(shared) / max(len(ca), 1))
 
