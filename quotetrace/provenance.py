@@ -18,7 +18,7 @@ import datetime as dt
 import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import Any, NamedTuple, Protocol
 
 import numpy as np
@@ -31,9 +31,7 @@ from quotetrace.match import (
     compare,
     consensus,
     content_paraphrase,
-    fresh_probers,
     idf_weights,
-    pack_pairs,
     packed_candidate_pairs,
     unpack_pairs,
 )
@@ -755,29 +753,165 @@ def paraphrase_partners(
     return [(i, j) if i < j else (j, i) for j in best if shared[j] >= need]
 
 
-def _paraphrase_pairs(table: LinkTable) -> set[tuple[int, int]]:
-    """Pairs of one speaker's quotes, one of them reported speech, sharing rare content words
-    (with ``table.fresh``, only the pairs with a fresh quote, as ``match.candidate_pairs``)."""
-    keys = [paraphrase_keys(table, i) for i in range(len(table.words))]
-    index: dict[SpeakerWord, list[int]] = defaultdict(list)
-    for i, own in enumerate(keys):
-        for key in own:
-            index[key].append(i)
-    pairs: set[tuple[int, int]] = set()
-    lengths = [len(w) for w in table.words]
-    # a posting list longer than MAX_POSTING is never probed
-    for i in fresh_probers(keys, table.fresh, lambda key: len(index[key]) <= MAX_POSTING):
-        if not table.indirect[i]:
-            continue
-        probes, need = paraphrase_probes((len(index[key]), key) for key in keys[i])
-        shared: Counter[int] = Counter()
-        for key in probes:
-            shared.update(j for j in index[key] if j != i)
-        pairs.update(paraphrase_partners(i, shared, lengths, need))
+def _packed_paraphrase_pairs(table: LinkTable) -> np.ndarray:
+    """Pairs of one speaker's quotes, one of them reported speech, sharing rare content words, packed
+    (``match.pack_pairs``); with ``table.fresh``, only the pairs with a fresh quote, as
+    ``match.candidate_pairs``.
+
+    The pairs of the pure steps an engine runs (``paraphrase_keys``, ``paraphrase_probes``,
+    ``paraphrase_partners``), computed on flat arrays: speakers and content words are numbered in
+    sorted order, so a key's number ``speaker * words + word`` sorts as its ``(speaker, word)`` does
+    and ties go where ``paraphrase_probes`` sends them; choosing probes, counting the probes each
+    quote shares and keeping the best candidates is a loop compiled by numba. Reprints that share
+    one ``Words`` have their content words numbered once.
+    """
+    n = len(table.words)
     fresh = table.fresh
+    if fresh is not None and len(fresh) != n:
+        raise ValueError(f"fresh has {len(fresh)} flags for {n} texts")
+    if not n:
+        return np.empty(0, np.int64)
+    # content words per distinct Words (a row), numbered in sorted order
+    row_of: dict[int, int] = {}
+    distinct: list[Words] = []
+    owner = np.empty(n, np.int64)
+    for i, w in enumerate(table.words):
+        r = row_of.setdefault(id(w), len(distinct))
+        if r == len(distinct):
+            distinct.append(w)
+        owner[i] = r
+    contents = [w.content for w in distinct]
+    vocabulary = sorted(set().union(*contents))
+    number = {w: k for k, w in enumerate(vocabulary)}
+    row_size = np.fromiter(map(len, contents), np.int64, len(contents))
+    row_words = np.fromiter(map(number.__getitem__, chain.from_iterable(contents)), np.int64, int(row_size.sum()))
+    lengths = np.fromiter(map(len, distinct), np.int64, len(distinct))[owner]
+    del row_of, distinct, contents, number
+    # speakers: described ones share "", numbered in sorted order
+    as_key = {who: "" if _unnamed(who) else who for who in set(table.speakers)}
+    named = {name: k for k, name in enumerate(sorted(set(as_key.values())))}
+    rank = {who: named[name] for who, name in as_key.items()}
+    speaker = np.fromiter(map(rank.__getitem__, table.speakers), np.int64, n)
+    # each quote's keys, quote after quote: entries entry_off[i]:entry_off[i + 1]
+    size = row_size[owner]
+    entry_off = np.zeros(n + 1, np.int64)
+    np.cumsum(size, out=entry_off[1:])
+    total = int(entry_off[-1])
+    row_off = np.cumsum(row_size) - row_size
+    entry_quote = np.repeat(np.arange(n, dtype=np.int64), size)
+    at = np.repeat(row_off[owner] - entry_off[:-1], size) + np.arange(total, dtype=np.int64)
+    key = np.repeat(speaker, size) * len(vocabulary) + row_words[at]
+    del size, row_off, at, row_words, speaker
+    # keys numbered densely in order, and their posting lists
+    order = np.argsort(key, kind="stable")
+    step = np.ones(total, np.int64)
+    step[1:] = key[order[1:]] != key[order[:-1]]
+    del key
+    ranked = np.cumsum(step) - 1
+    kid = np.empty(total, np.int64)
+    kid[order] = ranked
+    keys = int(ranked[-1]) + 1 if total else 0
+    posting_off = np.zeros(keys + 1, np.int64)
+    np.cumsum(np.bincount(ranked, minlength=keys), out=posting_off[1:])
+    posting = entry_quote[order]
+    del order, step, ranked
+    probers = np.fromiter(table.indirect, np.bool_, n)
+    flags = np.ones(n, np.bool_) if fresh is None else np.fromiter(fresh, np.bool_, n)
     if fresh is not None:
-        return {(i, j) for i, j in pairs if fresh[i] or fresh[j]}
-    return pairs
+        # as ``match.fresh_probers``: the fresh quotes, and those holding a probed key a fresh quote holds
+        held = np.zeros(keys, np.bool_)
+        held[kid[flags[entry_quote]]] = True
+        held &= np.diff(posting_off) <= MAX_POSTING
+        reach = np.zeros(n, np.bool_)
+        reach[entry_quote[held[kid]]] = True
+        probers &= flags | reach
+    packed: np.ndarray = _paraphrase_kernel()(
+        entry_off, kid, posting_off, posting, lengths, probers, flags, fresh is not None,
+        RARE_KEYS, MAX_POSTING, PARAPHRASE_CANDIDATES,
+    )  # fmt: skip
+    packed.sort()
+    keep = np.ones(len(packed), np.bool_)
+    keep[1:] = packed[1:] != packed[:-1]
+    out: np.ndarray = packed[keep]
+    return out
+
+
+def _paraphrase_loop(
+    entry_off: np.ndarray, kid: np.ndarray, posting_off: np.ndarray, posting: np.ndarray, lengths: np.ndarray,
+    probers: np.ndarray, fresh: np.ndarray, incremental: bool, rare_keys: int, max_posting: int, candidates: int,
+) -> np.ndarray:  # fmt: skip
+    """Each prober's pairs (``paraphrase_probes``, ``paraphrase_partners``) as ``low << 32 | high``; in an
+    incremental run only those with a ``fresh`` quote. A pair may come twice."""
+    n = entry_off.shape[0] - 1
+    keys = posting_off.shape[0] - 1
+    shared = np.zeros(n, np.int64)  # per quote, the prober's probes it holds; reset after each prober
+    touched = np.empty(n, np.int64)
+    best = np.empty(max(candidates, 1), np.int64)
+    out = np.empty(int(probers.sum()) * max(candidates, 0), np.int64)
+    k = 0
+    for i in range(n):
+        if not probers[i]:
+            continue
+        s, e = entry_off[i], entry_off[i + 1]
+        rare = np.empty(e - s, np.int64)
+        m = 0
+        for x in range(s, e):
+            df = posting_off[kid[x] + 1] - posting_off[kid[x]]
+            if df <= max_posting:
+                rare[m] = df * keys + kid[x]  # sorts as (df, key)
+                m += 1
+        if m == 0:
+            continue
+        need = min(2, m)
+        rare = np.sort(rare[:m])
+        t = 0
+        for p in range(min(rare_keys, m)):
+            q = rare[p] % keys
+            for u in range(posting_off[q], posting_off[q + 1]):
+                j = posting[u]
+                if j == i:
+                    continue
+                if shared[j] == 0:
+                    touched[t] = j
+                    t += 1
+                shared[j] += 1
+        # the best candidates by (-shared, -length, index): those short of ``need`` sort after
+        # every one that has it, so leaving them out first keeps the same ones
+        kept = 0
+        for a in range(t):
+            j = touched[a]
+            if shared[j] < need:
+                continue
+            at = kept
+            while at > 0:
+                b = best[at - 1]
+                if shared[j] > shared[b] or (
+                    shared[j] == shared[b] and (lengths[j] > lengths[b] or (lengths[j] == lengths[b] and j < b))
+                ):
+                    at -= 1
+                else:
+                    break
+            if at >= candidates:
+                continue
+            for c in range(min(kept, candidates - 1), at, -1):
+                best[c] = best[c - 1]
+            best[at] = j
+            kept = min(kept + 1, candidates)
+        for a in range(t):
+            shared[touched[a]] = 0
+        for a in range(kept):
+            j = best[a]
+            if incremental and not (fresh[i] or fresh[j]):
+                continue
+            out[k] = (i << 32) | j if i < j else (j << 32) | i
+            k += 1
+    return out[:k]
+
+
+@functools.cache
+def _paraphrase_kernel() -> Callable[..., Any]:
+    """``_paraphrase_loop``, compiled on first use."""
+    return jit(_paraphrase_loop)
 
 
 # ---------------------------------------------------------------- pair verification
@@ -936,7 +1070,7 @@ def local_pairs(table: LinkTable) -> np.ndarray:
     """Every candidate pair, in order, packed (``match.pack_pairs``): shared rare shingles, and reported
     speech sharing rare content words (with ``table.fresh``, only the pairs with a fresh quote)."""
     shingled = packed_candidate_pairs(table.words, fresh=table.fresh)
-    both = np.concatenate([shingled, pack_pairs(_paraphrase_pairs(table))])
+    both = np.concatenate([shingled, _packed_paraphrase_pairs(table)])
     both.sort(kind="stable")  # two sorted runs, merged (np.union1d hashes: 20 s on a 100k-article story)
     keep = np.ones(len(both), np.bool_)
     keep[1:] = both[1:] != both[:-1]

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections import Counter, defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import quotetrace as qt
+from quotetrace import provenance
+from quotetrace.match import Words, fresh_probers, idf_weights, unpack_pairs
+from quotetrace.provenance import LinkTable, SpeakerWord, paraphrase_keys, paraphrase_partners, paraphrase_probes
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -103,3 +110,112 @@ def test_reports_of_one_statement_in_different_words_are_one_statement(story: qt
     assert statement_of("his nation is willing to exchange") == offer.statement
     # the casualty figures are not his offer
     assert statement_of("300 North Korean soldiers") != offer.statement
+
+
+def _paraphrase_pairs_by_steps(table: LinkTable) -> set[tuple[int, int]]:
+    """Paraphrase blocking as an engine runs it, one pure step at a time (``quotetrace.engine``): the
+    reference. The limits are read from the module, so a test may shrink them."""
+    keys = [paraphrase_keys(table, i) for i in range(len(table.words))]
+    index: dict[SpeakerWord, list[int]] = defaultdict(list)
+    for i, own in enumerate(keys):
+        for key in own:
+            index[key].append(i)
+    pairs: set[tuple[int, int]] = set()
+    lengths = [len(w) for w in table.words]
+    # a posting list longer than MAX_POSTING is never probed
+    for i in fresh_probers(keys, table.fresh, lambda key: len(index[key]) <= provenance.MAX_POSTING):
+        if not table.indirect[i]:
+            continue
+        probes, need = paraphrase_probes((len(index[key]), key) for key in keys[i])
+        shared: Counter[int] = Counter()
+        for key in probes:
+            shared.update(j for j in index[key] if j != i)
+        pairs.update(paraphrase_partners(i, shared, lengths, need))
+    fresh = table.fresh
+    if fresh is not None:
+        return {(i, j) for i, j in pairs if fresh[i] or fresh[j]}
+    return pairs
+
+
+# a few content words (and function words, which only lengthen a text), so that posting lists grow
+# long and quotes tie on shared probes and on length; described speakers all share one key
+VOCABULARY = "exchange warriors soldiers Korea prisoners training captured we will the of".split()
+SPEAKERS = ["Volodymyr Zelensky", "Kim Jong Un", "the soldier", "The soldier", "one of the men", "", "a witness"]
+# (RARE_KEYS, MAX_POSTING, PARAPHRASE_CANDIDATES): the real ones, and small ones that bind
+LIMITS = [
+    (10, 300, 12),
+    (10, 300, 1),
+    (1, 2, 1),
+    (2, 3, 2),
+    (3, 4, 1),
+    (2, 6, 3),
+    (3, 8, 2),
+    (10, 10, 3),
+    (0, 5, 2),
+    (4, 1, 4),
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(VOCABULARY), max_size=8), min_size=1, max_size=8),
+    # each quote: its text, speaker, whether reported, fresh, and a copy of its Words rather than a share
+    st.lists(
+        st.tuples(st.integers(0, 7), st.sampled_from(SPEAKERS), st.booleans(), st.booleans(), st.booleans()),
+        min_size=1,
+        max_size=24,
+    ),
+    st.booleans(),
+    st.sampled_from(LIMITS),
+)
+@example(  # ties on shared probes and length: the lower index goes first
+    [["exchange", "warriors"]],
+    [(0, "Kim Jong Un", True, True, False)] * 4,
+    False,
+    (10, 300, 2),
+)
+@example(  # ties on shared probes: the longer quote goes first
+    [["exchange", "warriors"], ["exchange", "warriors", "the"]],
+    [
+        (0, "Kim Jong Un", True, True, False),
+        (0, "Kim Jong Un", False, True, False),
+        (1, "Kim Jong Un", False, True, False),
+    ],
+    False,
+    (10, 300, 1),
+)
+@example(  # one probed key: a candidate needs to share just that one
+    [["exchange", "Korea"], ["exchange"]],
+    [(0, "Kim Jong Un", True, True, False), *[(1, "Kim Jong Un", False, True, False)] * 3],
+    False,
+    (10, 2, 12),
+)
+def test_paraphrase_blocking_on_arrays_finds_the_pairs_of_the_engine_steps(
+    texts: list[list[str]],
+    quotes: list[tuple[int, str, bool, bool, bool]],
+    incremental: bool,
+    limits: tuple[int, int, int],
+) -> None:
+    """The paraphrase pairs ``local_pairs`` takes are those of the pure steps, with ties in posting
+    length, shared probes and length, probes cut by every limit, and only the fresh quotes' pairs."""
+    distinct = [Words.of(" ".join(t)) for t in texts]
+    words = tuple(
+        Words.of(distinct[k % len(distinct)].text) if copy else distinct[k % len(distinct)] for k, *_, copy in quotes
+    )
+    table = LinkTable(
+        words,
+        tuple(indirect for _, _, indirect, _, _ in quotes),
+        tuple((0, 0, "", -k) for k in range(len(quotes))),
+        tuple(who for _, who, _, _, _ in quotes),
+        idf_weights(words),
+        tuple(fresh for *_, fresh, _ in quotes) if incremental else None,
+    )
+    rare_keys, max_posting, candidates = limits
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(provenance, "RARE_KEYS", rare_keys)
+        mp.setattr(provenance, "MAX_POSTING", max_posting)
+        mp.setattr(provenance, "PARAPHRASE_CANDIDATES", candidates)
+        found = provenance._packed_paraphrase_pairs(table)
+        expected = _paraphrase_pairs_by_steps(table)
+    assert found.dtype == np.int64 and bool(np.all(np.diff(found) > 0))
+    assert list(unpack_pairs(found)) == sorted(expected)
