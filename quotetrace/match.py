@@ -30,7 +30,7 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -417,7 +417,6 @@ FAN_OUT = 40
 GAP = ""
 
 Gram = tuple[str, ...]
-K = TypeVar("K")  # a blocking key: a word gram, a (speaker, word)
 
 
 def shingles(w: Words, k: int = SHINGLE) -> set[Gram]:
@@ -983,36 +982,3 @@ def _kernels() -> _Kernels:
         _packed_grams, _gram_words, _distinct_sorted, _counts, _choose_probes, _holding, _pairs,
     )  # fmt: skip
     return _Kernels(*(jit(loop) for loop in loops))
-
-
-def fresh_probers(
-    keys: Sequence[Collection[K]],
-    fresh: Sequence[bool] | None,
-    probed: Callable[[K], bool],
-    *,
-    may_probe: Callable[[int, Collection[K]], bool] | None = None,
-) -> list[int]:
-    """The texts whose probes can make a pair with a fresh text, from each text's blocking ``keys``:
-    every text when all are fresh (``fresh`` is None), else the fresh ones and those holding a key
-    some fresh text holds that may be ``probed`` at all. ``may_probe(i, held)``, given those keys,
-    narrows the others to the texts whose own probes can include one of them; it must depend on
-    ``keys[i]`` alone, since texts sharing one keys object are decided once."""
-    if fresh is None:
-        return list(range(len(keys)))
-    if len(fresh) != len(keys):
-        raise ValueError(f"fresh has {len(fresh)} flags for {len(keys)} texts")
-    held: set[K] = set()
-    for i, flag in enumerate(fresh):
-        if flag:
-            held.update(g for g in keys[i] if probed(g))
-    out = []
-    decided: dict[int, bool] = {}  # by the keys' own object: reprints share theirs
-    for i, flag in enumerate(fresh):
-        if not flag:
-            may = decided.get(id(keys[i]))
-            if may is None:
-                may = decided[id(keys[i])] = not held.isdisjoint(keys[i]) and (may_probe is None or may_probe(i, held))
-            if not may:
-                continue
-        out.append(i)
-    return out

@@ -825,7 +825,7 @@ def _packed_paraphrase_pairs(table: LinkTable) -> np.ndarray:
         reach = np.zeros(n, np.bool_)
         reach[entry_quote[held[kid]]] = True
         probers &= flags | reach
-    packed: np.ndarray = _paraphrase_kernel()(
+    packed: np.ndarray = _kernels().paraphrase_pairs(
         entry_off, kid, posting_off, posting, lengths, probers, flags, fresh is not None,
         RARE_KEYS, MAX_POSTING, PARAPHRASE_CANDIDATES,
     )  # fmt: skip
@@ -906,12 +906,6 @@ def _paraphrase_loop(
             out[k] = (i << 32) | j if i < j else (j << 32) | i
             k += 1
     return out[:k]
-
-
-@functools.cache
-def _paraphrase_kernel() -> Callable[..., Any]:
-    """``_paraphrase_loop``, compiled on first use."""
-    return jit(_paraphrase_loop)
 
 
 # ---------------------------------------------------------------- pair verification
@@ -1215,10 +1209,11 @@ def _components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 class _Kernels(NamedTuple):
+    paraphrase_pairs: Callable[..., Any]
     components: Callable[..., Any]
 
 
 @functools.cache
 def _kernels() -> _Kernels:
-    """The loops above, compiled on first use."""
-    return _Kernels(jit(_components))
+    """The compiled loops of linking (``_paraphrase_loop``, ``_components``), compiled on first use."""
+    return _Kernels(jit(_paraphrase_loop), jit(_components))

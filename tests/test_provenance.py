@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 
 import quotetrace as qt
 from quotetrace import provenance
-from quotetrace.match import Words, fresh_probers, idf_weights, unpack_pairs
+from quotetrace.match import Words, idf_weights, unpack_pairs
 from quotetrace.provenance import LinkTable, SpeakerWord, paraphrase_keys, paraphrase_partners, paraphrase_probes
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -122,8 +123,15 @@ def _paraphrase_pairs_by_steps(table: LinkTable) -> set[tuple[int, int]]:
             index[key].append(i)
     pairs: set[tuple[int, int]] = set()
     lengths = [len(w) for w in table.words]
-    # a posting list longer than MAX_POSTING is never probed
-    for i in fresh_probers(keys, table.fresh, lambda key: len(index[key]) <= provenance.MAX_POSTING):
+    # a posting list longer than MAX_POSTING is never probed; with fresh quotes, only the fresh ones
+    # and those holding a key a fresh one holds can make a pair with a fresh quote
+    probers: Sequence[int] = range(len(keys))
+    if table.fresh is not None:
+        held = {
+            k for i, own in enumerate(keys) if table.fresh[i] for k in own if len(index[k]) <= provenance.MAX_POSTING
+        }
+        probers = [i for i, own in enumerate(keys) if table.fresh[i] or not held.isdisjoint(own)]
+    for i in probers:
         if not table.indirect[i]:
             continue
         probes, need = paraphrase_probes((len(index[key]), key) for key in keys[i])
