@@ -279,11 +279,14 @@ def _assemble(
     for i in among:
         members[_root(i, parent)].append(i)
     quote_links: dict[int, list[Link]] = defaultdict(list)
+    diffs: dict[tuple[int, int, bool], Comparison | None] = {}
     for rep, (_, orig, cmp) in best.items():
-        quote_links[rep].append(_link(body[rep], body[orig], _with_diff(words, orig, rep, cmp, body, idf)))
+        diffed = _with_diff(words, orig, rep, cmp, body, idf, diffs)
+        quote_links[rep].append(_link(body[rep], body[orig], diffed))
     for rep, (_, orig, cmp) in conflicts.items():
-        diffed = _with_diff(words, orig, rep, cmp, body, idf)
+        diffed = _with_diff(words, orig, rep, cmp, body, idf, diffs)
         quote_links[rep].append(_link(body[rep], body[orig], diffed, conflict=True))
+    del diffs
 
     parts = []
     for n, group in enumerate(members.values()):
@@ -568,10 +571,20 @@ def _verify(table: LinkTable, orig: int, rep: int) -> Comparison | None:
 
 
 def _with_diff(
-    words: Sequence[Words], orig: int, rep: int, cmp: Comparison, body: Sequence[Quote], idf: Mapping[str, float]
+    words: Sequence[Words],
+    orig: int,
+    rep: int,
+    cmp: Comparison,
+    body: Sequence[Quote],
+    idf: Mapping[str, float],
+    compared: dict[tuple[int, int, bool], Comparison | None],
 ) -> Comparison:
-    """The kept link's comparison again, this time with its word diff (ranking skipped it)."""
-    full = compare(words[orig], words[rep], paraphrase=body[rep].kind == "indirect", weights=idf)
+    """The kept link's comparison again, this time with its word diff (ranking skipped it); each pair
+    of texts compared once (``compared``: reprints share their ``Words``)."""
+    key = (id(words[orig]), id(words[rep]), body[rep].kind == "indirect")
+    if key not in compared:
+        compared[key] = compare(words[orig], words[rep], paraphrase=key[2], weights=idf)
+    full = compared[key]
     return full if full is not None else cmp
 
 
@@ -598,8 +611,12 @@ def _statement_links(
     each reproduction is to the original."""
     out = []
     sw = Words.of(text)
+    compared: dict[tuple[int, bool], Comparison | None] = {}  # reprints share their Words: compared once
     for q, qw in zip(qs, qwords, strict=True):
-        cmp = compare(sw, qw, paraphrase=q.kind == "indirect", open_end=origin.truncated, weights=idf)
+        key = (id(qw), q.kind == "indirect")
+        if key not in compared:
+            compared[key] = compare(sw, qw, paraphrase=key[1], open_end=origin.truncated, weights=idf)
+        cmp = compared[key]
         if cmp is not None:
             out.append(Link(q.id, sid, cmp.score, cmp.fidelity, cmp.diff, cmp.a_start, cmp.a_end))
         elif q.id in by_meaning:  # linked by meaning alone: a paraphrase, scored by similarity
