@@ -35,7 +35,7 @@ from quotetrace.match import (
     packed_candidate_pairs,
     unpack_pairs,
 )
-from quotetrace.model import FIDELITIES, Article, Link, Quote, Statement
+from quotetrace.model import FIDELITIES, Article, Fidelity, Link, Quote, Statement
 from quotetrace.progress import OnProgress
 from quotetrace.semantic import Embedder
 
@@ -45,6 +45,10 @@ _FIDELITY_RANK = {"verbatim": 4, "variant": 3, "truncated": 3, "altered": 2, "pa
 SHORT_WORDS = 4
 # Above this score a match between different speakers is an attribution conflict, not chance.
 CONFLICT_SCORE = 90.0
+
+# A verified pair as a store keeps it: (original id, reproduction id, score, fidelity, a_start, a_end,
+# coverage), the fields of its ``Comparison`` without the word diff.
+VerdictRow = tuple[str, str, float, Fidelity, int, int, float]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -57,15 +61,15 @@ class Cluster:
 
     ``statements`` are numbered within the group (``"0"``, ``"1"``, ...) and ``statement_links``
     name them so; the run numbers them corpus-wide. ``verdicts`` are the verified pairs among the
-    quotes, as ``(original id, reproduction id, comparison)``; a group read back from a store
-    (``key``, its row there) leaves them there until it must be assembled again.
+    quotes (``VerdictRow``); a group read back from a store (``key``, its row there) leaves them
+    there until it must be assembled again.
     """
 
     quotes: tuple[str, ...]
     statements: tuple[Statement, ...]
     links: tuple[Link, ...]  # between two of its quotes: reproductions and attribution conflicts
     statement_links: tuple[Link, ...]  # each member against its statement
-    verdicts: tuple[tuple[str, str, Comparison], ...] = ()
+    verdicts: tuple[VerdictRow, ...] = ()
     key: int | None = None
 
 
@@ -83,7 +87,7 @@ class Provenance:
     quotes: tuple[Quote, ...]
     statements: tuple[Statement, ...]
     links: tuple[Link, ...]
-    verdicts: tuple[tuple[str, str, Comparison], ...] = ()
+    verdicts: tuple[VerdictRow, ...] = ()
     settled: Mapping[str, str] = dataclasses.field(default_factory=dict)
     clusters: tuple[Cluster, ...] = ()
 
@@ -93,8 +97,8 @@ class Provenance:
         return PriorLinks(dict(self.settled), self.clusters, _in_memory(before))
 
 
-def _in_memory(before: PriorLinks | None) -> Callable[[Sequence[Cluster]], Iterable[tuple[str, str, Comparison]]]:
-    def verdicts(clusters: Sequence[Cluster]) -> Iterator[tuple[str, str, Comparison]]:
+def _in_memory(before: PriorLinks | None) -> Callable[[Sequence[Cluster]], Iterable[VerdictRow]]:
+    def verdicts(clusters: Sequence[Cluster]) -> Iterator[VerdictRow]:
         stored = [c for c in clusters if not c.verdicts and c.key is not None]
         if stored and before is not None:
             yield from before.verdicts(stored)
@@ -126,7 +130,7 @@ class PriorLinks:
 
     speakers: Mapping[str, str]
     clusters: Sequence[Cluster]
-    verdicts: Callable[[Sequence[Cluster]], Iterable[tuple[str, str, Comparison]]]
+    verdicts: Callable[[Sequence[Cluster]], Iterable[VerdictRow]]
 
 
 def link_quotes(
@@ -187,7 +191,11 @@ def link_quotes(
     out = tuple(dataclasses.replace(q, statement=statement_of.get(q.id)) for q in quotes)
     settled = {q.id: q.speaker for q in body if q.speaker is not None}
     # what this run verified: the clusters' verdicts with a fresh quote (shared with them, not copied)
-    computed = tuple(v for c in new for v in c.verdicts if fresh is None or fresh[index[v[0]]] or fresh[index[v[1]]])
+    computed = tuple(
+        chain.from_iterable(c.verdicts for c in new)
+        if fresh is None
+        else (v for c in new for v in c.verdicts if fresh[index[v[0]]] or fresh[index[v[1]]])
+    )
     return Provenance(out, statements, links, computed, settled, (*new, *reused) if record else ())
 
 
@@ -232,21 +240,21 @@ def _with_settled(
     verdicts: Verdicts,
     index: Mapping[str, int],
     fresh: Sequence[bool],
-    prior: Iterable[tuple[str, str, Comparison]],
+    prior: Iterable[VerdictRow],
 ) -> Verdicts:
     """``verdicts`` (the pairs with a fresh quote) and the ``prior`` verdicts of two settled quotes,
     in pair order, as an engine returns them all."""
     settled = []
-    for orig_id, rep_id, cmp in prior:  # each pair once: it belongs to one cluster
-        orig, rep = index.get(orig_id), index.get(rep_id)
+    for row in prior:  # each pair once: it belongs to one cluster
+        orig, rep = index.get(row[0]), index.get(row[1])
         if orig is not None and rep is not None and not fresh[orig] and not fresh[rep]:
-            settled.append(Verdict(orig, rep, cmp))
+            settled.append(Verdict(orig, rep, Comparison(row[2], row[3], (), row[4], row[5], row[6])))
     return Verdicts.joined([verdicts, Verdicts.of(settled)]).in_pair_order()
 
 
 class _Part(NamedTuple):
     """One statement as ``_assemble`` builds it: its members (quote indices), the statement with a
-    provisional id, the links of its members to their parents and to it."""
+    provisional id ("0"), the links of its members to their parents and to it."""
 
     members: list[int]
     statement: Statement
@@ -289,8 +297,8 @@ def _assemble(
     del diffs
 
     parts = []
-    for n, group in enumerate(members.values()):
-        sid = str(n)
+    for group in members.values():
+        sid = "0"  # provisional: a cluster numbers its statements from 0 (most hold one), the run all of them
         origin = min(group, key=lambda i: (body[i].article not in primary, _origin_key(body[i], words[i], order)))
         in_order = sorted(group, key=lambda i: order[body[i].id])
         qs = [body[i] for i in in_order]
@@ -418,13 +426,7 @@ def _clusters(body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part
     of_group: dict[int, list[_Part]] = defaultdict(list)
     for part in parts:
         of_group[group_of[part.members[0]]].append(part)
-    pairs: dict[int, list[tuple[str, str, Comparison]]] = defaultdict(list)
-    ids = [q.id for q in body]
-    for orig, rep, score, fidelity, a_start, a_end, coverage in zip(
-        *(getattr(verdicts, name).tolist() for name in _COLUMNS), strict=True
-    ):
-        cmp = Comparison(score, FIDELITIES[fidelity], (), a_start, a_end, coverage)
-        pairs[group_of[orig]].append((ids[orig], ids[rep], cmp))
+    pairs = _rows_by_group(body, verdicts, np.asarray(group_of, np.int64))
     out = []
     for root, quotes in members.items():
         statements: list[Statement] = []
@@ -432,19 +434,49 @@ def _clusters(body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part
         statement_links: list[Link] = []
         for n, part in enumerate(of_group[root]):
             sid = str(n)
-            statements.append(dataclasses.replace(part.statement, id=sid))
+            if n == 0:  # numbered so already
+                statements.append(part.statement)
+                statement_links.extend(part.statement_links)
+            else:
+                statements.append(dataclasses.replace(part.statement, id=sid))
+                statement_links.extend(dataclasses.replace(lk, target=sid) for lk in part.statement_links)
             links.extend(part.links)
-            statement_links.extend(dataclasses.replace(lk, target=sid) for lk in part.statement_links)
         out.append(
             Cluster(
                 tuple(body[i].id for i in quotes),
                 tuple(statements),
                 tuple(links),
                 tuple(statement_links),
-                tuple(pairs[root]),
+                pairs.get(root, ()),
             )
         )
     return out
+
+
+def _rows_by_group(
+    body: Sequence[Quote], verdicts: Verdicts, group_of: np.ndarray
+) -> dict[int, tuple[VerdictRow, ...]]:
+    """The ``verdicts`` as rows (``VerdictRow``), by the group of their original, in their order within each."""
+    if not len(verdicts):
+        return {}
+    by = np.argsort(group_of[verdicts.orig], kind="stable")
+    groups = group_of[verdicts.orig][by]
+    ids = np.array([q.id for q in body], dtype=object)
+    fidelities = np.array(FIDELITIES, dtype=object)
+    rows = list(
+        zip(
+            ids[verdicts.orig[by]].tolist(),
+            ids[verdicts.rep[by]].tolist(),
+            verdicts.score[by].tolist(),
+            fidelities[verdicts.fidelity[by]].tolist(),
+            verdicts.a_start[by].tolist(),
+            verdicts.a_end[by].tolist(),
+            verdicts.coverage[by].tolist(),
+            strict=True,
+        )
+    )
+    bounds = np.flatnonzero(np.concatenate([[True], groups[1:] != groups[:-1], [True]])).tolist()
+    return {int(groups[lo]): tuple(rows[lo:hi]) for lo, hi in pairwise(bounds)}
 
 
 def _numbered(

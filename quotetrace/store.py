@@ -68,10 +68,9 @@ from typing import Any, NamedTuple, ParamSpec, TypeVar
 from quotetrace import fastjson
 from quotetrace.errors import StoreError
 from quotetrace.extract import Extraction, extract_quotes
-from quotetrace.match import Comparison
 from quotetrace.model import Article, Edit, Link, Quote, Section, Span, Speaker, Statement
 from quotetrace.progress import OnProgress
-from quotetrace.provenance import Cluster, PriorLinks, Provenance
+from quotetrace.provenance import Cluster, PriorLinks, Provenance, VerdictRow
 
 LOGGER = logging.getLogger(__name__)
 
@@ -846,7 +845,7 @@ class Store:
             for key, quotes, assembled in self._conn.execute("SELECT id, quotes, assembled FROM clusters ORDER BY id")
         ]
 
-        def verdicts(wanted: Sequence[Cluster]) -> Iterator[tuple[str, str, Comparison]]:
+        def verdicts(wanted: Sequence[Cluster]) -> Iterator[VerdictRow]:
             keys = sorted(c.key for c in wanted if c.key is not None)
             for start in range(0, len(keys), 500):  # SQLite limits the number of parameters
                 chunk = keys[start : start + 500]
@@ -854,8 +853,7 @@ class Store:
                 for (data,) in self._conn.execute(
                     f"SELECT verdicts FROM clusters WHERE verdicts IS NOT NULL AND id IN ({marks})", chunk
                 ):
-                    for orig, rep, score, fidelity, a_start, a_end, coverage in _unpacked(data):
-                        yield orig, rep, Comparison(score, fidelity, (), a_start, a_end, coverage)
+                    yield from map(tuple, _unpacked(data))  # JSON arrays: rows again
 
         return PriorLinks(speakers, clusters, verdicts)
 
@@ -892,10 +890,9 @@ class Store:
                 linked.update(c.quotes)
                 if c.key is not None and c.key in kept:
                     continue
-                verdicts = [[o, r, v.score, v.fidelity, v.a_start, v.a_end, v.coverage] for o, r, v in c.verdicts]
                 self._conn.execute(
                     "INSERT INTO clusters(quotes, assembled, verdicts) VALUES (?, ?, ?)",
-                    (_dumps(list(c.quotes)), _dumps(cluster_to_row(c)), _packed(verdicts) if verdicts else None),
+                    (_dumps(list(c.quotes)), _dumps(cluster_to_row(c)), _packed(c.verdicts) if c.verdicts else None),
                 )
             by_article: dict[str, dict[str, str]] = defaultdict(dict)
             for qid, speaker in prov.settled.items():

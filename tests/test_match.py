@@ -468,12 +468,12 @@ def test_linking_on_a_prior_run_verifies_only_fresh_pairs_and_gives_the_full_res
     again = link_quotes(first + later, {}, prior=prior, record=True)
     full = link_quotes(first + later, {}, record=True)
     assert (again.statements, again.links) == (full.statements, full.links)
-    assert {(o, r) for o, r, _ in again.verdicts} == {(o, r) for o, r, _ in full.verdicts if {o, r} & {"d", "e"}}
-    assert all({o, r} & {"d", "e"} for o, r, _ in again.verdicts)
+    assert {(o, r) for o, r, *_ in again.verdicts} == {(o, r) for o, r, *_ in full.verdicts if {o, r} & {"d", "e"}}
+    assert all({o, r} & {"d", "e"} for o, r, *_ in again.verdicts)
     # a quote whose speaker changed is fresh again: its pairs are verified anew
     renamed = [*first[:2], dataclasses.replace(first[2], speaker="Volodymyr Zelensky"), *later]
     moved = link_quotes(renamed, {}, prior=again.prior(prior), record=True)
-    assert any("c" in (o, r) for o, r, _ in moved.verdicts)
+    assert any("c" in (o, r) for o, r, *_ in moved.verdicts)
     assert moved.links == link_quotes(renamed, {}).links
 
 

@@ -763,4 +763,4 @@ def test_links_of_articles_named_with_odd_bytes_are_kept(tmp_path: Path) -> None
         assert again.to_json() == qt.trace([first, second]).to_json()
         assert len(again.statements) == 1
         kept = store.prior_links()
-        assert kept is not None and any("caf\udce9.txt#1-54d" in (o, r) for o, r, _ in kept.verdicts(kept.clusters))
+        assert kept is not None and any("caf\udce9.txt#1-54d" in (o, r) for o, r, *_ in kept.verdicts(kept.clusters))
