@@ -299,8 +299,12 @@ def _assemble(
     parts = []
     for group in members.values():
         sid = "0"  # provisional: a cluster numbers its statements from 0 (most hold one), the run all of them
-        origin = min(group, key=lambda i: (body[i].article not in primary, _origin_key(body[i], words[i], order)))
-        in_order = sorted(group, key=lambda i: order[body[i].id])
+        # ties (two quotes of one article at one offset, "her" and "her role in it") go by id: the order
+        # must not hang on the order of ``group``, which differs between a full and an incremental run
+        origin = min(
+            group, key=lambda i: (body[i].article not in primary, _origin_key(body[i], words[i], order), body[i].id)
+        )
+        in_order = sorted(group, key=lambda i: (order[body[i].id], body[i].id))
         qs = [body[i] for i in in_order]
         o = body[origin]
         channels = Counter(q.channel for q in qs if q.channel)
@@ -484,17 +488,18 @@ def _numbered(
 ) -> tuple[tuple[Statement, ...], tuple[Link, ...]]:
     """Every statement, numbered ``S1``, ``S2``, ... in reading order of its first quote, and every
     link, in ``(source, target)`` order: those just assembled (``parts``) and those taken whole."""
-    found: list[tuple[tuple[int, dt.date, str, int], Statement, Sequence[Link]]] = []
+    # by the first quote's reading order, then its id: two quotes of one article at one offset tie
+    found: list[tuple[tuple[tuple[int, dt.date, str, int], str], Statement, Sequence[Link]]] = []
     links: list[Link] = []
     for part in parts:
-        found.append((min(order[q] for q in part.statement.quotes), part.statement, part.statement_links))
+        found.append((min((order[q], q) for q in part.statement.quotes), part.statement, part.statement_links))
         links.extend(part.links)
     for c in reused:
         to_each: dict[str, list[Link]] = defaultdict(list)
         for lk in c.statement_links:
             to_each[lk.target].append(lk)
         for st in c.statements:
-            found.append((min(order[q] for q in st.quotes), st, to_each[st.id]))
+            found.append((min((order[q], q) for q in st.quotes), st, to_each[st.id]))
         links.extend(c.links)
     found.sort(key=lambda x: x[0])
     statements = []

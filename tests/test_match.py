@@ -477,6 +477,22 @@ def test_linking_on_a_prior_run_verifies_only_fresh_pairs_and_gives_the_full_res
     assert moved.links == link_quotes(renamed, {}).links
 
 
+def test_statements_whose_first_quotes_tie_are_numbered_alike_on_a_prior_run() -> None:
+    """Two quotes of one article can start at one offset ("her" and "her role in it"). Statements are
+    numbered in reading order of their first quote, then by its id: a run that takes the linked groups
+    from a prior run (where a group's statements come together) numbers them as a full run does."""
+    qs = [
+        _q("a", "1.txt", POST),
+        _q("b", "1.txt", OFFER, speaker="Q"),
+        _q("c", "1.txt", POST, speaker="K"),  # the same words under another name: a conflict joins a and c
+    ]
+    full = link_quotes(qs, {}, record=True)
+    assert len(full.statements) == 3 and len(full.clusters) == 2
+    again = link_quotes(qs, {}, prior=full.prior(), record=True)
+    assert (again.statements, again.links, again.quotes) == (full.statements, full.links, full.quotes)
+    assert [st.origin for st in full.statements] == ["a", "b", "c"]
+
+
 @settings(max_examples=400, deadline=None)
 @given(
     st.text(
