@@ -762,3 +762,23 @@ def test_relative_clauses_datelines_and_times_stay_out_of_the_subject() -> None:
     ]
     found = quotes_of("LA CROSSE, Wisc. — Gov. Mike Pence on Thursday blamed the media, saying they were nitpicking.")
     assert {q.speaker for q in found} == {"Mike Pence"}
+
+
+@pytest.mark.parametrize(
+    ("text", "clause"),
+    [
+        ("The mayor said the budget was “a disaster,” Jones told reporters on Monday.", "the budget was “a disaster,”"),
+        ('The senator said the system was "rigged," noting that the courts had failed.', 'the system was "rigged,"'),
+        ("Lee said the plan was “a good start,” adding that more was needed.", "the plan was “a good start,”"),
+    ],
+)
+def test_a_reported_clause_ends_at_a_comma_inside_a_closing_mark_before_a_new_clause(text: str, clause: str) -> None:
+    art = article_from_text(text, id="a")
+    clauses = [q.text for q in extract_quotes(art, tagger=False).quotes if q.kind == "indirect"]
+    assert clauses[0] == clause
+
+
+def test_a_reported_clause_goes_on_past_a_quoted_phrase_before_lower_case_words() -> None:
+    art = article_from_text("Lee said the request was “futile,” because the records were gone.", id="a")
+    clauses = [q.text for q in extract_quotes(art, tagger=False).quotes if q.kind == "indirect"]
+    assert clauses == ["the request was “futile,” because the records were gone"]

@@ -502,9 +502,17 @@ def _skip_adjuncts(toks: Sequence[Token], in_quote: Sequence[bool], c: int) -> i
     return c
 
 
+# The comma may stand inside the closing mark of a quotation that ends the clause, as American
+# punctuation puts it: "... the system was “corrupt,” noting that ...".
 _TRAILING_FRAME = re.compile(
-    r",\s*(?:according to|citing|adding|saying|stating|noting|which|while|said|says|told|added|wrote|asked)\b", re.I
+    r"(,[”\"’']*)\s*"
+    r"(?:according to|citing|adding|saying|stating|noting|which|while|said|says|told|added|wrote|asked)\b",
+    re.I,
 )
+# A comma inside a closing mark before a capitalised word ends the reported clause: a new clause
+# starts there ("said the system was “corrupt,” Trump told ..."). Before a lower-case word the clause
+# often goes on ("was “futile,” because ...", "that, thanks to his “method,” he was ...").
+_CLOSED_CLAUSE = re.compile(r"(,[”\"])\s+(?=[A-Z])")
 # "defended the route and said the police ...": a second cue in a coordinated verb phrase
 _COORDINATED_CUE = re.compile(r",?\s+(?:and|but)\s+(?:also\s+|then\s+|later\s+)?([a-z]+)\b")
 
@@ -513,7 +521,10 @@ def _content_end(text: str, toks: Sequence[Token], n: int, sent_end: int, *, aft
     """Where reported content stops: before a trailing frame (``, according to X``) or the final stop."""
     lo = toks[after].start if after < n else sent_end
     m = _TRAILING_FRAME.search(text, lo, sent_end)
-    end = m.start() if m else sent_end
+    end = m.end(1) if m else sent_end
+    m = _CLOSED_CLAUSE.search(text, lo, end)
+    if m:
+        end = m.end(1)
     for c in _COORDINATED_CUE.finditer(text, lo, end):
         if c.group(1) in CUE_VERBS:
             end = c.start()
