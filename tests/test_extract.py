@@ -782,3 +782,23 @@ def test_a_reported_clause_goes_on_past_a_quoted_phrase_before_lower_case_words(
     art = article_from_text("Lee said the request was “futile,” because the records were gone.", id="a")
     clauses = [q.text for q in extract_quotes(art, tagger=False).quotes if q.kind == "indirect"]
     assert clauses == ["the request was “futile,” because the records were gone"]
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        "After the storm, Mayor Ana Lee issued the following statement:\n\n",
+        "Mayor Ana Lee released a short statement on Friday:\n\n",
+        "Mayor Ana Lee issued a statement: ",
+        "Mayor Ana Lee continued:\n\n",
+    ],
+)
+def test_a_statement_noun_or_a_continuing_verb_before_a_colon_introduces_a_block_quotation(lead: str) -> None:
+    art = article_from_text(lead + "“We are ready for the storm. Everyone should stay home.”", id="a")
+    found = [(q.kind, q.text, q.speaker) for q in extract_quotes(art, tagger=False).quotes]
+    assert found == [("direct", "We are ready for the storm. Everyone should stay home.", "Ana Lee")]
+
+
+def test_a_statement_noun_without_a_speaker_introduces_nothing() -> None:
+    art = article_from_text("Here is the full statement:\n\n“We are ready for the storm.”", id="a")
+    assert extract_quotes(art, tagger=False).quotes == ()

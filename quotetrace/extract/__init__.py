@@ -160,7 +160,12 @@ def _paragraph(st: _State, ps: int, pe: int, para: int) -> None:
             qj += 1
         in_sent = quotations[qi:qj]
         before = len(st.quotes)
-        if not in_sent and not may_hold_cue(text, s, e) and text.find(":", s, min(e, s + 80)) < 0:
+        if (
+            not in_sent
+            and not may_hold_cue(text, s, e)
+            and text.find(":", s, min(e, s + 80)) < 0
+            and text[e - 1] != ":"  # "X issued the following statement:" introduces the next paragraph
+        ):
             if learn:
                 # a tagger that leaves long sentences to the rules needs no more than one token past its limit
                 limit = getattr(st.tagger, "max_tokens", None)

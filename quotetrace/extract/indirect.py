@@ -56,6 +56,9 @@ def find_frames(text: str, toks: Sequence[Token], in_quote: Sequence[bool], sent
     colon = _colon_frame(text, toks, in_quote, sent_end)
     if colon is not None:
         frames.append(colon)
+    statement = _statement_frame(text, toks, in_quote, sent_end)
+    if statement is not None:
+        frames.append(statement)
     for i in range(n):
         if in_quote[i]:
             continue
@@ -100,6 +103,42 @@ def _colon_frame(text: str, toks: Sequence[Token], in_quote: Sequence[bool], sen
         return None  # "Zelenskyy Proposes Prisoner Exchange: Soldiers for POWs": a headline
     cue = Cue(toks[c].start, toks[c].end, ":", ":")
     return Frame(cue, c, (0, c - 1), toks[content].start, _rstrip(text, toks[content].start, sent_end))
+
+
+# "X issued the following statement:", "X released a message:": a verb of giving out and a noun of
+# speech introduce the quotation after the colon, in the sentence or as the next paragraph.
+_STATEMENT_VERBS = frozenset(
+    """issue issues issued release releases released put puts post posts posted publish publishes published
+    share shares shared send sends sent give gives gave make makes made deliver delivers delivered offer offers
+    offered read reads""".split()
+)
+_STATEMENT_NOUNS = frozenset(
+    "statement statements message remarks comment comments response reply note letter tweet post words".split()
+)
+
+
+def _statement_frame(text: str, toks: Sequence[Token], in_quote: Sequence[bool], sent_end: int) -> Frame | None:
+    """``X issued the following statement: “...”``: the subject of a statement verb speaks what follows the colon."""
+    n = len(toks)
+    for c in range(2, n):
+        if toks[c].text != ":" or in_quote[c] or not (c + 1 == n or in_quote[c + 1]):
+            continue
+        k = c - 1
+        while k > 0 and not (toks[k].lower in _STATEMENT_NOUNS and not in_quote[k]) and c - k <= 4:
+            k -= 1
+        if toks[k].lower not in _STATEMENT_NOUNS or in_quote[k]:
+            continue
+        v = k - 1
+        while v > 0 and c - v <= 8 and toks[v].lower not in _STATEMENT_VERBS and not in_quote[v]:
+            v -= 1
+        if toks[v].lower not in _STATEMENT_VERBS or in_quote[v] or v == 0:
+            continue
+        subject = subject_before(toks, _clause_floor(toks, v), v)
+        if subject is None:
+            continue
+        cue = Cue(toks[v].start, toks[k].end, text[toks[v].start : toks[k].end], toks[k].lower)
+        return Frame(cue, v, subject, sent_end, sent_end)
+    return None
 
 
 def _according(
@@ -217,11 +256,15 @@ def _finite(cue: Cue) -> bool:
 
 
 def _quotation_follows(toks: Sequence[Token], in_quote: Sequence[bool], k: int) -> bool:
-    """``asks at the school, “Any questions?”``: a quotation after a few adjunct words."""
-    stop = min(len(toks), k + 8)
+    """``asks at the school, “Any questions?”``: a quotation after a few adjunct words, or a colon
+    that ends the sentence (``Cruz continued:``, the quotation is the next paragraph)."""
+    n = len(toks)
+    stop = min(n, k + 8)
     while k < stop and not in_quote[k]:
         if toks[k].text in (".", ";"):
             return False
+        if toks[k].text == ":" and k == n - 1:
+            return True
         k += 1
     return k < stop
 
