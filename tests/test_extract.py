@@ -540,20 +540,34 @@ def test_states_in_a_subject_are_not_a_cue() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "speaker"),
+    ("text", "kind", "speaker"),
     [
         (
             "“It is plagiarism,” David Axel, the chief strategist of Barack Obama’s 2008 campaign, said on CNN.",
+            "direct",
             "David Axel",
         ),
-        ("“There were 24 arrests,” Republican National Committee spokesman Sean Spicer told me.", "Sean Spicer"),
-        ("“The harm is incalculable,” federal prosecutors wrote in seeking a maximum penalty.", "federal prosecutors"),
-        ("“We’re extremely happy” about the decision, said Rose Demar, director of the union.", "Rose Demar"),
-        ("“It is unusual,“ said Larry Noble, an attorney.", "Larry Noble"),
+        (
+            "“There were 24 arrests,” Republican National Committee spokesman Sean Spicer told me.",
+            "direct",
+            "Sean Spicer",
+        ),
+        (
+            "“The harm is incalculable,” federal prosecutors wrote in seeking a maximum penalty.",
+            "direct",
+            "federal prosecutors",
+        ),
+        # the reporter's words after the quotation make it part of a reported clause
+        (
+            "“We’re extremely happy” about the decision, said Rose Demar, director of the union.",
+            "partial",
+            "Rose Demar",
+        ),
+        ("“It is unusual,“ said Larry Noble, an attorney.", "direct", "Larry Noble"),
     ],
 )
-def test_long_and_plain_subjects_after_a_quotation(text: str, speaker: str) -> None:
-    q = one(text, "direct")
+def test_long_and_plain_subjects_after_a_quotation(text: str, kind: str, speaker: str) -> None:
+    q = one(text, kind)
     assert q.speaker == speaker
 
 
@@ -635,7 +649,7 @@ def test_thousands_of_speakers_keep_their_names_and_a_variant_finds_its_speaker(
         (
             "“We’re extremely happy” about the decision, said Rose Demar, director of the union, a group that "
             "has broken away from others and endorsed Sanders.",
-            "direct",
+            "partial",
             "Rose Demar",
         ),
         (
@@ -802,3 +816,14 @@ def test_a_statement_noun_or_a_continuing_verb_before_a_colon_introduces_a_block
 def test_a_statement_noun_without_a_speaker_introduces_nothing() -> None:
     art = article_from_text("Here is the full statement:\n\n“We are ready for the storm.”", id="a")
     assert extract_quotes(art, tagger=False).quotes == ()
+
+
+def test_a_quotation_continued_in_the_reporters_words_before_an_inverted_cue_is_part_of_the_clause() -> None:
+    text = "“We are shocked and saddened” by the fire that destroyed the old market on Sunday, Ana Lee said."
+    found = [(q.kind, q.text, q.speaker) for q in extract_quotes(article_from_text(text, id="a"), tagger=False).quotes]
+    assert found == [
+        ("indirect", "“We are shocked and saddened” by the fire that destroyed the old market on Sunday", "Ana Lee"),
+        ("partial", "We are shocked and saddened", "Ana Lee"),
+    ]
+    found = [(q.kind, q.text) for q in quotes_of("“We are shocked and saddened,” Ana Lee said on Sunday.")]
+    assert found == [("direct", "We are shocked and saddened,")]

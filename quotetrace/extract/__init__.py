@@ -369,7 +369,10 @@ def _quotation_attribution(
             subject_between = f.subject is not None and toks[f.subject[0]].start >= q.outer_end
             if len(between.split()) > (20 if subject_between else 8):
                 continue
-            kind: QuoteKind = "direct" if not lead.strip() else "partial"
+            # "“We are horrified” by the shooting, Nefzi said.": words of the reporter's own between the
+            # quotation and the cue make the quotation part of the reported clause, which is kept too
+            own_words = not _CLOSE_TAIL.match(text[q.outer_end : max(q.outer_end, f.content_end)])
+            kind: QuoteKind = "direct" if not lead.strip() and not own_words else "partial"
             return at, kind, fi
     # 1b. the quotation resumes after the cue: "“...,” Smith said, “for all of us.”"
     for fi, f in enumerate(frames):
