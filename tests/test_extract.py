@@ -827,3 +827,9 @@ def test_a_quotation_continued_in_the_reporters_words_before_an_inverted_cue_is_
     ]
     found = [(q.kind, q.text) for q in quotes_of("“We are shocked and saddened,” Ana Lee said on Sunday.")]
     assert found == [("direct", "We are shocked and saddened,")]
+
+
+def test_the_particle_of_a_phrasal_cue_belongs_to_the_cue() -> None:
+    art = article_from_text("Maddow pointed out that the bridge had been closed for a year.", id="a")
+    found = [(q.text, q.cue.text if q.cue else None) for q in extract_quotes(art, tagger=False).quotes]
+    assert found == [("that the bridge had been closed for a year", "pointed out")]

@@ -216,6 +216,9 @@ def _verb_frame(
     if subject is None:
         return None
     c = i + 1
+    if c < n and toks[c].lower == "out" and not in_quote[c]:
+        cue = Cue(cue.start, toks[c].end, f"{cue.text} {toks[c].text}", cue.lemma, cue.speech)
+        c += 1  # "pointed out that ...", "called out his rival": the particle belongs to the verb
     if not cue.speech and c < n and toks[c].lower in _CUE_PREPOSITIONS and not in_quote[c]:
         cue = Cue(cue.start, toks[c].end, f"{cue.text} {toks[c].text}", cue.lemma, speech=False)
         c += 1  # "referring to", "reflecting on": PolNeAR counts the preposition in the cue
