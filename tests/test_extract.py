@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quotetrace.extract import extract_quotes
 from quotetrace.extract.marks import find_quotations
@@ -434,6 +436,37 @@ def test_an_ambiguous_surname_stays_alone_whatever_the_order() -> None:
     results = [_merged(*o) for o in orders]
     assert all(r == results[0] for r in results)
     assert results[0] == {"Biden": "Biden", "Joe Biden": "Joe Biden", "Hunter Biden": "Hunter Biden"}
+
+
+_FIRST = ("Joe", "Jo", "Joseph", "joe", "Hunter", "Volodymyr", "Volodimir", "Lee", "Kim")
+_LAST = ("Biden", "Bidden", "Bien", "Zelensky", "Zelenskyy", "Zelenskiy", "Seong-kweun", "Seong-kwon", "Jong Un")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_FIRST), st.sampled_from(("", "R.", "A.")), st.sampled_from(_LAST)),
+        min_size=2,
+        max_size=12,
+    )
+)
+def test_full_names_are_joined_as_same_person_joins_them(parts: list[tuple[str, str, str]]) -> None:
+    """Merging a story's full names scores the pairs whose surnames are alike at C speed
+    (``_same_full_names``): the pairs it joins are those ``_same_person`` joins."""
+    from rapidfuzz import fuzz
+
+    from quotetrace.extract.speakers import _same_full_names, _same_person, _surname
+
+    names = sorted({" ".join(w for w in p if w) for p in parts})
+    alike = [
+        (i, j)
+        for i, a in enumerate(names)
+        for j, b in enumerate(names)
+        if _surname(a)[:1].lower() == _surname(b)[:1].lower()
+        and fuzz.ratio(_surname(a).lower(), _surname(b).lower()) >= 85
+    ]
+    expected = [(i, j) for i, j in alike if j > i and _same_person(names[i], names[j])]
+    assert _same_full_names(names, alike) == expected
 
 
 def _orgs(*speakers: tuple[str, tuple[str, ...]]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from quotetrace.extract.cues import ALL_CUE_VERBS as CUE_VERBS
@@ -933,20 +934,21 @@ def merge_speakers(per_article: Sequence[Sequence[Speaker]]) -> tuple[list[Speak
     for initial, block in by_initial.items():
         # two full names are one person only with surnames at least 85 alike: rapidfuzz finds those
         # pairs in the block at C speed, and only they are compared in full
-        surnames = surnames_by_initial[initial]
-        for i, x in enumerate(block):
-            for _, _, j in process.extract(surnames[i], surnames, scorer=fuzz.ratio, score_cutoff=85, limit=None):
-                if j > i and _same_person(x, block[j]):
-                    union(x, block[j])
+        for i, j in _same_full_names(block, _alike(surnames_by_initial[initial], surnames_by_initial[initial])):
+            union(block[i], block[j])
+    lone: dict[str, list[str]] = defaultdict(list)  # one-word names, by initial
     for n in people:
         if len(n.split()) == 1:
-            # the full names a lone name is: those it starts ("Lee Seong-kweun"), and those whose
-            # surname is at least 85 like it (``_same_person`` for a one-word name, at C speed)
-            block = by_initial.get(n[:1].lower(), [])
-            alike = process.extract(
-                n.lower(), surnames_by_initial.get(n[:1].lower(), []), scorer=fuzz.ratio, score_cutoff=85, limit=None
-            )
-            meant = {find(f) for f in by_first.get(n, ())} | {find(block[j]) for _, _, j in alike}
+            lone[n[:1].lower()].append(n)
+    for initial, alone in lone.items():
+        # the full names a lone name is: those it starts ("Lee Seong-kweun"), and those whose
+        # surname is at least 85 like it (``_same_person`` for a one-word name, at C speed)
+        block = by_initial.get(initial, [])
+        alike: dict[int, list[int]] = defaultdict(list)
+        for i, j in _alike([n.lower() for n in alone], surnames_by_initial.get(initial, [])):
+            alike[i].append(j)
+        for i, n in enumerate(alone):
+            meant = {find(f) for f in by_first.get(n, ())} | {find(block[j]) for j in alike[i]}
             if len(meant) == 1:
                 union(n, meant.pop())
     org_key: dict[str, str] = {}
@@ -993,6 +995,38 @@ def merge_speakers(per_article: Sequence[Sequence[Speaker]]) -> tuple[list[Speak
             rename[s.name] = best
     merged.sort(key=lambda s: s.name)
     return merged, rename
+
+
+def _same_full_names(names: Sequence[str], alike: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The pairs ``(i, j)``, ``i < j``, of ``alike`` (full names whose surnames share an initial and are
+    at least 85 alike) that ``_same_person`` joins: for such a pair it asks only that the first names
+    be at least 80 alike, and a story's names make millions of such pairs, scored here at C speed."""
+    pairs = [(i, j) for i, j in alike if j > i]
+    if not pairs:
+        return []
+    first = [n.split()[0].lower() for n in names]
+    scores = process.cpdist([first[i] for i, _ in pairs], [first[j] for _, j in pairs], scorer=fuzz.ratio,
+                            score_cutoff=80, dtype=np.float32, workers=-1)  # fmt: skip
+    return [p for p, score in zip(pairs, scores.tolist(), strict=True) if score]
+
+
+# Rows of names scored at once by ``_alike``: a block of 1,000 by the 10,000 surnames of one initial
+# is 40 MB of scores.
+_ALIKE_ROWS = 1000
+
+
+def _alike(names: Sequence[str], choices: Sequence[str]) -> Iterator[tuple[int, int]]:
+    """Every ``(i, j)`` with ``fuzz.ratio(names[i], choices[j]) >= 85``, ``i`` ascending: rapidfuzz's
+    ``cdist`` scores a block of rows at a time on every core (a 100,000-article story has some
+    100,000 names, and one ``process.extract`` call per name cost half a minute)."""
+    if not names or not choices:
+        return
+    for lo in range(0, len(names), _ALIKE_ROWS):
+        scores = process.cdist(
+            names[lo : lo + _ALIKE_ROWS], choices, scorer=fuzz.ratio, score_cutoff=85, dtype=np.float32, workers=-1
+        )
+        rows, cols = np.nonzero(scores)
+        yield from zip((rows + lo).tolist(), cols.tolist(), strict=True)
 
 
 def _names_place(place: Sequence[str], mentions: Sequence[str]) -> bool:
