@@ -1,5 +1,6 @@
-"""Loops compiled with numba, for the two places a Python loop is the cost: the tagger's
-decoder (``extract.tagger``) and blocking (``match.candidate_pairs``).
+"""Loops compiled with numba, where a Python loop is the cost: the tagger's decoder
+(``extract.tagger``), blocking (``match.candidate_pairs``), and linking's paraphrase blocking and
+linked groups (``provenance``).
 
 numba is imported when a loop is first compiled, never at import time: commands that do
 neither (``--help``, a trace of a store already linked) should not wait a quarter of a second
