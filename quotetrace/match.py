@@ -561,13 +561,13 @@ def packed_candidate_pairs(
     flags = np.ones(len(texts), np.bool_) if fresh is None else np.fromiter(fresh, np.bool_, len(texts))
     pairs = _shingle_pairs(rows, flags, incremental=fresh is not None, probes=probes, max_df=max_df, budget=budget)
     short = _short_pairs(rows, flags, incremental=fresh is not None, fan_out=fan_out)
-    return _distinct(np.concatenate([pairs, short]))
+    return distinct(np.concatenate([pairs, short]))
 
 
 def pack_pairs(pairs: Iterable[tuple[int, int]]) -> np.ndarray:
     """Index pairs ``(i, j)`` as sorted unique numbers ``i << 32 | j``, which sort as the pairs do."""
     flat = np.fromiter(itertools.chain.from_iterable(pairs), np.int64)
-    return _distinct((flat[0::2] << 32) | flat[1::2])
+    return distinct((flat[0::2] << 32) | flat[1::2])
 
 
 def unpack_pairs(packed: np.ndarray) -> Iterator[tuple[int, int]]:
@@ -581,9 +581,11 @@ def unpack_pairs(packed: np.ndarray) -> Iterator[tuple[int, int]]:
 _UNPACKED = 1 << 16
 
 
-def _distinct(x: np.ndarray) -> np.ndarray:
-    """The distinct values of ``x``, sorted."""
-    x = np.sort(x)
+def distinct(x: np.ndarray) -> np.ndarray:
+    """The distinct values of ``x``, sorted. By a sort: numpy 2's ``np.unique``, ``np.union1d`` and
+    ``np.isin`` hash every value, 100 times slower on a story's millions of pairs; a stable sort
+    (radix) is as quick as any on mixed values and merges sorted runs at once."""
+    x = np.sort(x, kind="stable")
     keep = np.ones(len(x), np.bool_)
     keep[1:] = x[1:] != x[:-1]
     out: np.ndarray = x[keep]
@@ -601,7 +603,8 @@ class _Rows(NamedTuple):
     lengths: np.ndarray  # words per row
 
 
-def _rows(texts: Sequence[Words]) -> _Rows:
+def shared_rows(texts: Sequence[Words]) -> tuple[np.ndarray, list[Words]]:
+    """Each text's row, and the rows: reprints share one ``Words``, and each distinct one is a row."""
     row_of: dict[int, int] = {}
     distinct: list[Words] = []
     owner = np.empty(len(texts), np.int64)
@@ -610,6 +613,11 @@ def _rows(texts: Sequence[Words]) -> _Rows:
         if r == len(distinct):
             distinct.append(w)
         owner[i] = r
+    return owner, distinct
+
+
+def _rows(texts: Sequence[Words]) -> _Rows:
+    owner, distinct = shared_rows(texts)
     held_off = np.zeros(len(distinct) + 1, np.int64)
     np.cumsum(np.bincount(owner, minlength=len(distinct)), out=held_off[1:])
     number = {w: k for k, w in enumerate(sorted({w for t in distinct for w in t.norm}), start=1)}
@@ -638,7 +646,7 @@ def _shingle_pairs(
     )
     del df
     # posting lists of the grams some text probes, the only ones read
-    probed = _distinct(probe_key)
+    probed = distinct(probe_key)
     entry, gram = kernels.holding(grams.key, probed)
     posting = np.searchsorted(grams.off, entry, side="right") - 1  # the rows holding them
     del grams, entry
@@ -692,7 +700,7 @@ def _short_pairs(rows: _Rows, fresh: np.ndarray, *, incremental: bool, fan_out: 
     wanted = np.concatenate([words[one] << 32, (words[two] << 32) | words[two + 1]])
     if not len(wanted):
         return np.empty(0, np.int64)
-    wanted = _distinct(wanted)
+    wanted = distinct(wanted)
     row_at = np.repeat(np.arange(len(lengths)), lengths)
     # membership by word: a table of the words that are a text alone or open a two-word one, then a
     # binary search among the few runs that pass it (np.isin hashes every run: seconds at 100k articles)

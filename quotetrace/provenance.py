@@ -31,8 +31,10 @@ from quotetrace.match import (
     compare,
     consensus,
     content_paraphrase,
+    distinct,
     idf_weights,
     packed_candidate_pairs,
+    shared_rows,
     unpack_pairs,
 )
 from quotetrace.model import FIDELITIES, Article, Fidelity, Link, Quote, Statement
@@ -49,6 +51,11 @@ CONFLICT_SCORE = 90.0
 # A verified pair as a store keeps it: (original id, reproduction id, score, fidelity, a_start, a_end,
 # coverage), the fields of its ``Comparison`` without the word diff.
 VerdictRow = tuple[str, str, float, Fidelity, int, int, float]
+ComparisonFields = tuple[float, Fidelity, int, int, float]  # a VerdictRow without its two ids
+
+
+def _fields(cmp: Comparison) -> ComparisonFields:
+    return (cmp.score, cmp.fidelity, cmp.a_start, cmp.a_end, cmp.coverage)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -244,12 +251,17 @@ def _with_settled(
 ) -> Verdicts:
     """``verdicts`` (the pairs with a fresh quote) and the ``prior`` verdicts of two settled quotes,
     in pair order, as an engine returns them all."""
-    settled = []
+    origs: list[int] = []
+    reps: list[int] = []
+    fields: list[ComparisonFields] = []
     for row in prior:  # each pair once: it belongs to one cluster
         orig, rep = index.get(row[0]), index.get(row[1])
         if orig is not None and rep is not None and not fresh[orig] and not fresh[rep]:
-            settled.append(Verdict(orig, rep, Comparison(row[2], row[3], (), row[4], row[5], row[6])))
-    return Verdicts.joined([verdicts, Verdicts.of(settled)]).in_pair_order()
+            origs.append(orig)
+            reps.append(rep)
+            fields.append(row[2:])
+    settled = Verdicts._from(origs, reps, fields, np.arange(len(fields)))
+    return Verdicts.joined([verdicts, settled]).in_pair_order()
 
 
 class _Part(NamedTuple):
@@ -419,18 +431,17 @@ def _clusters(body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part
     joined = [np.asarray(p.members, np.int64) for p in parts if len(p.members) > 1]
     firsts = np.concatenate([np.repeat(m[0], len(m) - 1) for m in joined] or [np.empty(0, np.int64)])
     others = np.concatenate([m[1:] for m in joined] or [np.empty(0, np.int64)])
-    group_of = (
-        _kernels()
-        .components(len(body), np.concatenate([verdicts.orig, firsts]), np.concatenate([verdicts.rep, others]))
-        .tolist()
+    groups = _kernels().components(
+        len(body), np.concatenate([verdicts.orig, firsts]), np.concatenate([verdicts.rep, others])
     )
+    group_of = groups.tolist()
     members: dict[int, list[int]] = defaultdict(list)
     for i in among:
         members[group_of[i]].append(i)
     of_group: dict[int, list[_Part]] = defaultdict(list)
     for part in parts:
         of_group[group_of[part.members[0]]].append(part)
-    pairs = _rows_by_group(body, verdicts, np.asarray(group_of, np.int64))
+    pairs = _rows_by_group(body, verdicts, groups)
     out = []
     for root, quotes in members.items():
         statements: list[Statement] = []
@@ -826,21 +837,14 @@ def _packed_paraphrase_pairs(table: LinkTable) -> np.ndarray:
     if not n:
         return np.empty(0, np.int64)
     # content words per distinct Words (a row), numbered in sorted order
-    row_of: dict[int, int] = {}
-    distinct: list[Words] = []
-    owner = np.empty(n, np.int64)
-    for i, w in enumerate(table.words):
-        r = row_of.setdefault(id(w), len(distinct))
-        if r == len(distinct):
-            distinct.append(w)
-        owner[i] = r
-    contents = [w.content for w in distinct]
+    owner, rows = shared_rows(table.words)
+    contents = [w.content for w in rows]
     vocabulary = sorted(set().union(*contents))
     number = {w: k for k, w in enumerate(vocabulary)}
     row_size = np.fromiter(map(len, contents), np.int64, len(contents))
     row_words = np.fromiter(map(number.__getitem__, chain.from_iterable(contents)), np.int64, int(row_size.sum()))
-    lengths = np.fromiter(map(len, distinct), np.int64, len(distinct))[owner]
-    del row_of, distinct, contents, number
+    lengths = np.fromiter(map(len, rows), np.int64, len(rows))[owner]
+    del rows, contents, number
     # speakers: described ones share "", numbered in sorted order
     as_key = {who: "" if _unnamed(who) else who for who in set(table.speakers)}
     named = {name: k for k, name in enumerate(sorted(set(as_key.values())))}
@@ -883,11 +887,7 @@ def _packed_paraphrase_pairs(table: LinkTable) -> np.ndarray:
         entry_off, kid, posting_off, posting, lengths, probers, flags, fresh is not None,
         RARE_KEYS, MAX_POSTING, PARAPHRASE_CANDIDATES,
     )  # fmt: skip
-    packed.sort()
-    keep = np.ones(len(packed), np.bool_)
-    keep[1:] = packed[1:] != packed[:-1]
-    out: np.ndarray = packed[keep]
-    return out
+    return distinct(packed)
 
 
 def _paraphrase_loop(
@@ -1012,22 +1012,23 @@ class Verdicts:
     @classmethod
     def of(cls, rows: Iterable[Verdict]) -> Verdicts:
         rows = list(rows)
-        return cls._from(
-            [v.orig for v in rows], [v.rep for v in rows], [v.comparison for v in rows], np.arange(len(rows))
-        )
+        fields = [_fields(v.comparison) for v in rows]
+        return cls._from([v.orig for v in rows], [v.rep for v in rows], fields, np.arange(len(rows)))
 
     @classmethod
-    def _from(cls, orig: Sequence[int], rep: Sequence[int], cmps: Sequence[Comparison], pick: np.ndarray) -> Verdicts:
-        """Pair ``k`` is ``(orig[k], rep[k])`` with the comparison ``cmps[pick[k]]``."""
-        n = len(cmps)
+    def _from(
+        cls, orig: Sequence[int], rep: Sequence[int], fields: Sequence[ComparisonFields], pick: np.ndarray
+    ) -> Verdicts:
+        """Pair ``k`` is ``(orig[k], rep[k])`` with the comparison ``fields[pick[k]]``."""
+        n = len(fields)
         return cls(
             np.asarray(orig, np.int64).reshape(-1),
             np.asarray(rep, np.int64).reshape(-1),
-            np.fromiter((c.score for c in cmps), np.float64, n)[pick],
-            np.fromiter((_FIDELITY_CODE[c.fidelity] for c in cmps), np.int8, n)[pick],
-            np.fromiter((c.a_start for c in cmps), np.int64, n)[pick],
-            np.fromiter((c.a_end for c in cmps), np.int64, n)[pick],
-            np.fromiter((c.coverage for c in cmps), np.float64, n)[pick],
+            np.fromiter((f[0] for f in fields), np.float64, n)[pick],
+            np.fromiter((_FIDELITY_CODE[f[1]] for f in fields), np.int8, n)[pick],
+            np.fromiter((f[2] for f in fields), np.int64, n)[pick],
+            np.fromiter((f[3] for f in fields), np.int64, n)[pick],
+            np.fromiter((f[4] for f in fields), np.float64, n)[pick],
         )
 
     @classmethod
@@ -1086,7 +1087,7 @@ def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> Verdicts
     origs: list[int] = []
     reps: list[int] = []
     pick: list[int] = []  # each verdict's comparison, in ``found``
-    found: list[Comparison] = []
+    found: list[ComparisonFields] = []
     fresh = table.fresh
     words, indirect, idf = table.words, table.indirect, table.idf
     compared: dict[tuple[int, int, bool], int] = {}  # the comparison's place in ``found``; -1: none
@@ -1105,7 +1106,7 @@ def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> Verdicts
             cmp = compare(words[orig], words[rep], paraphrase=indirect[rep], weights=idf, diff=False)
             at = compared[key] = -1 if cmp is None else len(found)
             if cmp is not None:
-                found.append(cmp)
+                found.append(_fields(cmp))
         if at >= 0:
             origs.append(orig)
             reps.append(rep)
@@ -1118,12 +1119,7 @@ def local_pairs(table: LinkTable) -> np.ndarray:
     """Every candidate pair, in order, packed (``match.pack_pairs``): shared rare shingles, and reported
     speech sharing rare content words (with ``table.fresh``, only the pairs with a fresh quote)."""
     shingled = packed_candidate_pairs(table.words, fresh=table.fresh)
-    both = np.concatenate([shingled, _packed_paraphrase_pairs(table)])
-    both.sort(kind="stable")  # two sorted runs, merged (np.union1d hashes: 20 s on a 100k-article story)
-    keep = np.ones(len(both), np.bool_)
-    keep[1:] = both[1:] != both[:-1]
-    out: np.ndarray = both[keep]
-    return out
+    return distinct(np.concatenate([shingled, _packed_paraphrase_pairs(table)]))
 
 
 class PairFinder(Protocol):
