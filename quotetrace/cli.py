@@ -31,8 +31,8 @@ from quotetrace.ingest import MAX_BYTES, input_files, iter_articles, read_articl
 from quotetrace.match import Comparison
 from quotetrace.match import compare as compare_texts
 from quotetrace.model import Quote, Trace
+from quotetrace.pipeline import stored_trace, trace_store
 from quotetrace.pipeline import trace as run_trace
-from quotetrace.pipeline import trace_store
 from quotetrace.progress import Progress
 from quotetrace.provenance import find_origin
 from quotetrace.render import render, to_html
@@ -273,6 +273,22 @@ def trace(
         if db is not None and os.path.realpath(output) == os.path.realpath(db):
             raise click.ClickException(f"refusing to overwrite the store {db}: choose another -o")
     with _engine(engine_name, jobs, scheduler, workers) as engine:
+        if db is not None and fmt == "json":
+            # a store's story may be too large to hold whole: its JSON is written from the store
+            _write_stored_json(
+                db,
+                paths,
+                output,
+                quiet=quiet,
+                strict=strict,
+                sources=sources,
+                semantic=semantic,
+                max_bytes=max_bytes,
+                rules_only=rules_only,
+                engine=engine,
+                relink=relink,
+            )
+            return
         if db is None:
             t = _traced(
                 paths,
@@ -411,6 +427,51 @@ def _traced_store(
             progress,
         )
     return dataclasses.replace(t, warnings=(*problems, *t.warnings)) if problems else t
+
+
+def _write_stored_json(
+    db: str,
+    paths: Sequence[str],
+    output: str | None,
+    *,
+    quiet: bool,
+    strict: bool,
+    sources: Sequence[str],
+    semantic: bool,
+    max_bytes: int | None,
+    rules_only: bool,
+    engine: Engine | None,
+    relink: bool,
+) -> None:
+    """``trace --db --format json``: add ``paths`` to the store, trace it (``stored_trace``), and write
+    the JSON a record at a time, the articles' text and the quotes read back from the store."""
+    if not paths and not os.path.exists(db):
+        raise click.ClickException(f"there is no store {db}: make one with 'quotetrace add PATH... --db {db}'")
+    with open_store(db) as store:
+        problems: tuple[str, ...] = ()
+        if paths:
+            _, problems = _added(store, paths, quiet=quiet, max_bytes=max_bytes, rules_only=rules_only, engine=engine)
+        progress = _progress(quiet)
+        t = _reading(
+            quiet,
+            lambda warn: stored_trace(
+                store,
+                on_warning=warn,
+                sources=list(sources),
+                semantic=semantic,
+                max_bytes=max_bytes,
+                rules_only=rules_only,
+                on_progress=progress,
+                engine=engine,
+                relink=relink,
+            ),
+            progress,
+        )
+        if problems:
+            t = dataclasses.replace(t, warnings=(*problems, *t.warnings))
+        if strict and t.warnings:
+            raise click.ClickException(f"{len(t.warnings)} input problem(s) and --strict: {t.warnings[0]}")
+        _emit(t.iter_json(), output)
 
 
 def _added(

@@ -75,10 +75,11 @@ import networkx as nx
 from quotetrace import fastjson
 from quotetrace.errors import OutputError
 from quotetrace.model import Article, Edit, Link, Quote, Span, Speaker, Statement, Trace
-from quotetrace.provenance import timeline
+from quotetrace.provenance import Dated, timeline
 
 __all__ = [
     "iter_json",
+    "iter_json_parts",
     "quotes_frame",
     "to_csv",
     "to_dict",
@@ -139,7 +140,7 @@ def _speaker(sp: Speaker) -> dict[str, Any]:
 
 
 def _statement(
-    st: Statement, quotes: Mapping[str, Quote], articles: Mapping[str, Article], links: Sequence[Link]
+    st: Statement, quotes: Mapping[str, Quote], articles: Mapping[str, Dated], links: Sequence[Link]
 ) -> dict[str, Any]:
     return {
         "id": st.id,
@@ -190,24 +191,43 @@ def to_dict(trace: Trace) -> dict[str, Any]:
     >>> data["links"][0]["fidelity"]  # doctest: +SKIP
     'truncated'
     """
-    return {key: list(records) for key, records, _ in _records(trace)}
+    return {key: list(records) for key, records in _records(trace)}
 
 
-def _records(trace: Trace) -> list[tuple[str, Iterator[Any], int]]:
-    """Each top-level key of the JSON contract, its records made one at a time, and how many."""
-    quotes = {q.id: q for q in trace.quotes}
-    articles = {a.id: a for a in trace.articles}
+def _records(trace: Trace) -> list[tuple[str, Iterator[Any]]]:
+    """Each top-level key of the JSON contract and its records, made one at a time."""
+    return _sections(
+        trace.articles,
+        trace.quotes,
+        trace.speakers,
+        trace.statements,
+        trace.links,
+        trace.warnings,
+        quote_index={q.id: q for q in trace.quotes},
+        article_index={a.id: a for a in trace.articles},
+    )
+
+
+def _sections(
+    articles: Iterable[Article],
+    quotes: Iterable[Quote],
+    speakers: Iterable[Speaker],
+    statements: Iterable[Statement],
+    links: Sequence[Link],
+    warnings: Iterable[str],
+    *,
+    quote_index: Mapping[str, Quote],
+    article_index: Mapping[str, Dated],
+) -> list[tuple[str, Iterator[Any]]]:
+    """The records of each top-level key; statements' timelines look their quotes and articles up
+    in the indexes (a quote's article and offset, an article's date are all they read)."""
     return [
-        ("articles", (_article(a) for a in trace.articles), len(trace.articles)),
-        ("quotes", (_quote(q) for q in trace.quotes), len(trace.quotes)),
-        ("speakers", (_speaker(s) for s in trace.speakers), len(trace.speakers)),
-        (
-            "statements",
-            (_statement(s, quotes, articles, trace.links) for s in trace.statements),
-            len(trace.statements),
-        ),
-        ("links", (_link(ln) for ln in trace.links), len(trace.links)),
-        ("warnings", iter(trace.warnings), len(trace.warnings)),
+        ("articles", (_article(a) for a in articles)),
+        ("quotes", (_quote(q) for q in quotes)),
+        ("speakers", (_speaker(s) for s in speakers)),
+        ("statements", (_statement(s, quote_index, article_index, links) for s in statements)),
+        ("links", (_link(ln) for ln in links)),
+        ("warnings", iter(warnings)),
     ]
 
 
@@ -241,14 +261,41 @@ def iter_json(trace: Trace) -> Iterator[str]:
          "quotes": [
           ...
     """
-    sections = _records(trace)
+    return _written(_records(trace))
+
+
+def iter_json_parts(
+    articles: Iterable[Article],
+    quotes: Iterable[Quote],
+    speakers: Iterable[Speaker],
+    statements: Iterable[Statement],
+    links: Sequence[Link],
+    warnings: Iterable[str],
+    *,
+    quote_index: Mapping[str, Quote],
+    article_index: Mapping[str, Dated],
+) -> Iterator[str]:
+    """``iter_json`` of a trace given in parts, the articles and quotes read one at a time (from a
+    store, see ``pipeline.stored_trace``): the same bytes as ``iter_json`` of the ``Trace`` they
+    make. ``quote_index`` and ``article_index`` are what statements' timelines look up: a quote's
+    article and offset, an article's date."""
+    return _written(
+        _sections(
+            articles, quotes, speakers, statements, links, warnings,
+            quote_index=quote_index, article_index=article_index,
+        )
+    )  # fmt: skip
+
+
+def _written(sections: Sequence[tuple[str, Iterator[Any]]]) -> Iterator[str]:
     yield "{\n"
-    for n, (key, records, count) in enumerate(sections):
-        yield f" {json.dumps(key)}: " + ("[" if count else "[]")
-        for i, record in enumerate(records):
-            yield ("\n  " if i == 0 else ",\n  ") + fastjson.dumps(record)
-        if count:
-            yield "\n ]"
+    for n, (key, records) in enumerate(sections):
+        yield f" {json.dumps(key)}: "
+        empty = True
+        for record in records:
+            yield ("[\n  " if empty else ",\n  ") + fastjson.dumps(record)
+            empty = False
+        yield "[]" if empty else "\n ]"
         yield ",\n" if n + 1 < len(sections) else "\n"
     yield "}\n"
 

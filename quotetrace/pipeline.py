@@ -9,19 +9,21 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from itertools import chain
 from typing import IO
 
 from quotetrace.engine import Engine, LocalEngine
 from quotetrace.errors import NoArticlesError, StoreError
+from quotetrace.export import iter_json_parts
 from quotetrace.extract import Extraction, extract_source
 from quotetrace.extract.speakers import merge_speakers
 from quotetrace.ingest import MAX_BYTES, read_articles, read_sources
-from quotetrace.model import Article, Quote, SourceDocument, Trace
+from quotetrace.model import Article, Link, Quote, SourceDocument, Speaker, Statement, Trace
 from quotetrace.progress import OnProgress
-from quotetrace.provenance import PriorLinks, Provenance, link_quotes
+from quotetrace.provenance import Dated, PriorLinks, Provenance, link_quotes
 from quotetrace.semantic import Embedder, load_embedder
-from quotetrace.store import Store, open_store
+from quotetrace.store import LinkCorpus, Store, open_store
 
 LOGGER = logging.getLogger(__name__)
 
@@ -228,16 +230,9 @@ def _assembled(
     """``assemble``, building on what an earlier linking found (``prior``), with the linking's
     own record (``Provenance``; its verdicts and clusters when ``record``, what a store keeps for
     the next run)."""
-    speakers, rename = merge_speakers([ex.speakers for ex in extractions])
-    quotes: list[Quote] = []
-    for ex in extractions:
-        for q in ex.quotes:
-            name = rename.get(q.speaker, q.speaker) if q.speaker else None
-            via = tuple(rename.get(v, v) for v in q.via)
-            quotes.append(q if (name == q.speaker and via == q.via) else dataclasses.replace(q, speaker=name, via=via))
-    prov = link_quotes(
-        quotes,
+    speakers, _, prov = _linked(
         {a.id: a for a in articles},
+        list(extractions),
         primary=primary,
         semantic=semantic,
         engine=engine,
@@ -247,3 +242,151 @@ def _assembled(
     )
     trace = Trace(tuple(articles), prov.quotes, tuple(speakers), prov.statements, prov.links, tuple(warnings))
     return trace, prov
+
+
+def _linked(
+    articles: Mapping[str, Dated],
+    extractions: list[Extraction],
+    *,
+    primary: Collection[str],
+    semantic: Embedder | None,
+    engine: Engine | None,
+    on_progress: OnProgress | None,
+    prior: PriorLinks | None,
+    record: bool,
+    stamp: bool = True,
+) -> tuple[list[Speaker], dict[str, str], Provenance]:
+    """Corpus-wide speakers (and how each name was renamed), then the quotes, under those names,
+    linked (``link_quotes``). ``extractions`` is emptied once read: a large story's speakers
+    are not held while it is linked."""
+    speakers, rename = merge_speakers([ex.speakers for ex in extractions])
+    quotes: list[Quote] = []
+    for ex in extractions:
+        for q in ex.quotes:
+            name = rename.get(q.speaker, q.speaker) if q.speaker else None
+            via = tuple(rename.get(v, v) for v in q.via)
+            quotes.append(q if (name == q.speaker and via == q.via) else dataclasses.replace(q, speaker=name, via=via))
+    extractions.clear()
+    prov = link_quotes(
+        quotes,
+        articles,
+        primary=primary,
+        semantic=semantic,
+        engine=engine,
+        on_progress=on_progress,
+        prior=prior,
+        record=record,
+        stamp=stamp,
+    )
+    return speakers, rename, prov
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StoredTrace:
+    """A store's trace (``stored_trace``), held lean: linking's result (statements, links,
+    speakers, each quote's speaker and statement), while the articles' text and the quotes' spans
+    stay in the store. ``iter_json`` reads them back a record at a time; the store must still be
+    open. ``documents`` are the source documents given besides (``trace(sources=...)``)."""
+
+    store: Store
+    corpus: LinkCorpus  # without its extractions
+    documents: tuple[Article, ...]
+    quotes: tuple[Quote, ...]  # every quote, the store's lean (no spans), under its corpus-wide speaker
+    speakers: tuple[Speaker, ...]
+    statements: tuple[Statement, ...]
+    links: tuple[Link, ...]
+    rename: Mapping[str, str]
+    warnings: tuple[str, ...]
+    stored: int  # the first ``stored`` quotes are the store's, the others the documents'
+
+    def iter_json(self) -> Iterator[str]:
+        """The trace's JSON (``export.iter_json``), byte for byte what ``trace_store`` gives, made a
+        record at a time from the store."""
+        statement_of = {qid: st.id for st in self.statements for qid in st.quotes}
+        stored = self.stored
+        quotes = chain(
+            self.store.full_quotes(self.corpus, self.quotes[:stored], statement_of, self.rename),
+            (dataclasses.replace(q, statement=statement_of.get(q.id)) for q in self.quotes[stored:]),
+        )
+        dated: dict[str, Dated] = {a.id: a for a in self.corpus.articles}
+        dated.update((a.id, a) for a in self.documents)
+        return iter_json_parts(
+            chain(self.store.full_articles(self.corpus), self.documents),
+            quotes,
+            self.speakers,
+            self.statements,
+            self.links,
+            self.warnings,
+            quote_index={q.id: q for q in self.quotes},
+            article_index=dated,
+        )
+
+
+def stored_trace(
+    store: Store,
+    *,
+    on_warning: Callable[[str], None] | None = None,
+    sources: Iterable[PathLike] | Sequence[SourceDocument] = (),
+    semantic: bool | Embedder = False,
+    max_bytes: int | None = MAX_BYTES,
+    rules_only: bool = False,
+    on_progress: OnProgress | None = None,
+    engine: Engine | None = None,
+    relink: bool = False,
+) -> StoredTrace:
+    """``trace_store`` for a story too large to hold whole: the same linking, kept in the store the
+    same way, but the articles' text and the quotes' spans are never all in memory at once
+    (``StoredTrace.iter_json`` writes the same JSON, reading them back). ``quotetrace trace --db
+    --format json`` runs this.
+
+    >>> with open_store("story.db") as store:  # doctest: +SKIP
+    ...     write_atomic("story.json", stored_trace(store).iter_json())
+    """
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        if on_warning is not None:
+            on_warning(message)
+        else:
+            LOGGER.warning("%s", message)
+
+    corpus = store.link_corpus(rules_only=rules_only, on_progress=on_progress)
+    if not corpus.articles:
+        raise NoArticlesError(f"the store {store.path} holds no articles: add some with 'quotetrace add PATH... --db'")
+    docs = tuple(_source_documents(sources, warn, max_bytes))
+    dated: dict[str, Dated] = {a.id: a for a in corpus.articles}
+    dated.update((d.article.id, d.article) for d in docs)
+    embedder = (load_embedder() if semantic is True else semantic) or None
+    prior = None if relink else store.prior_links(rules_only=rules_only)
+    extractions = [*corpus.extractions, *(extract_source(d) for d in docs)]
+    stored = sum(len(ex.quotes) for ex in corpus.extractions)
+    corpus = dataclasses.replace(corpus, extractions=())  # the quotes live on in the linking's own list
+    speakers, rename, prov = _linked(
+        dated,
+        extractions,
+        primary={d.article.id for d in docs},
+        semantic=embedder,
+        engine=engine,
+        on_progress=on_progress,
+        prior=prior,
+        record=True,
+        stamp=False,
+    )
+    result = StoredTrace(
+        store,
+        corpus,
+        tuple(d.article for d in docs),
+        prov.quotes,
+        tuple(speakers),
+        prov.statements,
+        prov.links,
+        rename,
+        tuple(warnings),
+        stored,
+    )
+    try:
+        store.save_links(prov, rules_only=rules_only, prior=prior)
+    except StoreError as err:  # a read-only store still traces; the next trace of the store links everything again
+        warn(f"{err}: the links were not kept, and the next trace of the store will link everything again")
+    return result

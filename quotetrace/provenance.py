@@ -37,7 +37,7 @@ from quotetrace.match import (
     shared_rows,
     unpack_pairs,
 )
-from quotetrace.model import FIDELITIES, Article, Fidelity, Link, Quote, Statement
+from quotetrace.model import FIDELITIES, Fidelity, Link, Quote, Statement
 from quotetrace.progress import OnProgress
 from quotetrace.semantic import Embedder
 
@@ -52,6 +52,14 @@ CONFLICT_SCORE = 90.0
 # coverage), the fields of its ``Comparison`` without the word diff.
 VerdictRow = tuple[str, str, float, Fidelity, int, int, float]
 ComparisonFields = tuple[float, Fidelity, int, int, float]  # a VerdictRow without its two ids
+
+
+class Dated(Protocol):
+    """What linking reads of an article: its date (an ``Article`` is one). A store's trace links
+    without holding the articles' text (see ``pipeline.stored_trace``)."""
+
+    @property
+    def date(self) -> dt.date | None: ...
 
 
 def _fields(cmp: Comparison) -> ComparisonFields:
@@ -142,7 +150,7 @@ class PriorLinks:
 
 def link_quotes(
     quotes: Sequence[Quote],
-    articles: Mapping[str, Article],
+    articles: Mapping[str, Dated],
     *,
     primary: Collection[str] = (),
     semantic: Embedder | None = None,
@@ -150,6 +158,7 @@ def link_quotes(
     on_progress: OnProgress | None = None,
     prior: PriorLinks | None = None,
     record: bool = False,
+    stamp: bool = True,
 ) -> Provenance:
     """Cluster ``quotes`` into statements and link each reproduction to its parent.
 
@@ -162,7 +171,9 @@ def link_quotes(
     With ``prior`` (what an earlier run found, see ``PriorLinks``), only the pairs with a
     fresh quote are found and verified, and only the clusters they reach are assembled again.
     ``record=True`` keeps the verdicts and clusters for a store (a large story's run has many
-    millions of verdicts, so they are left out otherwise).
+    millions of verdicts, so they are left out otherwise). ``stamp=False`` leaves the quotes as
+    they were given (``Provenance.quotes``), without their statement ids, which the statements
+    list: a large story's quotes are not copied.
     """
     body = [q for q in quotes if q.section == "body" and q.speaker is not None and q.speech]
     known: dict[str, Words] = {}  # a reprinted quote's words are read once
@@ -194,8 +205,11 @@ def link_quotes(
     new = _clusters(body, among, parts, used) if record else []
     del used
     statements, links = _numbered(parts, reused, order)
-    statement_of = {qid: st.id for st in statements for qid in st.quotes}
-    out = tuple(dataclasses.replace(q, statement=statement_of.get(q.id)) for q in quotes)
+    if stamp:
+        statement_of = {qid: st.id for st in statements for qid in st.quotes}
+        out = tuple(dataclasses.replace(q, statement=statement_of.get(q.id)) for q in quotes)
+    else:
+        out = tuple(quotes)
     settled = {q.id: q.speaker for q in body if q.speaker is not None}
     # what this run verified: the clusters' verdicts with a fresh quote (shared with them, not copied)
     computed = tuple(
@@ -282,7 +296,7 @@ def _assemble(
     verdicts: Verdicts,
     among: Sequence[int],
     order: Mapping[str, tuple[int, dt.date, str, int]],
-    articles: Mapping[str, Article],
+    articles: Mapping[str, Dated],
     primary: Collection[str],
     semantic: Embedder | None,
 ) -> tuple[list[_Part], Verdicts]:
@@ -722,7 +736,7 @@ def _semantic_parents(
     return out
 
 
-def _precedence(q: Quote, articles: Mapping[str, Article]) -> tuple[int, dt.date, str, int]:
+def _precedence(q: Quote, articles: Mapping[str, Dated]) -> tuple[int, dt.date, str, int]:
     """Reading order across the corpus: embedded posts first, then by article date, id, offset."""
     art = articles.get(q.article)
     date = q.date or (art.date if art and art.date else dt.date.max)
@@ -751,7 +765,7 @@ def _origin_key(
     return (kind_rank, -len(w), order[q.id])
 
 
-def _statement_date(o: Quote, qs: Sequence[Quote], articles: Mapping[str, Article]) -> dt.date | None:
+def _statement_date(o: Quote, qs: Sequence[Quote], articles: Mapping[str, Dated]) -> dt.date | None:
     if o.date:
         return o.date
     dates = [d for q in qs if (d := q.date or (articles[q.article].date if q.article in articles else None))]
@@ -1217,7 +1231,7 @@ class Appearance:
 
 
 def timeline(
-    statement: Statement, quotes: Mapping[str, Quote], articles: Mapping[str, Article], links: Sequence[Link]
+    statement: Statement, quotes: Mapping[str, Quote], articles: Mapping[str, Dated], links: Sequence[Link]
 ) -> list[Appearance]:
     """Where a statement appeared, one entry per article, earliest first (undated articles last)."""
     fidelity = _fidelity_to(statement.id, links)

@@ -49,6 +49,7 @@ Another process writing at the same time is waited for (``timeout`` seconds).
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -57,18 +58,19 @@ import os
 import sqlite3
 import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from itertools import islice
+from sys import intern as _intern
 from types import TracebackType
-from typing import Any, NamedTuple, ParamSpec, TypeVar
+from typing import Any, NamedTuple, ParamSpec, TypeVar, get_args
 
 from quotetrace import fastjson
 from quotetrace.errors import StoreError
 from quotetrace.extract import Extraction, extract_quotes
-from quotetrace.model import Article, Edit, Link, Quote, Section, Span, Speaker, Statement
+from quotetrace.model import Article, Edit, Link, Quote, QuoteKind, Section, SectionKind, Span, Speaker, Statement
 from quotetrace.progress import OnProgress
 from quotetrace.provenance import Cluster, PriorLinks, Provenance, VerdictRow
 
@@ -298,6 +300,58 @@ def quote_from_row(row: dict[str, Any]) -> Quote:
     )
 
 
+class _Dates(dict[str, dt.date]):
+    """Dates parsed once each: a story's quotes and articles share a few hundred days."""
+
+    def __call__(self, value: str | None) -> dt.date | None:
+        if value is None:
+            return None
+        found = self.get(value)
+        if found is None:
+            found = self[value] = dt.date.fromisoformat(value)
+        return found
+
+
+_KINDS: dict[str, QuoteKind] = {k: k for k in get_args(QuoteKind)}  # one string each
+_SECTIONS: dict[str, SectionKind] = {k: k for k in get_args(SectionKind)}
+
+
+def link_quote_from_row(row: dict[str, Any], article: str, dates: Callable[[str | None], dt.date | None]) -> Quote:
+    """What linking reads of a stored quote (``quote_to_row``): the ``Quote`` without its speaker
+    mention, cue and intermediaries, which linking never reads. ``article`` is the article id every
+    quote of an article shares; speakers, channels and kinds are interned, as a story repeats them."""
+    speaker = row.get("speaker")
+    channel = row.get("channel")
+    return Quote(
+        id=row["id"],
+        article=article,
+        start=row["start"],
+        end=row["end"],
+        text=row["text"],
+        kind=_KINDS[row["kind"]],
+        speaker=None if speaker is None else _intern(speaker),
+        channel=None if channel is None else _intern(channel),
+        section=_SECTIONS[row.get("section", "body")],
+        truncated=row.get("truncated", False),
+        date=dates(row.get("date")),
+        speech=row.get("speech", True),
+    )
+
+
+def _link_quote(q: Quote) -> Quote:
+    """``link_quote_from_row`` of a quote in memory."""
+    return dataclasses.replace(q, speaker_mention=None, cue=None, via=())
+
+
+def _with_links(q: Quote, speaker: str | None, via: tuple[str, ...], statement: str | None) -> Quote:
+    """The whole quote ``q`` with the speaker, intermediaries and statement linking gave it
+    (``dataclasses.replace``, at a tenth of its cost: a story has a million quotes)."""
+    return Quote(
+        q.id, q.article, q.start, q.end, q.text, q.kind, speaker, q.speaker_mention, q.cue, q.channel,
+        via, q.section, statement, q.truncated, q.date, q.speech,
+    )  # fmt: skip
+
+
 def speaker_to_row(speaker: Speaker) -> dict[str, Any]:
     """A ``Speaker`` as a JSON-ready dict."""
     return {"name": speaker.name, "aliases": list(speaker.aliases), "kind": speaker.kind, "handle": speaker.handle}
@@ -441,6 +495,27 @@ def _packed(data: Any) -> bytes:
 
 def _unpacked(data: bytes) -> Any:
     return fastjson.loads(zlib.decompress(data))  # surrogate-passing UTF-8: ids from odd file names too
+
+
+class StoredArticle(NamedTuple):
+    """What linking reads of a stored article: its id, the hash of its text, and its date."""
+
+    id: str
+    hash: str
+    date: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCorpus:
+    """A store's articles as linking reads them (``Store.link_corpus``), in the order ``trace`` reads
+    them: their ids and dates, and extractions of lean quotes (``link_quote_from_row``) with
+    their speakers. ``extractor`` made the stored rows; ``in_memory`` holds the extractions made
+    while reading, of articles another process changed meanwhile (not stored)."""
+
+    articles: tuple[StoredArticle, ...]
+    extractions: tuple[Extraction, ...]
+    extractor: str
+    in_memory: Mapping[str, Extraction]
 
 
 # --- the store ----------------------------------------------------------------------------
@@ -787,18 +862,7 @@ class Store:
     ) -> tuple[tuple[Article, ...], tuple[Extraction, ...]]:
         """``articles()`` and ``extractions()`` read together, so another process adding
         articles meanwhile cannot leave one without the other."""
-        extractor = extractor_version(rules_only=rules_only)
-        stale = [
-            _text(aid)
-            for (aid,) in self._conn.execute(
-                "SELECT a.id FROM articles a LEFT JOIN extractions e ON e.article = a.id "
-                "WHERE e.article IS NULL OR e.hash != a.hash OR e.extractor != ? ORDER BY a.seq",
-                (extractor,),
-            )
-        ]
-        if stale:
-            LOGGER.info("store %s: %d articles extracted by another extractor", self.path, len(stale))
-            self.add(self._articles(stale), rules_only=rules_only, extract=extract, on_progress=on_progress)
+        extractor = self._extract_stale(rules_only=rules_only, extract=extract, on_progress=on_progress)
         self._conn.execute("BEGIN")  # one snapshot for both reads
         try:
             articles = self.articles()
@@ -821,6 +885,128 @@ class Store:
                 )
             )
         return articles, tuple(extractions)
+
+    def _extract_stale(
+        self,
+        *,
+        rules_only: bool,
+        extract: Callable[[Sequence[Article]], Sequence[Extraction]] | None,
+        on_progress: OnProgress | None,
+    ) -> str:
+        """Extract again, and store, the articles another extractor extracted (or none did); the
+        extractor wanted."""
+        extractor = extractor_version(rules_only=rules_only)
+        stale = [
+            _text(aid)
+            for (aid,) in self._conn.execute(
+                "SELECT a.id FROM articles a LEFT JOIN extractions e ON e.article = a.id "
+                "WHERE e.article IS NULL OR e.hash != a.hash OR e.extractor != ? ORDER BY a.seq",
+                (extractor,),
+            )
+        ]
+        if stale:
+            LOGGER.info("store %s: %d articles extracted by another extractor", self.path, len(stale))
+            self.add(self._articles(stale), rules_only=rules_only, extract=extract, on_progress=on_progress)
+        return extractor
+
+    @_sqlite_errors
+    def link_corpus(
+        self,
+        *,
+        rules_only: bool = False,
+        extract: Callable[[Sequence[Article]], Sequence[Extraction]] | None = None,
+        on_progress: OnProgress | None = None,
+    ) -> LinkCorpus:
+        """What linking reads of every stored article, in the order of ``articles()``: its date, and
+        its extraction with each quote's words and speaker but not its spans or intermediaries
+        (``link_quote_from_row``). A large story is linked without holding its articles' text or
+        its quotes whole; ``full_articles`` and ``full_quotes`` read them back a record at a time.
+        Articles of another extractor are extracted again first, as ``corpus`` does."""
+        extractor = self._extract_stale(rules_only=rules_only, extract=extract, on_progress=on_progress)
+        articles: list[StoredArticle] = []
+        extractions: list[Extraction] = []
+        in_memory: dict[str, Extraction] = {}
+        dates = _Dates()
+        self._conn.execute("BEGIN")  # one snapshot for both reads
+        try:
+            rows = self._conn.execute(
+                "SELECT a.id, a.hash, a.meta, e.extractor, e.hash = a.hash, e.quotes, e.speakers FROM articles a "
+                "LEFT JOIN extractions e ON e.article = a.id ORDER BY a.path, a.seq"
+            )
+            for aid, ahash, meta, made_by, current, quotes, speakers in rows:
+                art = StoredArticle(_text(aid), ahash, dates(_loads(meta).get("date")))
+                articles.append(art)
+                if made_by != extractor or not current:  # another process changed it just now
+                    ex = _extracted(extract or _default_extract(rules_only), self._articles([art.id]))[0]
+                    in_memory[art.id] = ex
+                    extractions.append(Extraction(ex.article, tuple(map(_link_quote, ex.quotes)), ex.speakers))
+                    continue
+                aid = art.id  # one string for the article's every quote
+                extractions.append(
+                    Extraction(
+                        aid,
+                        tuple(link_quote_from_row(q, aid, dates) for q in _loads(quotes)),
+                        tuple(speaker_from_row(s) for s in _loads(speakers)),
+                    )
+                )
+        finally:
+            self._conn.execute("COMMIT")
+        return LinkCorpus(tuple(articles), tuple(extractions), extractor, in_memory)
+
+    @_sqlite_errors
+    def full_articles(self, corpus: LinkCorpus) -> Iterator[Article]:
+        """The articles of ``corpus`` (``link_corpus``), read back whole one at a time, in its order.
+        Raises ``StoreError`` when one was changed or removed since."""
+        wanted = corpus.articles
+        i = 0
+        for aid, ahash, path, meta, sec, t in self._conn.execute(
+            "SELECT id, hash, path, meta, sections, text FROM articles ORDER BY path, seq"
+        ):
+            if i < len(wanted) and _text(aid) == wanted[i].id:
+                if ahash != wanted[i].hash:
+                    break
+                yield _article(aid, path, meta, sec, t)
+                i += 1
+        if i < len(wanted):
+            raise StoreError(self._changed(wanted[i].id))
+
+    @_sqlite_errors
+    def full_quotes(
+        self,
+        corpus: LinkCorpus,
+        linked: Iterable[Quote],
+        statement_of: Mapping[str, str],
+        rename: Mapping[str, str],
+    ) -> Iterator[Quote]:
+        """The quotes of ``corpus`` (``link_corpus``) read back whole, in its order, each with what
+        linking made of it: the speaker of its lean self in ``linked`` (the same quotes, in the same
+        order), its statement in ``statement_of``, and its intermediaries named as ``rename`` says
+        (``merge_speakers``). Raises ``StoreError`` when an article was changed or removed since."""
+        wanted = corpus.articles
+        mine = iter(linked)
+        i = 0
+        for aid, ahash, made_by, current, quotes in self._conn.execute(
+            "SELECT a.id, a.hash, e.extractor, e.hash = a.hash, e.quotes FROM articles a "
+            "LEFT JOIN extractions e ON e.article = a.id ORDER BY a.path, a.seq"
+        ):
+            if i == len(wanted) or _text(aid) != wanted[i].id:
+                continue
+            art = wanted[i]
+            i += 1
+            made = corpus.in_memory.get(art.id)
+            if made is None and (ahash != art.hash or made_by != corpus.extractor or not current):
+                raise StoreError(self._changed(art.id))
+            for q in made.quotes if made is not None else map(quote_from_row, _loads(quotes)):
+                lean = next(mine, None)
+                if lean is None or lean.id != q.id:
+                    raise StoreError(self._changed(art.id))
+                via = tuple(rename.get(v, v) for v in q.via) if q.via else q.via
+                yield _with_links(q, lean.speaker, via, statement_of.get(q.id))
+        if i < len(wanted):
+            raise StoreError(self._changed(wanted[i].id))
+
+    def _changed(self, aid: str) -> str:
+        return f"the store {self.path} changed while it was traced (article {aid}): trace it again"
 
     @_sqlite_errors
     def prior_links(self, *, rules_only: bool = False) -> PriorLinks | None:

@@ -39,7 +39,7 @@ from quotetrace.errors import StoreError
 from quotetrace.extract import Extraction, extract_quotes
 from quotetrace.ingest import article_from_text
 from quotetrace.model import QUOTE_KINDS, Article, Quote, Section, Span, Speaker
-from quotetrace.pipeline import trace_store
+from quotetrace.pipeline import stored_trace, trace_store
 from quotetrace.progress import Progress
 from quotetrace.provenance import link_quotes
 from quotetrace.store import (
@@ -501,6 +501,61 @@ def test_tracing_a_store_again_verifies_only_what_is_new(tmp_path: Path, seeds_d
         assert max(_clusters(store)) > len(_clusters(store))  # clusters were replaced
         assert trace_store(store, relink=True).to_json() == expected
         assert sorted(_clusters(store)) == list(range(1, len(_clusters(store)) + 1))  # relinked: the table anew
+
+
+def _stored_json(store: Store, **options: Any) -> str:
+    return "".join(stored_trace(store, **options).iter_json())
+
+
+def test_a_stored_trace_writes_the_json_of_trace_store(tmp_path: Path, seeds_dir: Path) -> None:
+    articles = qt.read_articles(seeds_dir)
+    sources = tmp_path / "posts.jsonl"
+    sources.write_text(json.dumps({"speaker": "Volodymyr Zelensky", "text": "There will undoubtedly be more."}) + "\n")
+    with open_store(tmp_path / "lean.db") as lean, open_store(tmp_path / "whole.db") as whole:
+        for store in (lean, whole):
+            store.add(articles[:3])
+        assert _stored_json(lean) == trace_store(whole).to_json() == qt.trace(list(articles[:3])).to_json()
+        t = stored_trace(lean)  # what it holds: the quotes without their spans
+        assert t.stored == len(t.quotes) and all(q.speaker_mention is None and q.cue is None for q in t.quotes)
+        for store in (lean, whole):
+            store.add(articles)
+        # built on the links kept by the first trace, the same way
+        assert _stored_json(lean) == trace_store(whole).to_json() == qt.trace(list(articles)).to_json()
+        with_post = _stored_json(lean, sources=[sources], relink=True)
+        assert with_post == trace_store(whole, sources=[sources], relink=True).to_json()
+        assert with_post == qt.trace(list(articles), sources=[sources]).to_json()
+        assert json.loads(with_post)["articles"][-1]["id"] == json.loads(with_post)["quotes"][-1]["article"]
+
+
+def test_a_store_changed_while_its_trace_is_written_is_a_clear_error(tmp_path: Path, seeds_dir: Path) -> None:
+    articles = qt.read_articles(seeds_dir)
+    with open_store(tmp_path / "s.db") as store:
+        store.add(articles)
+        t = stored_trace(store)
+        store.add([dataclasses.replace(articles[1], text=articles[1].text + "\nA new paragraph.")])
+        with pytest.raises(StoreError, match="changed while it was traced"):
+            "".join(t.iter_json())
+    db = str(tmp_path / "s.db")
+    with open_store(db) as store:
+        store._conn.execute("DELETE FROM articles WHERE id = ?", (articles[2].id,))
+        t = stored_trace(store)
+        store._conn.execute("DELETE FROM articles WHERE id = ?", (articles[3].id,))
+        with pytest.raises(StoreError, match=f"article {articles[3].id}"):
+            "".join(t.iter_json())
+
+
+def test_an_article_whose_extraction_changes_while_read_is_extracted_in_memory(
+    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    articles = qt.read_articles(seeds_dir)
+    with open_store(tmp_path / "s.db") as store:
+        store.add(articles)
+        # another process stores another extractor's rows between the stale check and the read
+        monkeypatch.setattr(Store, "_extract_stale", lambda self, **_: extractor_version())
+        store._conn.execute("UPDATE extractions SET extractor = 'another' WHERE article = ?", (articles[0].id,))
+        t = stored_trace(store, relink=True)
+        assert list(t.corpus.in_memory) == [articles[0].id]
+        assert "".join(t.iter_json()) == qt.trace(list(articles)).to_json()
 
 
 def _unscored(trace_json: str) -> dict[str, Any]:
