@@ -179,7 +179,8 @@ def link_quotes(
     known: dict[str, Words] = {}  # a reprinted quote's words are read once
     words = [known.get(q.text) or known.setdefault(q.text, Words.of(q.text)) for q in body]
     order = {q.id: _precedence(q, articles) for q in body}
-    earlier_first = {qid: _neg(key) for qid, key in order.items()}  # computed once: compared often
+    inverted: dict[str, str] = {}  # each article's id inverted once, shared by its quotes
+    earlier_first = {qid: _neg(key, inverted) for qid, key in order.items()}  # computed once: compared often
     index = {q.id: i for i, q in enumerate(body)}
 
     idf = idf_weights(words)
@@ -752,10 +753,16 @@ def _orient(i: int, j: int, table: LinkTable) -> tuple[int, int]:
     return (i, j) if ki >= kj else (j, i)
 
 
-def _neg(key: tuple[int, dt.date, str, int]) -> tuple[int, int, str, int]:
+def _neg(key: tuple[int, dt.date, str, int], inverted: dict[str, str] | None = None) -> tuple[int, int, str, int]:
+    """``key`` inverted for "earlier is greater"; the article id stays a tie-break of last resort.
+    ``inverted`` keeps each article id's inversion, for the quotes of one article to share."""
     kind, date, article, start = key
-    # invert for "earlier is greater"; the article id stays a tie-break of last resort
-    return (-kind, -date.toordinal(), "".join(chr(0x10FFFF - ord(c)) for c in article), -start)
+    if inverted is None:
+        inverted = {}
+    flipped = inverted.get(article)
+    if flipped is None:
+        flipped = inverted[article] = "".join(chr(0x10FFFF - ord(c)) for c in article)
+    return (-kind, -date.toordinal(), flipped, -start)
 
 
 def _origin_key(
