@@ -87,6 +87,9 @@ def main() -> None:
     ap.add_argument("--keep-crfsuite", type=Path, help="also keep CRFsuite's own model file here")
     args = ap.parse_args()
 
+    if not any((args.split / "text").glob("*.txt")):
+        # a model trained on nothing decodes every sentence as "O": refuse rather than write one
+        raise SystemExit(f"Error: no articles in {args.split / 'text'}: give --split, a PolNeAR split folder")
     held = {p.name for p in (args.hold_out / "text").glob("*.txt")} if args.hold_out else set()
     trainer = pycrfsuite.Trainer(verbose=False)
     counts: Counter[str] = Counter()
@@ -105,6 +108,8 @@ def main() -> None:
             trainer.append(features(toks, in_quote, rule), labels)
             counts.update(labels)
         counts["articles"] += 1
+    if not counts["articles"]:
+        raise SystemExit(f"Error: every article of {args.split} is held out or unannotated: nothing to train on")
     print(f"{counts['articles']} articles, {sum(v for k, v in counts.items() if k != 'articles')} tokens "
           f"read in {time.perf_counter() - t0:.0f} s; labels {dict(sorted(counts.items()))}")  # fmt: skip
     trainer.set_params(
