@@ -19,6 +19,7 @@ from quotetrace.export import iter_json_parts
 from quotetrace.extract import Extraction, extract_source
 from quotetrace.extract.speakers import merge_speakers
 from quotetrace.ingest import MAX_BYTES, read_articles, read_sources
+from quotetrace.memory import release
 from quotetrace.model import Article, Link, Quote, SourceDocument, Speaker, Statement, Trace
 from quotetrace.progress import OnProgress
 from quotetrace.provenance import Dated, PriorLinks, Provenance, link_quotes
@@ -267,6 +268,7 @@ def _linked(
             via = tuple(rename.get(v, v) for v in q.via)
             quotes.append(q if (name == q.speaker and via == q.via) else dataclasses.replace(q, speaker=name, via=via))
     extractions.clear()
+    release()  # a large story's speakers, read and merged
     prov = link_quotes(
         quotes,
         articles,

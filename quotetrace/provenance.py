@@ -19,7 +19,7 @@ import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import chain, pairwise
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, overload
 
 import numpy as np
 
@@ -37,6 +37,7 @@ from quotetrace.match import (
     shared_rows,
     unpack_pairs,
 )
+from quotetrace.memory import release
 from quotetrace.model import FIDELITIES, Fidelity, Link, Quote, Statement
 from quotetrace.progress import OnProgress
 from quotetrace.semantic import Embedder
@@ -84,7 +85,7 @@ class Cluster:
     statements: tuple[Statement, ...]
     links: tuple[Link, ...]  # between two of its quotes: reproductions and attribution conflicts
     statement_links: tuple[Link, ...]  # each member against its statement
-    verdicts: tuple[VerdictRow, ...] = ()
+    verdicts: Sequence[VerdictRow] = ()
     key: int | None = None
 
 
@@ -102,7 +103,7 @@ class Provenance:
     quotes: tuple[Quote, ...]
     statements: tuple[Statement, ...]
     links: tuple[Link, ...]
-    verdicts: tuple[VerdictRow, ...] = ()
+    verdicts: Sequence[VerdictRow] = ()
     settled: Mapping[str, str] = dataclasses.field(default_factory=dict)
     clusters: tuple[Cluster, ...] = ()
 
@@ -194,6 +195,7 @@ def link_quotes(
         fresh,
     )
     verdicts = (engine or LOCAL).verified_pairs(table, on_progress=on_progress)
+    release()  # blocking's arrays, freed: back to the system before assembly allocates its own
     reused: list[Cluster] = []
     among: Sequence[int] = range(len(body))
     if prior is not None and fresh is not None:
@@ -203,6 +205,7 @@ def link_quotes(
         verdicts = _with_settled(verdicts, index, fresh, prior.verdicts(redo))
     parts, used = _assemble(body, words, idf, table, verdicts, among, order, articles, primary, semantic)
     del verdicts  # millions in a large story: gone before the output is built
+    release()
     new = _clusters(body, among, parts, used) if record else []
     del used
     statements, links = _numbered(parts, reused, order)
@@ -212,13 +215,21 @@ def link_quotes(
     else:
         out = tuple(quotes)
     settled = {q.id: q.speaker for q in body if q.speaker is not None}
-    # what this run verified: the clusters' verdicts with a fresh quote (shared with them, not copied)
-    computed = tuple(
-        chain.from_iterable(c.verdicts for c in new)
-        if fresh is None
-        else (v for c in new for v in c.verdicts if fresh[index[v[0]]] or fresh[index[v[1]]])
-    )
+    computed = _computed(new, fresh)
     return Provenance(out, statements, links, computed, settled, (*new, *reused) if record else ())
+
+
+def _computed(new: Sequence[Cluster], fresh: Sequence[bool] | None) -> Sequence[VerdictRow]:
+    """What a run verified: the verdicts of the clusters it assembled (by group), those with a fresh
+    quote when it built on a prior run (the columns the clusters share, never copied as tuples)."""
+    rows = next((c.verdicts for c in new if isinstance(c.verdicts, VerdictRows)), None)
+    if rows is None:
+        return ()
+    everything = VerdictRows(rows.columns, rows.ids, 0, len(rows.columns))
+    if fresh is None:
+        return everything
+    flags = np.fromiter(fresh, np.bool_, len(fresh))
+    return everything.where(flags[rows.columns.orig] | flags[rows.columns.rep])
 
 
 def _fresh(body: Sequence[Quote], prior: PriorLinks) -> tuple[bool, ...]:
@@ -321,7 +332,8 @@ def _assemble(
     for rep, (_, orig, cmp) in conflicts.items():
         diffed = _with_diff(words, orig, rep, cmp, body, idf, diffs)
         quote_links[rep].append(_link(body[rep], body[orig], diffed, conflict=True))
-    del diffs
+    # what chose the parents is done with: gone before the statements, the largest part, are made
+    del diffs, best, conflicts, reported, parent
 
     parts = []
     for group in members.values():
@@ -483,30 +495,17 @@ def _clusters(body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part
     return out
 
 
-def _rows_by_group(
-    body: Sequence[Quote], verdicts: Verdicts, group_of: np.ndarray
-) -> dict[int, tuple[VerdictRow, ...]]:
-    """The ``verdicts`` as rows (``VerdictRow``), by the group of their original, in their order within each."""
+def _rows_by_group(body: Sequence[Quote], verdicts: Verdicts, group_of: np.ndarray) -> dict[int, VerdictRows]:
+    """The ``verdicts`` as rows (``VerdictRow``), by the group of their original, in their order within
+    each: slices of one copy of the columns, sorted by group."""
     if not len(verdicts):
         return {}
     by = np.argsort(group_of[verdicts.orig], kind="stable")
-    groups = group_of[verdicts.orig][by]
+    grouped = verdicts.take(by)
+    groups = group_of[grouped.orig]
     ids = np.array([q.id for q in body], dtype=object)
-    fidelities = np.array(FIDELITIES, dtype=object)
-    rows = list(
-        zip(
-            ids[verdicts.orig[by]].tolist(),
-            ids[verdicts.rep[by]].tolist(),
-            verdicts.score[by].tolist(),
-            fidelities[verdicts.fidelity[by]].tolist(),
-            verdicts.a_start[by].tolist(),
-            verdicts.a_end[by].tolist(),
-            verdicts.coverage[by].tolist(),
-            strict=True,
-        )
-    )
     bounds = np.flatnonzero(np.concatenate([[True], groups[1:] != groups[:-1], [True]])).tolist()
-    return {int(groups[lo]): tuple(rows[lo:hi]) for lo, hi in pairwise(bounds)}
+    return {int(groups[lo]): VerdictRows(grouped, ids, lo, hi) for lo, hi in pairwise(bounds)}
 
 
 def _numbered(
@@ -1094,6 +1093,52 @@ class Verdicts:
 
 
 _COLUMNS = tuple(f.name for f in dataclasses.fields(Verdicts))
+_FIDELITY_NAMES = np.array(FIDELITIES, dtype=object)
+
+
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)
+class VerdictRows(Sequence[VerdictRow]):
+    """Verdicts ``lo`` to ``hi`` of ``columns`` read as ``VerdictRow`` tuples, the quotes named by
+    ``ids`` (the run's quote ids, by index). A run's clusters share one copy of the columns: a story
+    of 100,000 articles keeps millions of verdicts, which as tuples took about a gigabyte."""
+
+    columns: Verdicts
+    ids: np.ndarray  # dtype object
+    lo: int
+    hi: int
+
+    def __len__(self) -> int:
+        return self.hi - self.lo
+
+    def __iter__(self) -> Iterator[VerdictRow]:
+        c, part = self.columns, slice(self.lo, self.hi)
+        return zip(
+            self.ids[c.orig[part]].tolist(),
+            self.ids[c.rep[part]].tolist(),
+            c.score[part].tolist(),
+            _FIDELITY_NAMES[c.fidelity[part]].tolist(),
+            c.a_start[part].tolist(),
+            c.a_end[part].tolist(),
+            c.coverage[part].tolist(),
+            strict=True,
+        )
+
+    @overload
+    def __getitem__(self, k: int) -> VerdictRow: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> Sequence[VerdictRow]: ...
+
+    def __getitem__(self, k: int | slice) -> VerdictRow | Sequence[VerdictRow]:
+        rows = list(self)
+        return rows[k]
+
+    def where(self, keep: np.ndarray) -> VerdictRows:
+        """The rows whose ``keep`` flag is set (a flag per row), in their order, as columns of their own."""
+        part = self.columns.take(np.arange(self.lo, self.hi)[keep])
+        return VerdictRows(part, self.ids, 0, len(part))
+
+
 _COMPARED = 1 << 20  # text pairs remembered by ``verify_pairs`` at once
 
 

@@ -1078,7 +1078,11 @@ class Store:
                     continue
                 self._conn.execute(
                     "INSERT INTO clusters(quotes, assembled, verdicts) VALUES (?, ?, ?)",
-                    (_dumps(list(c.quotes)), _dumps(cluster_to_row(c)), _packed(c.verdicts) if c.verdicts else None),
+                    (
+                        _dumps(list(c.quotes)),
+                        _dumps(cluster_to_row(c)),
+                        _packed(list(c.verdicts)) if c.verdicts else None,
+                    ),
                 )
             by_article: dict[str, dict[str, str]] = defaultdict(dict)
             for qid, speaker in prov.settled.items():

@@ -227,3 +227,28 @@ def test_paraphrase_blocking_on_arrays_finds_the_pairs_of_the_engine_steps(
         expected = _paraphrase_pairs_by_steps(table)
     assert found.dtype == np.int64 and bool(np.all(np.diff(found) > 0))
     assert list(unpack_pairs(found)) == sorted(expected)
+
+
+def test_verdict_rows_read_their_slice_of_the_columns_as_store_rows() -> None:
+    columns = provenance.Verdicts(
+        np.array([0, 2, 1]), np.array([1, 0, 2]), np.array([97.5, 80.0, 100.0]),
+        np.array([provenance.FIDELITIES.index("truncated"), 0, provenance.FIDELITIES.index("verbatim")], np.int8),
+        np.array([0, 3, 0]), np.array([12, 9, 40]), np.array([1.0, 0.5, 1.0]),
+    )  # fmt: skip
+    ids = np.array(["a#1", "b#2", "c#3"], dtype=object)
+    rows = provenance.VerdictRows(columns, ids, 1, 3)
+    first = provenance.FIDELITIES[0]
+    expected = [("c#3", "a#1", 80.0, first, 3, 9, 0.5), ("b#2", "c#3", 100.0, "verbatim", 0, 40, 1.0)]
+    assert list(rows) == expected and len(rows) == 2 and rows[1] == expected[1] and list(rows[::-1]) == expected[::-1]
+    assert [type(x) for x in rows[0]] == [str, str, float, str, int, int, float]  # as JSON writes and reads them
+    assert list(rows.where(np.array([False, True]))) == expected[1:]
+    assert not provenance.VerdictRows(columns, ids, 2, 2)
+
+
+def test_a_runs_clusters_share_one_copy_of_its_verdicts(seeds_dir: Path) -> None:
+    articles = qt.read_articles(seeds_dir)
+    quotes = [q for a in articles for q in qt.extract_quotes(a).quotes]
+    prov = provenance.link_quotes(quotes, {a.id: a for a in articles}, record=True)
+    kept = [c.verdicts for c in prov.clusters if c.verdicts]
+    assert kept and all(isinstance(v, provenance.VerdictRows) and v.columns is kept[0].columns for v in kept)
+    assert sorted(prov.verdicts) == sorted(row for rows in kept for row in rows)
