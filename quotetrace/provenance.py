@@ -194,6 +194,7 @@ def link_quotes(
         idf,
         fresh,
     )
+    del known, earlier_first  # the table holds what linking reads of them
     verdicts = (engine or LOCAL).verified_pairs(table, on_progress=on_progress)
     release()  # blocking's arrays, freed: back to the system before assembly allocates its own
     reused: list[Cluster] = []
@@ -203,9 +204,11 @@ def link_quotes(
         taken = {index[qid] for c in reused for qid in c.quotes}
         among = [i for i in range(len(body)) if i not in taken]
         verdicts = _with_settled(verdicts, index, fresh, prior.verdicts(redo))
-    parts, used = _assemble(body, words, idf, table, verdicts, among, order, articles, primary, semantic)
-    del verdicts  # millions in a large story: gone before the output is built
+    chosen = [_parents(body, table, verdicts)]
+    del verdicts  # millions in a large story: gone before the statements are made
     release()
+    # handed over, not kept here: _assemble drops what chose the parents once the links are made
+    parts, used = _assemble(body, words, idf, table, chosen.pop(), among, order, articles, primary, semantic)
     new = _clusters(body, among, parts, used) if record else []
     del used
     statements, links = _numbered(parts, reused, order)
@@ -305,17 +308,18 @@ def _assemble(
     words: Sequence[Words],
     idf: Mapping[str, float],
     table: LinkTable,
-    verdicts: Verdicts,
+    chosen: _Chosen,
     among: Sequence[int],
     order: Mapping[str, tuple[int, dt.date, str, int]],
     articles: Mapping[str, Dated],
     primary: Collection[str],
     semantic: Embedder | None,
 ) -> tuple[list[_Part], Verdicts]:
-    """The statements of the quotes ``among`` (indices into ``body``) from their ``verdicts``: each
-    reproduction under its one best parent, a tree per statement; and the verdicts that count (a pair
-    of two speakers that is no attribution conflict does not)."""
-    best, conflicts, conflicted, reported, used = _parents(body, table, verdicts)
+    """The statements of the quotes ``among`` (indices into ``body``) from what the verdicts say
+    (``_parents``): each reproduction under its one best parent, a tree per statement; and the
+    verdicts that count (a pair of two speakers that is no attribution conflict does not)."""
+    best, conflicts, conflicted, reported, used = chosen
+    del chosen  # its parts are dropped as they are done with
     _adopt_reports(best, reported, table)
     _join_reported_statements(best, reported, table)
 
@@ -366,11 +370,10 @@ def _assemble(
 
 Best = dict[int, tuple[tuple[Any, ...], int, Comparison]]  # by reproduction: (ranking key, parent, comparison)
 Reported = list[tuple[tuple[Any, ...], int, int, Comparison]]  # (ranking key, report, report it paraphrases, ...)
+_Chosen = tuple[Best, Best, set[str], Reported, "Verdicts"]  # what ``_parents`` returns
 
 
-def _parents(
-    body: Sequence[Quote], table: LinkTable, verdicts: Verdicts
-) -> tuple[Best, Best, set[str], Reported, Verdicts]:
+def _parents(body: Sequence[Quote], table: LinkTable, verdicts: Verdicts) -> _Chosen:
     """What the ``verdicts`` say, on whole columns: each reproduction's best parent of its own speaker;
     its best version under another speaker, when the words are an attribution conflict; the quotes
     of such conflicts; the pairs of two reports, the other way round (``_adopt_reports``); and the
