@@ -21,7 +21,7 @@ from typing import Any, BinaryIO, NoReturn, TypeVar
 import click
 import networkx as nx
 
-from quotetrace import __version__, memory
+from quotetrace import __version__
 from quotetrace.engine import ENGINES, Engine, EngineError, check_options, make_engine
 from quotetrace.errors import NoArticlesError, QuotetraceError
 from quotetrace.export import iter_json, to_csv, to_dict, to_gexf, to_graphml, to_node_link, write_atomic
@@ -869,5 +869,4 @@ def add(
 
 def main() -> None:
     """Entry point of the ``quotetrace`` console script."""
-    memory.settle()  # a large story's freed arrays go back to the system (see quotetrace.memory)
     cli(prog_name="quotetrace")
