@@ -273,12 +273,13 @@ def trace(
         if db is not None and os.path.realpath(output) == os.path.realpath(db):
             raise click.ClickException(f"refusing to overwrite the store {db}: choose another -o")
     with _engine(engine_name, jobs, scheduler, workers) as engine:
-        if db is not None and fmt == "json":
-            # a store's story may be too large to hold whole: its JSON is written from the store
-            _write_stored_json(
+        if db is not None and fmt in ("json", "csv"):
+            # a store's story may be too large to hold whole: its JSON or CSV is written from the store
+            _write_stored(
                 db,
                 paths,
                 output,
+                fmt,
                 quiet=quiet,
                 strict=strict,
                 sources=sources,
@@ -429,10 +430,11 @@ def _traced_store(
     return dataclasses.replace(t, warnings=(*problems, *t.warnings)) if problems else t
 
 
-def _write_stored_json(
+def _write_stored(
     db: str,
     paths: Sequence[str],
     output: str | None,
+    fmt: str,
     *,
     quiet: bool,
     strict: bool,
@@ -443,8 +445,9 @@ def _write_stored_json(
     engine: Engine | None,
     relink: bool,
 ) -> None:
-    """``trace --db --format json``: add ``paths`` to the store, trace it (``stored_trace``), and write
-    the JSON a record at a time, the articles' text and the quotes read back from the store."""
+    """``trace --db --format json`` (or ``csv``): add ``paths`` to the store, trace it (``stored_trace``),
+    and write the JSON or CSV a record at a time, the articles' text and the quotes read back from
+    the store."""
     if not paths and not os.path.exists(db):
         raise click.ClickException(f"there is no store {db}: make one with 'quotetrace add PATH... --db {db}'")
     with open_store(db) as store:
@@ -471,7 +474,7 @@ def _write_stored_json(
             t = dataclasses.replace(t, warnings=(*problems, *t.warnings))
         if strict and t.warnings:
             raise click.ClickException(f"{len(t.warnings)} input problem(s) and --strict: {t.warnings[0]}")
-        _emit(t.iter_json(), output)
+        _emit(t.iter_json() if fmt == "json" else t.iter_csv(), output)
 
 
 def _added(

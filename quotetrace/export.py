@@ -68,7 +68,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import networkx as nx
 
@@ -78,6 +78,7 @@ from quotetrace.model import Article, Edit, Link, Quote, Span, Speaker, Statemen
 from quotetrace.provenance import Dated, timeline
 
 __all__ = [
+    "iter_csv_parts",
     "iter_json",
     "iter_json_parts",
     "quotes_frame",
@@ -360,12 +361,27 @@ CSV_COLUMNS = (
 
 def to_csv(trace: Trace) -> str:
     """One row per quote, with its fidelity to its statement; safe to open in a spreadsheet."""
-    articles = {a.id: a for a in trace.articles}
-    to_statement = {(ln.source, ln.target): ln for ln in trace.links}
+    return "".join(iter_csv_parts(trace.quotes, trace.links, {a.id: a for a in trace.articles}))
+
+
+class Published(Protocol):
+    """What a CSV row reads of a quote's article: its outlet and date (an ``Article`` is one)."""
+
+    @property
+    def outlet(self) -> str | None: ...
+
+    @property
+    def date(self) -> dt.date | None: ...
+
+
+def iter_csv_parts(quotes: Iterable[Quote], links: Sequence[Link], articles: Mapping[str, Published]) -> Iterator[str]:
+    """``to_csv`` a row at a time, the quotes read one at a time (from a store, see
+    ``pipeline.stored_trace``): the same text as ``to_csv`` of the ``Trace`` they make."""
+    to_statement = {(ln.source, ln.target): ln for ln in links}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for q in trace.quotes:
+    for q in quotes:
         art = articles.get(q.article)
         link = to_statement.get((q.id, q.statement or ""))
         row = (
@@ -375,7 +391,11 @@ def to_csv(trace: Trace) -> str:
             link.score if link else None, q.section, q.speech, q.text,
         )  # fmt: skip
         writer.writerow(_cell(v) for v in row)
-    return buffer.getvalue()
+        if buffer.tell() >= 1 << 16:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def _cell(value: object) -> str:

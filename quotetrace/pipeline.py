@@ -15,7 +15,7 @@ from typing import IO
 
 from quotetrace.engine import Engine, LocalEngine
 from quotetrace.errors import NoArticlesError, StoreError
-from quotetrace.export import iter_json_parts
+from quotetrace.export import iter_csv_parts, iter_json_parts
 from quotetrace.extract import Extraction, extract_source
 from quotetrace.extract.speakers import merge_speakers
 from quotetrace.ingest import MAX_BYTES, read_articles, read_sources
@@ -24,7 +24,7 @@ from quotetrace.model import Article, Link, Quote, SourceDocument, Speaker, Stat
 from quotetrace.progress import OnProgress
 from quotetrace.provenance import Dated, PriorLinks, Provenance, link_quotes
 from quotetrace.semantic import Embedder, load_embedder
-from quotetrace.store import LinkCorpus, Store, open_store
+from quotetrace.store import LinkCorpus, Store, StoredArticle, open_store
 
 LOGGER = logging.getLogger(__name__)
 
@@ -304,24 +304,33 @@ class StoredTrace:
     def iter_json(self) -> Iterator[str]:
         """The trace's JSON (``export.iter_json``), byte for byte what ``trace_store`` gives, made a
         record at a time from the store."""
-        statement_of = {qid: st.id for st in self.statements for qid in st.quotes}
-        stored = self.stored
-        quotes = chain(
-            self.store.full_quotes(self.corpus, self.quotes[:stored], statement_of, self.rename),
-            (dataclasses.replace(q, statement=statement_of.get(q.id)) for q in self.quotes[stored:]),
-        )
-        dated: dict[str, Dated] = {a.id: a for a in self.corpus.articles}
-        dated.update((a.id, a) for a in self.documents)
         return iter_json_parts(
             chain(self.store.full_articles(self.corpus), self.documents),
-            quotes,
+            self._full_quotes(),
             self.speakers,
             self.statements,
             self.links,
             self.warnings,
             quote_index={q.id: q for q in self.quotes},
-            article_index=dated,
+            article_index=self._articles(),
         )
+
+    def iter_csv(self) -> Iterator[str]:
+        """The trace's CSV (``export.to_csv``), what ``trace_store`` gives, made a row at a time from the store."""
+        return iter_csv_parts(self._full_quotes(), self.links, self._articles())
+
+    def _full_quotes(self) -> Iterator[Quote]:
+        statement_of = {qid: st.id for st in self.statements for qid in st.quotes}
+        stored = self.stored
+        return chain(
+            self.store.full_quotes(self.corpus, self.quotes[:stored], statement_of, self.rename),
+            (dataclasses.replace(q, statement=statement_of.get(q.id)) for q in self.quotes[stored:]),
+        )
+
+    def _articles(self) -> dict[str, StoredArticle | Article]:
+        found: dict[str, StoredArticle | Article] = {a.id: a for a in self.corpus.articles}
+        found.update((a.id, a) for a in self.documents)
+        return found
 
 
 def stored_trace(

@@ -498,11 +498,13 @@ def _unpacked(data: bytes) -> Any:
 
 
 class StoredArticle(NamedTuple):
-    """What linking reads of a stored article: its id, the hash of its text, and its date."""
+    """What linking reads of a stored article: its id, the hash of its text, and its date (and
+    its outlet, which a CSV row names)."""
 
     id: str
     hash: str
     date: dt.date | None
+    outlet: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -934,7 +936,8 @@ class Store:
                 "LEFT JOIN extractions e ON e.article = a.id ORDER BY a.path, a.seq"
             )
             for aid, ahash, meta, made_by, current, quotes, speakers in rows:
-                art = StoredArticle(_text(aid), ahash, dates(_loads(meta).get("date")))
+                facts = _loads(meta)
+                art = StoredArticle(_text(aid), ahash, dates(facts.get("date")), facts.get("outlet"))
                 articles.append(art)
                 if made_by != extractor or not current:  # another process changed it just now
                     ex = _extracted(extract or _default_extract(rules_only), self._articles([art.id]))[0]

@@ -8,6 +8,7 @@ stays consistent and keeps every batch reported as stored.
 from __future__ import annotations
 
 import contextlib
+import csv
 import dataclasses
 import datetime as dt
 import io
@@ -36,6 +37,7 @@ import quotetrace.store as store_module
 from quotetrace import cli as cli_module
 from quotetrace.cli import cli
 from quotetrace.errors import StoreError
+from quotetrace.export import to_csv
 from quotetrace.extract import Extraction, extract_quotes
 from quotetrace.ingest import article_from_text
 from quotetrace.model import QUOTE_KINDS, Article, Quote, Section, Span, Speaker
@@ -508,7 +510,8 @@ def _stored_json(store: Store, **options: Any) -> str:
 
 
 def test_a_stored_trace_writes_the_json_of_trace_store(tmp_path: Path, seeds_dir: Path) -> None:
-    articles = qt.read_articles(seeds_dir)
+    first, *others = qt.read_articles(seeds_dir)
+    articles = [dataclasses.replace(first, outlet="Reuters"), *others]  # an outlet, which CSV rows name
     sources = tmp_path / "posts.jsonl"
     sources.write_text(json.dumps({"speaker": "Volodymyr Zelensky", "text": "There will undoubtedly be more."}) + "\n")
     with open_store(tmp_path / "lean.db") as lean, open_store(tmp_path / "whole.db") as whole:
@@ -525,6 +528,10 @@ def test_a_stored_trace_writes_the_json_of_trace_store(tmp_path: Path, seeds_dir
         assert with_post == trace_store(whole, sources=[sources], relink=True).to_json()
         assert with_post == qt.trace(list(articles), sources=[sources]).to_json()
         assert json.loads(with_post)["articles"][-1]["id"] == json.loads(with_post)["quotes"][-1]["article"]
+        csv_post = "".join(stored_trace(lean, sources=[sources]).iter_csv())
+        assert csv_post == to_csv(qt.trace(list(articles), sources=[sources]))
+        rows = list(csv.reader(io.StringIO(csv_post)))
+        assert len(rows) == len(json.loads(with_post)["quotes"]) + 1 and rows[1][2] == "Reuters"
 
 
 def test_a_store_changed_while_its_trace_is_written_is_a_clear_error(tmp_path: Path, seeds_dir: Path) -> None:
