@@ -31,7 +31,7 @@ from quotetrace.ingest import MAX_BYTES, input_files, iter_articles, read_articl
 from quotetrace.match import Comparison
 from quotetrace.match import compare as compare_texts
 from quotetrace.model import Quote, Trace
-from quotetrace.pipeline import stored_trace, trace_store
+from quotetrace.pipeline import StoredTrace, stored_trace, trace_store
 from quotetrace.pipeline import trace as run_trace
 from quotetrace.progress import Progress
 from quotetrace.provenance import find_origin
@@ -405,29 +405,11 @@ def _traced_store(
     relink: bool = False,
 ) -> Trace:
     """``trace --db``: add ``paths`` to the store, then trace every article it holds."""
-    if not paths and not os.path.exists(db):  # tracing never leaves an empty store behind
-        raise click.ClickException(f"there is no store {db}: make one with 'quotetrace add PATH... --db {db}'")
-    with open_store(db) as store:
-        problems: tuple[str, ...] = ()
-        if paths:
-            _, problems = _added(store, paths, quiet=quiet, max_bytes=max_bytes, rules_only=rules_only, engine=engine)
-        progress = _progress(quiet)
-        t = _reading(
-            quiet,
-            lambda warn: trace_store(
-                store,
-                on_warning=warn,
-                sources=list(sources),
-                semantic=semantic,
-                max_bytes=max_bytes,
-                rules_only=rules_only,
-                on_progress=progress,
-                engine=engine,
-                relink=relink,
-            ),
-            progress,
-        )
-    return dataclasses.replace(t, warnings=(*problems, *t.warnings)) if problems else t
+    with _in_store(
+        trace_store, db, paths, quiet=quiet, engine=engine, sources=sources, semantic=semantic,
+        max_bytes=max_bytes, rules_only=rules_only, relink=relink,
+    ) as t:  # fmt: skip
+        return t
 
 
 def _write_stored(
@@ -448,16 +430,44 @@ def _write_stored(
     """``trace --db --format json`` (or ``csv``): add ``paths`` to the store, trace it (``stored_trace``),
     and write the JSON or CSV a record at a time, the articles' text and the quotes read back from
     the store."""
-    if not paths and not os.path.exists(db):
+    with _in_store(
+        stored_trace, db, paths, quiet=quiet, engine=engine, sources=sources, semantic=semantic,
+        max_bytes=max_bytes, rules_only=rules_only, relink=relink,
+    ) as t:  # fmt: skip
+        if strict and t.warnings:
+            raise click.ClickException(f"{len(t.warnings)} input problem(s) and --strict: {t.warnings[0]}")
+        _emit(t.iter_json() if fmt == "json" else t.iter_csv(), output)
+
+
+_Traced = TypeVar("_Traced", Trace, StoredTrace)
+
+
+@contextlib.contextmanager
+def _in_store(
+    tracer: Callable[..., _Traced],
+    db: str,
+    paths: Sequence[str],
+    *,
+    quiet: bool,
+    engine: Engine | None,
+    sources: Sequence[str],
+    semantic: bool,
+    max_bytes: int | None,
+    rules_only: bool,
+    relink: bool,
+) -> Iterator[_Traced]:
+    """The store ``db`` with ``paths`` added, traced by ``tracer`` (``trace_store`` or ``stored_trace``),
+    the input warnings reported the CLI's way; the store stays open inside the block."""
+    if not paths and not os.path.exists(db):  # tracing never leaves an empty store behind
         raise click.ClickException(f"there is no store {db}: make one with 'quotetrace add PATH... --db {db}'")
     with open_store(db) as store:
         problems: tuple[str, ...] = ()
         if paths:
             _, problems = _added(store, paths, quiet=quiet, max_bytes=max_bytes, rules_only=rules_only, engine=engine)
         progress = _progress(quiet)
-        t = _reading(
+        t: _Traced = _reading(
             quiet,
-            lambda warn: stored_trace(
+            lambda warn: tracer(
                 store,
                 on_warning=warn,
                 sources=list(sources),
@@ -470,11 +480,7 @@ def _write_stored(
             ),
             progress,
         )
-        if problems:
-            t = dataclasses.replace(t, warnings=(*problems, *t.warnings))
-        if strict and t.warnings:
-            raise click.ClickException(f"{len(t.warnings)} input problem(s) and --strict: {t.warnings[0]}")
-        _emit(t.iter_json() if fmt == "json" else t.iter_csv(), output)
+        yield dataclasses.replace(t, warnings=(*problems, *t.warnings)) if problems else t
 
 
 def _added(

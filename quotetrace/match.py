@@ -295,13 +295,9 @@ def _respelling(wa: Sequence[str], wb: Sequence[str]) -> bool:
     return len(wa) == len(wb) and all(fuzz.ratio(x, y) >= SPELLING_RATIO for x, y in zip(wa, wb, strict=True))
 
 
-def content_words(w: Words) -> frozenset[str]:
-    """Content words, crudely stemmed so "dependent"/"dependence" and "Russia"/"Russian" meet."""
-    return frozenset(w.content)
-
-
 @functools.lru_cache(maxsize=65536)
 def _stem(w: str) -> str:
+    """A content word crudely stemmed, so "dependent"/"dependence" and "Russia"/"Russian" meet."""
     w = w.replace("'s", "").replace("'", "")
     if w.endswith(("ian", "ians")):  # "Russian" meets "Russia"
         return w[: w.rindex("ian") + 2]

@@ -63,14 +63,7 @@ def trace(
     >>> t = qt.trace("seeds/")  # doctest: +SKIP
     >>> t.statements[0].origin  # doctest: +SKIP
     """
-    warnings: list[str] = []
-
-    def warn(message: str) -> None:
-        warnings.append(message)
-        if on_warning is not None:
-            on_warning(message)
-        else:
-            LOGGER.warning("%s", message)
+    warnings, warn = _collector(on_warning)
 
     if isinstance(inputs, str | os.PathLike):
         articles = read_articles([inputs], stdin=stdin, on_warning=warn, max_bytes=max_bytes, on_progress=on_progress)
@@ -110,6 +103,31 @@ def _source_documents(
     return docs
 
 
+def _collector(on_warning: Callable[[str], None] | None) -> tuple[list[str], Callable[[str], None]]:
+    """A list of warnings, and the callback that adds to it and passes each on (to ``on_warning``,
+    else to the log)."""
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        if on_warning is not None:
+            on_warning(message)
+        else:
+            LOGGER.warning("%s", message)
+
+    return warnings, warn
+
+
+def _keep_links(
+    store: Store, prov: Provenance, rules_only: bool, prior: PriorLinks | None, warn: Callable[[str], None]
+) -> None:
+    """Keep what linking found in ``store`` for the next trace; a read-only store still traces."""
+    try:
+        store.save_links(prov, rules_only=rules_only, prior=prior)
+    except StoreError as err:  # the next trace of the store links everything again
+        warn(f"{err}: the links were not kept, and the next trace of the store will link everything again")
+
+
 def trace_store(
     store: Store | PathLike,
     *,
@@ -142,14 +160,7 @@ def trace_store(
     ...     store.add(qt.read_articles("seeds/"))
     ...     t = trace_store(store)
     """
-    warnings: list[str] = []
-
-    def warn(message: str) -> None:
-        warnings.append(message)
-        if on_warning is not None:
-            on_warning(message)
-        else:
-            LOGGER.warning("%s", message)
+    warnings, warn = _collector(on_warning)
 
     if not isinstance(store, Store):
         with open_store(store) as opened:
@@ -183,10 +194,7 @@ def trace_store(
         prior=prior,
         record=True,
     )
-    try:
-        store.save_links(prov, rules_only=rules_only, prior=prior)
-    except StoreError as err:  # a read-only store still traces; the next trace links everything again
-        warn(f"{err}: the links were not kept, and the next trace of the store will link everything again")
+    _keep_links(store, prov, rules_only, prior, warn)
     return result
 
 
@@ -347,20 +355,13 @@ def stored_trace(
 ) -> StoredTrace:
     """``trace_store`` for a story too large to hold whole: the same linking, kept in the store the
     same way, but the articles' text and the quotes' spans are never all in memory at once
-    (``StoredTrace.iter_json`` writes the same JSON, reading them back). ``quotetrace trace --db
-    --format json`` runs this.
+    (``StoredTrace.iter_json`` and ``iter_csv`` write the same JSON and CSV, reading them back).
+    ``quotetrace trace --db --format json`` (or ``csv``) runs this.
 
     >>> with open_store("story.db") as store:  # doctest: +SKIP
     ...     write_atomic("story.json", stored_trace(store).iter_json())
     """
-    warnings: list[str] = []
-
-    def warn(message: str) -> None:
-        warnings.append(message)
-        if on_warning is not None:
-            on_warning(message)
-        else:
-            LOGGER.warning("%s", message)
+    warnings, warn = _collector(on_warning)
 
     corpus = store.link_corpus(rules_only=rules_only, on_progress=on_progress)
     if not corpus.articles:
@@ -396,8 +397,5 @@ def stored_trace(
         tuple(warnings),
         stored,
     )
-    try:
-        store.save_links(prov, rules_only=rules_only, prior=prior)
-    except StoreError as err:  # a read-only store still traces; the next trace of the store links everything again
-        warn(f"{err}: the links were not kept, and the next trace of the store will link everything again")
+    _keep_links(store, prov, rules_only, prior, warn)
     return result
