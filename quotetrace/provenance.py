@@ -113,15 +113,32 @@ class Provenance:
         return PriorLinks(dict(self.settled), self.clusters, _in_memory(before))
 
 
-def _in_memory(before: PriorLinks | None) -> Callable[[Sequence[Cluster]], Iterable[VerdictRow]]:
-    def verdicts(clusters: Sequence[Cluster]) -> Iterator[VerdictRow]:
+def _in_memory(before: PriorLinks | None) -> Callable[[Sequence[Cluster]], Iterable[ClusterVerdicts]]:
+    def verdicts(clusters: Sequence[Cluster]) -> Iterator[ClusterVerdicts]:
         stored = [c for c in clusters if not c.verdicts and c.key is not None]
         if stored and before is not None:
             yield from before.verdicts(stored)
         for c in clusters:
-            yield from c.verdicts
+            if c.verdicts:
+                yield c, cluster_verdicts(c)
 
     return verdicts
+
+
+def cluster_verdicts(c: Cluster) -> Verdicts:
+    """The verdicts of ``c`` as columns whose ``orig`` and ``rep`` are positions in ``c.quotes``: what a
+    store keeps of them, and what ``PriorLinks.verdicts`` gives back."""
+    rows = c.verdicts
+    if isinstance(rows, VerdictRows) and rows.local is not None:
+        part = rows.columns.take(np.arange(rows.lo, rows.hi))
+        orig, rep = rows.local[part.orig], rows.local[part.rep]
+        if len(orig) == 0 or min(int(orig.min()), int(rep.min())) >= 0:
+            return dataclasses.replace(part, orig=orig.astype(np.int64), rep=rep.astype(np.int64))
+    at = {qid: k for k, qid in enumerate(c.quotes)}
+    listed = list(rows)
+    return Verdicts._from(
+        [at[r[0]] for r in listed], [at[r[1]] for r in listed], [r[2:] for r in listed], np.arange(len(listed))
+    )
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -146,7 +163,7 @@ class PriorLinks:
 
     speakers: Mapping[str, str]
     clusters: Sequence[Cluster]
-    verdicts: Callable[[Sequence[Cluster]], Iterable[VerdictRow]]
+    verdicts: Callable[[Sequence[Cluster]], Iterable[ClusterVerdicts]]
 
 
 def link_quotes(
@@ -228,7 +245,7 @@ def _computed(new: Sequence[Cluster], fresh: Sequence[bool] | None) -> Sequence[
     rows = next((c.verdicts for c in new if isinstance(c.verdicts, VerdictRows)), None)
     if rows is None:
         return ()
-    everything = VerdictRows(rows.columns, rows.ids, 0, len(rows.columns))
+    everything = VerdictRows(rows.columns, rows.ids, 0, len(rows.columns), rows.local)
     if fresh is None:
         return everything
     flags = np.fromiter(fresh, np.bool_, len(fresh))
@@ -276,21 +293,19 @@ def _with_settled(
     verdicts: Verdicts,
     index: Mapping[str, int],
     fresh: Sequence[bool],
-    prior: Iterable[VerdictRow],
+    prior: Iterable[ClusterVerdicts],
 ) -> Verdicts:
     """``verdicts`` (the pairs with a fresh quote) and the ``prior`` verdicts of two settled quotes,
-    in pair order, as an engine returns them all."""
-    origs: list[int] = []
-    reps: list[int] = []
-    fields: list[ComparisonFields] = []
-    for row in prior:  # each pair once: it belongs to one cluster
-        orig, rep = index.get(row[0]), index.get(row[1])
-        if orig is not None and rep is not None and not fresh[orig] and not fresh[rep]:
-            origs.append(orig)
-            reps.append(rep)
-            fields.append(row[2:])
-    settled = Verdicts._from(origs, reps, fields, np.arange(len(fields)))
-    return Verdicts.joined([verdicts, settled]).in_pair_order()
+    in pair order, as an engine returns them all. Each pair comes once: it belongs to one cluster."""
+    flags = np.fromiter(fresh, np.bool_, len(fresh))
+    parts = [verdicts]
+    for c, local in prior:
+        at = np.fromiter((index.get(qid, -1) for qid in c.quotes), np.int64, len(c.quotes))
+        orig, rep = at[local.orig], at[local.rep]
+        keep = (orig >= 0) & (rep >= 0)
+        keep[keep] = ~flags[orig[keep]] & ~flags[rep[keep]]
+        parts.append(dataclasses.replace(local.take(keep), orig=orig[keep], rep=rep[keep]))
+    return Verdicts.joined(parts).in_pair_order()
 
 
 class _Part(NamedTuple):
@@ -468,10 +483,13 @@ def _clusters(body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part
     members: dict[int, list[int]] = defaultdict(list)
     for i in among:
         members[group_of[i]].append(i)
+    local = np.full(len(body), -1, np.int64)  # each quote's position in its cluster's quotes
+    for quotes in members.values():
+        local[quotes] = np.arange(len(quotes))
     of_group: dict[int, list[_Part]] = defaultdict(list)
     for part in parts:
         of_group[group_of[part.members[0]]].append(part)
-    pairs = _rows_by_group(body, verdicts, groups)
+    pairs = _rows_by_group(body, verdicts, groups, local)
     out = []
     for root, quotes in members.items():
         statements: list[Statement] = []
@@ -498,9 +516,12 @@ def _clusters(body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part
     return out
 
 
-def _rows_by_group(body: Sequence[Quote], verdicts: Verdicts, group_of: np.ndarray) -> dict[int, VerdictRows]:
+def _rows_by_group(
+    body: Sequence[Quote], verdicts: Verdicts, group_of: np.ndarray, local: np.ndarray | None = None
+) -> dict[int, VerdictRows]:
     """The ``verdicts`` as rows (``VerdictRow``), by the group of their original, in their order within
-    each: slices of one copy of the columns, sorted by group."""
+    each: slices of one copy of the columns, sorted by group. ``local`` is each quote's position in
+    its group's quotes (see ``cluster_verdicts``)."""
     if not len(verdicts):
         return {}
     by = np.argsort(group_of[verdicts.orig], kind="stable")
@@ -508,7 +529,7 @@ def _rows_by_group(body: Sequence[Quote], verdicts: Verdicts, group_of: np.ndarr
     groups = group_of[grouped.orig]
     ids = np.array([q.id for q in body], dtype=object)
     bounds = np.flatnonzero(np.concatenate([[True], groups[1:] != groups[:-1], [True]])).tolist()
-    return {int(groups[lo]): VerdictRows(grouped, ids, lo, hi) for lo, hi in pairwise(bounds)}
+    return {int(groups[lo]): VerdictRows(grouped, ids, lo, hi, local) for lo, hi in pairwise(bounds)}
 
 
 def _numbered(
@@ -1096,6 +1117,7 @@ class Verdicts:
 
 
 _COLUMNS = tuple(f.name for f in dataclasses.fields(Verdicts))
+ClusterVerdicts = tuple[Cluster, Verdicts]  # a cluster, and its verdicts as ``cluster_verdicts`` gives them
 _FIDELITY_NAMES = np.array(FIDELITIES, dtype=object)
 
 
@@ -1109,6 +1131,7 @@ class VerdictRows(Sequence[VerdictRow]):
     ids: np.ndarray  # dtype object
     lo: int
     hi: int
+    local: np.ndarray | None = None  # each quote's position in its cluster's quotes (``cluster_verdicts``)
 
     def __len__(self) -> int:
         return self.hi - self.lo
@@ -1139,7 +1162,7 @@ class VerdictRows(Sequence[VerdictRow]):
     def where(self, keep: np.ndarray) -> VerdictRows:
         """The rows whose ``keep`` flag is set (a flag per row), in their order, as columns of their own."""
         part = self.columns.take(np.arange(self.lo, self.hi)[keep])
-        return VerdictRows(part, self.ids, 0, len(part))
+        return VerdictRows(part, self.ids, 0, len(part), self.local)
 
 
 _COMPARED = 1 << 20  # text pairs remembered by ``verify_pairs`` at once

@@ -35,8 +35,9 @@ The file is the user's project, so it is plain SQLite (the standard library's
 ``clusters(id, quotes, assembled, verdicts)`` (schema 3; schema 2's ``verdicts`` table is gone)
     The groups of quotes that verified pairs join (see ``provenance.Cluster``): the quote ids,
     what linking made of them (statements and links, JSON) and the pairs it verified among them
-    (``[original id, reproduction id, score, fidelity, a_start, a_end, coverage]`` lists, JSON
-    compressed with zlib; NULL for a quote linked to nothing). The next trace takes a group whose
+    (from schema 4, packed records of ``VERDICT_RECORD``: the original and the reproduction as
+    positions in ``quotes``, then the comparison's fields, compressed with zlib; NULL for a quote
+    linked to nothing). The next trace takes a group whose
     quotes are all as they were and that no new quote reaches as it is, and verifies and assembles
     only the rest (see ``provenance.PriorLinks``); ``meta.linker`` names the linking code, so
     another version links everything again.
@@ -67,12 +68,14 @@ from sys import intern as _intern
 from types import TracebackType
 from typing import Any, NamedTuple, ParamSpec, TypeVar, get_args
 
+import numpy as np
+
 from quotetrace import fastjson
 from quotetrace.errors import StoreError
 from quotetrace.extract import Extraction, extract_quotes
 from quotetrace.model import Article, Edit, Link, Quote, QuoteKind, Section, SectionKind, Span, Speaker, Statement
 from quotetrace.progress import OnProgress
-from quotetrace.provenance import Cluster, PriorLinks, Provenance, VerdictRow
+from quotetrace.provenance import Cluster, ClusterVerdicts, PriorLinks, Provenance, Verdicts, cluster_verdicts
 
 LOGGER = logging.getLogger(__name__)
 
@@ -132,7 +135,16 @@ def _v3(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3]
+def _v4(conn: sqlite3.Connection) -> None:
+    """A cluster's verdicts as packed records (``VERDICT_RECORD``), read back without a Python object
+    per pair. Schema 3's JSON verdicts are dropped, and the next trace links the store afresh (it
+    would anyway: the linking code changed with them)."""
+    conn.execute("DELETE FROM clusters")
+    conn.execute("DELETE FROM linked")
+    conn.execute("DELETE FROM meta WHERE key = 'linker'")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
 """Migration ``i`` takes a store from schema version ``i`` to ``i + 1``; append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -488,13 +500,41 @@ def _loads(value: str | bytes) -> Any:
     return fastjson.loads(value)  # a BLOB is the surrogate-passing UTF-8 of _sql_text
 
 
-def _packed(data: Any) -> bytes:
-    """JSON, compressed: verdicts name the same quotes over and over (about 6 times smaller)."""
-    return zlib.compress(fastjson.dump_bytes(data), 1)
+# A verified pair as a store keeps it: the original and the reproduction as positions in the
+# cluster's quotes, then the fields of its comparison (fidelity as an index into FIDELITIES).
+VERDICT_RECORD = np.dtype(
+    [
+        ("orig", "<i4"),
+        ("rep", "<i4"),
+        ("score", "<f8"),
+        ("fidelity", "i1"),
+        ("a_start", "<i4"),
+        ("a_end", "<i4"),
+        ("coverage", "<f8"),
+    ]
+)
 
 
-def _unpacked(data: bytes) -> Any:
-    return fastjson.loads(zlib.decompress(data))  # surrogate-passing UTF-8: ids from odd file names too
+def verdicts_to_blob(local: Verdicts) -> bytes:
+    """``cluster_verdicts`` columns as packed records (``VERDICT_RECORD``), compressed."""
+    records = np.empty(len(local), VERDICT_RECORD)
+    for name in VERDICT_RECORD.names or ():
+        records[name] = getattr(local, name)
+    return zlib.compress(records.tobytes(), 1)
+
+
+def verdicts_from_blob(data: bytes) -> Verdicts:
+    """The columns ``verdicts_to_blob`` packed."""
+    records = np.frombuffer(zlib.decompress(data), VERDICT_RECORD)
+    return Verdicts(
+        records["orig"].astype(np.int64),
+        records["rep"].astype(np.int64),
+        records["score"].copy(),
+        records["fidelity"].copy(),
+        records["a_start"].astype(np.int64),
+        records["a_end"].astype(np.int64),
+        records["coverage"].copy(),
+    )
 
 
 class StoredArticle(NamedTuple):
@@ -1034,15 +1074,16 @@ class Store:
             for key, quotes, assembled in self._conn.execute("SELECT id, quotes, assembled FROM clusters ORDER BY id")
         ]
 
-        def verdicts(wanted: Sequence[Cluster]) -> Iterator[VerdictRow]:
-            keys = sorted(c.key for c in wanted if c.key is not None)
+        def verdicts(wanted: Sequence[Cluster]) -> Iterator[ClusterVerdicts]:
+            by_key = {c.key: c for c in wanted if c.key is not None}
+            keys = sorted(by_key)
             for start in range(0, len(keys), 500):  # SQLite limits the number of parameters
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for (data,) in self._conn.execute(
-                    f"SELECT verdicts FROM clusters WHERE verdicts IS NOT NULL AND id IN ({marks})", chunk
+                for key, data in self._conn.execute(
+                    f"SELECT id, verdicts FROM clusters WHERE verdicts IS NOT NULL AND id IN ({marks})", chunk
                 ):
-                    yield from map(tuple, _unpacked(data))  # JSON arrays: rows again
+                    yield by_key[key], verdicts_from_blob(data)
 
         return PriorLinks(speakers, clusters, verdicts)
 
@@ -1084,7 +1125,7 @@ class Store:
                     (
                         _dumps(list(c.quotes)),
                         _dumps(cluster_to_row(c)),
-                        _packed(list(c.verdicts)) if c.verdicts else None,
+                        verdicts_to_blob(cluster_verdicts(c)) if c.verdicts else None,
                     ),
                 )
             by_article: dict[str, dict[str, str]] = defaultdict(dict)

@@ -22,7 +22,6 @@ import sys
 import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -344,7 +343,7 @@ def test_a_version_1_store_gains_the_link_tables_and_traces_as_before(
         store.add(qt.read_articles(seeds_dir))
         assert store.schema_version == 1
     with open_store(db) as store:
-        assert store.schema_version == 3 == SCHEMA_VERSION
+        assert store.schema_version == 4 == SCHEMA_VERSION
         assert store.prior_links() is None  # never linked: the first trace links everything
         assert trace_store(store).to_json() == qt.trace(seeds_dir).to_json()
         assert store.prior_links() is not None
@@ -361,12 +360,52 @@ def test_a_version_2_store_drops_its_verdicts_and_links_afresh(
         store._conn.execute("INSERT INTO verdicts VALUES (1, 0, x'00')")
         store._set_meta("linker", store_module.linker_version())
     with open_store(db) as store:
-        assert store.schema_version == 3
+        assert store.schema_version == SCHEMA_VERSION
         assert store.prior_links() is None
         assert store._conn.execute("SELECT COUNT(*) FROM linked").fetchone() == (0,)
         assert trace_store(store).to_json() == qt.trace(seeds_dir).to_json()
         prior = store.prior_links()
         assert prior is not None and prior.clusters
+
+
+def test_a_version_3_store_drops_its_json_verdicts_and_links_afresh(
+    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema 3 kept verdicts as JSON rows; schema 4 reads packed records: the next trace links anew."""
+    db = tmp_path / "s.db"
+    with _store_of_schema(db, 3, monkeypatch) as store:
+        store.add(qt.read_articles(seeds_dir))
+        store._conn.execute("INSERT INTO linked VALUES ('x.txt', 'v', '{\"x.txt#0-9d\": \"Lee\"}')")
+        store._conn.execute(
+            "INSERT INTO clusters(quotes, assembled, verdicts) VALUES ('[\"x.txt#0-9d\"]', '{}', x'00')"
+        )
+        store._set_meta("linker", store_module.linker_version())
+    with open_store(db) as store:
+        assert store.schema_version == 4 == SCHEMA_VERSION
+        assert store.prior_links() is None
+        assert store._conn.execute("SELECT COUNT(*) FROM clusters").fetchone() == (0,)
+        assert trace_store(store).to_json() == qt.trace(seeds_dir).to_json()
+        prior = store.prior_links()
+        assert prior is not None and prior.clusters
+
+
+def test_a_clusters_verdicts_come_back_as_they_were_verified(tmp_path: Path, seeds_dir: Path) -> None:
+    """What a store keeps of each cluster's verdicts is what linking verified: the same pairs and fields."""
+    with open_store(tmp_path / "s.db") as store:
+        store.add(qt.read_articles(seeds_dir))
+        articles, extractions = store.corpus()
+        prov = link_quotes([q for ex in extractions for q in ex.quotes], {a.id: a for a in articles}, record=True)
+        store.save_links(prov)
+        prior = store.prior_links()
+        assert prior is not None
+        back = []
+        for c, local in prior.verdicts(prior.clusters):
+            for k in range(len(local)):
+                cmp = local.comparison(k)
+                orig, rep = c.quotes[local.orig[k]], c.quotes[local.rep[k]]
+                back.append((orig, rep, cmp.score, cmp.fidelity, cmp.a_start, cmp.a_end, cmp.coverage))
+        verified = sorted(row for c in prov.clusters for row in c.verdicts)
+        assert verified and sorted(back) == verified
 
 
 def test_a_store_from_a_newer_quotetrace_is_a_clear_error(tmp_path: Path) -> None:
@@ -466,10 +505,12 @@ def test_clusters_go_to_rows_and_back(seeds_dir: Path) -> None:
 
 def _clusters(store: Store) -> dict[int, set[tuple[str, str]]]:
     """Each stored cluster's id with the pairs verified in it."""
-    return {
-        key: {(o, r) for o, r, *_ in json.loads(zlib.decompress(data))} if data else set()
-        for key, data in store._conn.execute("SELECT id, verdicts FROM clusters")
-    }
+    found = {}
+    for key, quotes, data in store._conn.execute("SELECT id, quotes, verdicts FROM clusters"):
+        ids = json.loads(quotes)
+        local = store_module.verdicts_from_blob(data) if data else None
+        found[key] = set() if local is None else {(ids[o], ids[r]) for o, r in zip(local.orig, local.rep, strict=True)}
+    return found
 
 
 def test_tracing_a_store_again_verifies_only_what_is_new(tmp_path: Path, seeds_dir: Path) -> None:
@@ -825,4 +866,8 @@ def test_links_of_articles_named_with_odd_bytes_are_kept(tmp_path: Path) -> None
         assert again.to_json() == qt.trace([first, second]).to_json()
         assert len(again.statements) == 1
         kept = store.prior_links()
-        assert kept is not None and any("caf\udce9.txt#1-54d" in (o, r) for o, r, *_ in kept.verdicts(kept.clusters))
+        assert kept is not None and any(
+            "caf\udce9.txt#1-54d" in (c.quotes[o], c.quotes[r])
+            for c, local in kept.verdicts(kept.clusters)
+            for o, r in zip(local.orig, local.rep, strict=True)
+        )
