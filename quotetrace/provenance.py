@@ -156,6 +156,10 @@ class PriorLinks:
     again from their verdicts (``verdicts(clusters)`` yields those of the clusters given) and the
     new ones.
 
+    ``clusters`` may come without their statements and links (a store reads those only for the
+    clusters taken as they were, once the others are assembled): ``assembled(clusters)`` gives
+    them whole, in the order given.
+
     So two things can differ from a full run: the word weights (``idf_weights``) reported speech is
     compared with, computed then on a smaller corpus, and the probes of settled quotes
     (``match.probe_keys``), chosen then by rarity in that corpus.
@@ -164,6 +168,7 @@ class PriorLinks:
     speakers: Mapping[str, str]
     clusters: Sequence[Cluster]
     verdicts: Callable[[Sequence[Cluster]], Iterable[ClusterVerdicts]]
+    assembled: Callable[[Sequence[Cluster]], Sequence[Cluster]] = tuple
 
 
 def link_quotes(
@@ -228,6 +233,8 @@ def link_quotes(
     parts, used = _assemble(body, words, idf, table, chosen.pop(), among, order, articles, primary, semantic)
     new = _clusters(body, among, parts, used) if record else []
     del used
+    if prior is not None:
+        reused = list(prior.assembled(reused))  # read only now, after the largest part of the work
     statements, links = _numbered(parts, reused, order)
     if stamp:
         statement_of = {qid: st.id for st in statements for qid in st.quotes}

@@ -32,7 +32,8 @@ The file is the user's project, so it is plain SQLite (the standard library's
 ``linked(article, version, quotes)`` (schema 2; from schema 3 ``quotes`` maps each quote to its speaker)
     The articles the last ``trace`` linked, with what they were then (text, metadata and
     extractor, as one digest), and the speaker each linked quote was linked under.
-``clusters(id, quotes, assembled, verdicts)`` (schema 3; schema 2's ``verdicts`` table is gone)
+``clusters(id, quotes, assembled, verdicts)`` (schema 3; schema 2's ``verdicts`` table is gone; from
+schema 4 an id is never used twice)
     The groups of quotes that verified pairs join (see ``provenance.Cluster``): the quote ids,
     what linking made of them (statements and links, JSON) and the pairs it verified among them
     (from schema 4, packed records of ``VERDICT_RECORD``: the original and the reproduction as
@@ -137,9 +138,15 @@ def _v3(conn: sqlite3.Connection) -> None:
 
 def _v4(conn: sqlite3.Connection) -> None:
     """A cluster's verdicts as packed records (``VERDICT_RECORD``), read back without a Python object
-    per pair. Schema 3's JSON verdicts are dropped, and the next trace links the store afresh (it
-    would anyway: the linking code changed with them)."""
-    conn.execute("DELETE FROM clusters")
+    per pair, and cluster ids never used twice (AUTOINCREMENT): a trace that reads a cluster's parts
+    as it needs them finds a row of another linking gone, never mistaken for its own. Schema 3's
+    clusters are dropped, and the next trace links the store afresh (it would anyway: the linking
+    code changed with them)."""
+    conn.execute("DROP TABLE clusters")
+    conn.execute(
+        "CREATE TABLE clusters (id INTEGER PRIMARY KEY AUTOINCREMENT, quotes TEXT NOT NULL, assembled TEXT NOT NULL,"
+        " verdicts BLOB)"
+    )
     conn.execute("DELETE FROM linked")
     conn.execute("DELETE FROM meta WHERE key = 'linker'")
 
@@ -1070,22 +1077,40 @@ class Store:
         if not speakers:
             return None
         clusters = [
-            cluster_from_row(_loads(assembled), quotes=_loads(quotes), key=key)
-            for key, quotes, assembled in self._conn.execute("SELECT id, quotes, assembled FROM clusters ORDER BY id")
+            Cluster(tuple(_loads(quotes)), (), (), (), key=key)
+            for key, quotes in self._conn.execute("SELECT id, quotes FROM clusters ORDER BY id")
         ]
+
+        relinked = f"the store {self.path} was linked again while it was traced: trace it again"
 
         def verdicts(wanted: Sequence[Cluster]) -> Iterator[ClusterVerdicts]:
             by_key = {c.key: c for c in wanted if c.key is not None}
             keys = sorted(by_key)
+            found = 0
             for start in range(0, len(keys), 500):  # SQLite limits the number of parameters
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for key, data in self._conn.execute(
-                    f"SELECT id, verdicts FROM clusters WHERE verdicts IS NOT NULL AND id IN ({marks})", chunk
-                ):
-                    yield by_key[key], verdicts_from_blob(data)
+                for key, data in self._conn.execute(f"SELECT id, verdicts FROM clusters WHERE id IN ({marks})", chunk):
+                    found += 1
+                    if data is not None:
+                        yield by_key[key], verdicts_from_blob(data)
+            if found < len(keys):
+                raise StoreError(relinked)
 
-        return PriorLinks(speakers, clusters, verdicts)
+        def assembled(wanted: Sequence[Cluster]) -> list[Cluster]:
+            at = {c.key: n for n, c in enumerate(wanted) if c.key is not None}
+            whole = list(wanted)
+            found = 0
+            for key, data in self._conn.execute("SELECT id, assembled FROM clusters ORDER BY id"):
+                n = at.get(key)
+                if n is not None:
+                    whole[n] = cluster_from_row(_loads(data), quotes=wanted[n].quotes, key=key)
+                    found += 1
+            if found < len(at):
+                raise StoreError(relinked)
+            return whole
+
+        return PriorLinks(speakers, clusters, verdicts, assembled)
 
     @_sqlite_errors
     def save_links(self, prov: Provenance, *, rules_only: bool = False, prior: PriorLinks | None = None) -> None:
