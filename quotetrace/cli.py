@@ -36,7 +36,7 @@ from quotetrace.pipeline import trace as run_trace
 from quotetrace.progress import Progress
 from quotetrace.provenance import find_origin
 from quotetrace.render import render, to_html
-from quotetrace.store import BATCH_SIZE, AddResult, Store, open_store
+from quotetrace.store import BATCH_SIZE, AddResult, Store, open_store, pack_extraction
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -517,7 +517,12 @@ def _added(
 
         articles = iter_articles(list(paths), on_warning=both, max_bytes=max_bytes, on_progress=progress)
         with progress:
-            extract = None if engine is None else functools.partial(engine.extract, rules_only=rules_only)
+            # each article's rows made in the worker: objects cost the writing process ten times more to receive
+            extract = (
+                None
+                if engine is None
+                else functools.partial(engine.extract, rules_only=rules_only, encode=pack_extraction)
+            )
             return store.add(
                 articles, rules_only=rules_only, extract=extract, batch_size=batch_size, on_progress=report
             )

@@ -38,7 +38,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence, Sized
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar, overload
 
 import numpy as np
 
@@ -81,14 +81,39 @@ class EngineError(QuotetraceError):
     """An engine cannot start, or cannot reach its scheduler."""
 
 
+T = TypeVar("T")
+
+
 class Engine(Protocol):
     """Where the pipeline's parallel work runs: extraction, and finding and verifying pairs."""
 
+    @overload
     def extract(
         self, articles: Sequence[Article], *, rules_only: bool = False, on_progress: OnProgress | None = None
-    ) -> list[Extraction]:
+    ) -> list[Extraction]: ...
+
+    @overload
+    def extract(
+        self,
+        articles: Sequence[Article],
+        *,
+        rules_only: bool = False,
+        on_progress: OnProgress | None = None,
+        encode: Callable[[Extraction], T],
+    ) -> list[T]: ...
+
+    def extract(
+        self,
+        articles: Sequence[Article],
+        *,
+        rules_only: bool = False,
+        on_progress: OnProgress | None = None,
+        encode: Callable[[Extraction], Any] | None = None,
+    ) -> list[Any]:
         """The extraction of each article, in input order; ``on_progress`` hears "articles extracted"
-        and "quotes found" as chunks finish."""
+        and "quotes found" as chunks finish. ``encode`` (a module-level function) is applied to each
+        where it is made, in the worker: what crosses back is its result (a store's rows, say, which
+        cost a tenth of the objects to send)."""
         ...
 
     def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> Verdicts:
@@ -130,6 +155,13 @@ def extract_chunk(articles: Sequence[Article], rules_only: bool = False) -> list
     return [extract_quotes(a, tagger=False if rules_only else None) for a in articles]
 
 
+def _extract_chunk(
+    articles: Sequence[Article], rules_only: bool = False, encode: Callable[[Extraction], Any] | None = None
+) -> list[tuple[Any, int]]:
+    """``extract_chunk``, each extraction encoded (when ``encode`` is given) and with its number of quotes."""
+    return [(ex if encode is None else encode(ex), len(ex.quotes)) for ex in extract_chunk(articles, rules_only)]
+
+
 _Sliceable = TypeVar("_Sliceable", Sequence[Any], np.ndarray)
 
 
@@ -138,14 +170,15 @@ def _chunks(items: _Sliceable, n: int) -> list[_Sliceable]:
     return [items[k : k + size] for k in range(0, len(items), size)]
 
 
-def _extracted(chunks: Iterable[list[Extraction]], total: int, on_progress: OnProgress | None) -> list[Extraction]:
-    """The chunks' extractions joined, in the order the chunks come; progress told as each arrives."""
-    out: list[Extraction] = []
+def _extracted(chunks: Iterable[list[tuple[Any, int]]], total: int, on_progress: OnProgress | None) -> list[Any]:
+    """The chunks' extractions (``_extract_chunk``) joined, in the order the chunks come; progress
+    told as each arrives."""
+    out: list[Any] = []
     found = 0
     for chunk in chunks:
-        out.extend(chunk)
+        out.extend(item for item, _ in chunk)
         if on_progress is not None:
-            found += sum(len(ex.quotes) for ex in chunk)
+            found += sum(n for _, n in chunk)
             on_progress("articles extracted", len(out), total)
             on_progress("quotes found", found, None)
     return out
@@ -202,20 +235,41 @@ class LocalEngine:
         self.jobs = jobs
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
+    @overload
     def extract(
         self, articles: Sequence[Article], *, rules_only: bool = False, on_progress: OnProgress | None = None
-    ) -> list[Extraction]:
-        """The extraction of each article, in input order.
+    ) -> list[Extraction]: ...
+
+    @overload
+    def extract(
+        self,
+        articles: Sequence[Article],
+        *,
+        rules_only: bool = False,
+        on_progress: OnProgress | None = None,
+        encode: Callable[[Extraction], T],
+    ) -> list[T]: ...
+
+    def extract(
+        self,
+        articles: Sequence[Article],
+        *,
+        rules_only: bool = False,
+        on_progress: OnProgress | None = None,
+        encode: Callable[[Extraction], Any] | None = None,
+    ) -> list[Any]:
+        """The extraction of each article, in input order, each ``encode``-d where it is made (see
+        ``Engine.extract``).
 
         With ``jobs`` > 1 the worker processes start at the first call and serve every later one
         (the store extracts a batch at a time) until ``close``.
         """
         if self.jobs == 1 or len(articles) < 2:
-            return _extracted((extract_chunk([a], rules_only) for a in articles), len(articles), on_progress)
+            return _extracted((_extract_chunk([a], rules_only, encode) for a in articles), len(articles), on_progress)
         if self._pool is None:
             self._pool = concurrent.futures.ProcessPoolExecutor(self.jobs, mp_context=_pool_context())
         chunks = _chunks(articles, self.jobs * CHUNKS_PER_WORKER)
-        done = self._pool.map(extract_chunk, chunks, [rules_only] * len(chunks))
+        done = self._pool.map(_extract_chunk, chunks, [rules_only] * len(chunks), [encode] * len(chunks))
         return _extracted(done, len(articles), on_progress)
 
     def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> Verdicts:
@@ -501,26 +555,47 @@ class DaskEngine:
         """How many worker threads the cluster has now."""
         return max(1, int(sum(self._client.nthreads().values())))
 
+    @overload
     def extract(
         self, articles: Sequence[Article], *, rules_only: bool = False, on_progress: OnProgress | None = None
-    ) -> list[Extraction]:
-        """The extraction of each article, in input order: one task per partition of the articles."""
+    ) -> list[Extraction]: ...
+
+    @overload
+    def extract(
+        self,
+        articles: Sequence[Article],
+        *,
+        rules_only: bool = False,
+        on_progress: OnProgress | None = None,
+        encode: Callable[[Extraction], T],
+    ) -> list[T]: ...
+
+    def extract(
+        self,
+        articles: Sequence[Article],
+        *,
+        rules_only: bool = False,
+        on_progress: OnProgress | None = None,
+        encode: Callable[[Extraction], Any] | None = None,
+    ) -> list[Any]:
+        """The extraction of each article, in input order: one task per partition of the articles,
+        each extraction ``encode``-d on its worker (see ``Engine.extract``)."""
         db = _optional("dask.bag")
         if not articles:
             return []
         parts = min(len(articles), self.workers * CHUNKS_PER_WORKER)
-        bag = db.from_sequence(list(articles), npartitions=parts).map_partitions(extract_chunk, rules_only)
+        bag = db.from_sequence(list(articles), npartitions=parts).map_partitions(_extract_chunk, rules_only, encode)
         done = found = 0
 
-        def tell(chunk: list[Extraction]) -> None:
+        def tell(chunk: list[tuple[Any, int]]) -> None:
             nonlocal done, found
             done += len(chunk)
-            found += sum(len(ex.quotes) for ex in chunk)
+            found += sum(n for _, n in chunk)
             if on_progress is not None:
                 on_progress("articles extracted", done, len(articles))
                 on_progress("quotes found", found, None)
 
-        return [ex for chunk in self._partitions(bag, tell) for ex in chunk]
+        return [item for chunk in self._partitions(bag, tell) for item, _ in chunk]
 
     def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> Verdicts:
         """Blocking keys shuffled across the workers, pairs verified where they land (see the module notes)."""

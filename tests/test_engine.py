@@ -25,7 +25,7 @@ from quotetrace.match import Words, idf_weights, unpack_pairs
 from quotetrace.model import Article
 from quotetrace.pipeline import trace_store
 from quotetrace.provenance import LOCAL, LinkTable, local_pairs
-from quotetrace.store import open_store
+from quotetrace.store import open_store, pack_extraction
 
 pytest.importorskip("distributed")  # the dask extra, which dev installs
 
@@ -162,6 +162,10 @@ def test_extraction_comes_back_in_input_order(cluster: DaskEngine, corpora: dict
     assert LocalEngine(jobs=2).extract(articles) == expected
     assert cluster.extract(articles) == expected
     assert cluster.extract([]) == [] and LocalEngine(jobs=2).extract([]) == []
+    # encoded where they are made (a store's rows): the same, in the same order
+    packed = [pack_extraction(ex) for ex in expected]
+    for engine in (LocalEngine(), LocalEngine(jobs=2), cluster):
+        assert engine.extract(articles, encode=pack_extraction) == packed
 
 
 def test_progress_counts_pairs_verified(cluster: DaskEngine, corpora: dict[str, tuple[Article, ...]]) -> None:

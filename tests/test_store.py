@@ -53,6 +53,7 @@ from quotetrace.store import (
     cluster_to_row,
     extractor_version,
     open_store,
+    pack_extraction,
     quote_from_row,
     quote_to_row,
     speaker_from_row,
@@ -211,6 +212,23 @@ def test_with_an_engine_the_next_batch_is_read_while_one_is_extracted(tmp_path: 
         assert streamed.add(stream(), extract=extract, batch_size=2) == AddResult(added=5)
         assert plain.add(articles, batch_size=2) == AddResult(added=5)
         assert streamed.corpus() == plain.corpus()
+
+
+def test_extractions_packed_where_they_are_made_are_stored_the_same(tmp_path: Path, seeds_dir: Path) -> None:
+    """An engine's workers may send each article's rows (``pack_extraction``) instead of objects."""
+    articles = qt.read_articles(seeds_dir)
+    heard: list[tuple[str, int, int | None]] = []
+    with open_store(tmp_path / "a.db") as packed, open_store(tmp_path / "b.db") as plain:
+        added = packed.add(
+            articles,
+            extract=lambda batch: [pack_extraction(extract_quotes(a)) for a in batch],
+            batch_size=2,
+            on_progress=lambda *told: heard.append(told),
+        )
+        assert added == plain.add(articles, batch_size=2) == AddResult(added=5)
+        assert packed.corpus() == plain.corpus()
+        found = sum(len(ex.quotes) for ex in plain.extractions())
+        assert ("quotes found", found, None) in heard
 
 
 def test_a_failure_reading_keeps_the_batches_read_before_it(tmp_path: Path, seeds_dir: Path) -> None:
