@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import chain, pairwise
@@ -1068,7 +1069,11 @@ class Verdicts:
 
     @classmethod
     def _from(
-        cls, orig: Sequence[int], rep: Sequence[int], fields: Sequence[ComparisonFields], pick: np.ndarray
+        cls,
+        orig: Sequence[int] | np.ndarray,
+        rep: Sequence[int] | np.ndarray,
+        fields: Sequence[ComparisonFields],
+        pick: np.ndarray,
     ) -> Verdicts:
         """Pair ``k`` is ``(orig[k], rep[k])`` with the comparison ``fields[pick[k]]``."""
         n = len(fields)
@@ -1183,9 +1188,9 @@ def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> Verdicts
     pair of texts is compared once (a syndicated quote meets the same versions again and again).
     """
     done: list[Verdicts] = []
-    origs: list[int] = []
-    reps: list[int] = []
-    pick: list[int] = []  # each verdict's comparison, in ``found``
+    # machine integers, not lists of Python ints (36 bytes a verdict each): a large story verifies
+    # millions of pairs between two flushes
+    origs, reps, pick = array("q"), array("q"), array("q")  # pick: each verdict's comparison, in ``found``
     found: list[ComparisonFields] = []
     fresh = table.fresh
     words, indirect, idf = table.words, table.indirect, table.idf
@@ -1199,8 +1204,8 @@ def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> Verdicts
         if at is None:
             if len(compared) >= _COMPARED:
                 # pairs come sorted, so repeats are mostly near: memory stays bounded
-                done.append(Verdicts._from(origs, reps, found, np.asarray(pick, np.int64)))
-                origs, reps, pick, found = [], [], [], []
+                done.append(_verdicts_of(origs, reps, found, pick))
+                origs, reps, pick, found = array("q"), array("q"), array("q"), []
                 compared.clear()
             cmp = compare(words[orig], words[rep], paraphrase=indirect[rep], weights=idf, diff=False)
             at = compared[key] = -1 if cmp is None else len(found)
@@ -1210,8 +1215,15 @@ def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> Verdicts
             origs.append(orig)
             reps.append(rep)
             pick.append(at)
-    done.append(Verdicts._from(origs, reps, found, np.asarray(pick, np.int64)))
+    done.append(_verdicts_of(origs, reps, found, pick))
     return done[0] if len(done) == 1 else Verdicts.joined(done)
+
+
+def _verdicts_of(origs: array[int], reps: array[int], found: Sequence[ComparisonFields], pick: array[int]) -> Verdicts:
+    """``Verdicts._from`` the arrays ``verify_pairs`` fills (read in place: they are filled no more)."""
+    return Verdicts._from(
+        np.frombuffer(origs, np.int64), np.frombuffer(reps, np.int64), found, np.frombuffer(pick, np.int64)
+    )
 
 
 def local_pairs(table: LinkTable) -> np.ndarray:
