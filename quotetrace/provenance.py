@@ -562,10 +562,20 @@ def _numbered(
     statements = []
     for n, (_, st, to_it) in enumerate(found, start=1):
         sid = f"S{n}"
-        statements.append(dataclasses.replace(st, id=sid))
-        links.extend(dataclasses.replace(lk, target=sid) for lk in to_it)
+        statements.append(_renumbered(st, sid))
+        links.extend(_retargeted(lk, sid) for lk in to_it)
     links.sort(key=lambda lk: (lk.source, lk.target))
     return tuple(statements), tuple(links)
+
+
+def _renumbered(st: Statement, sid: str) -> Statement:
+    """``dataclasses.replace(st, id=sid)``, field by field: a third of the cost, for every statement."""
+    return Statement(sid, st.speaker, st.text, st.origin, st.quotes, st.channel, st.date, st.conflict)
+
+
+def _retargeted(lk: Link, target: str) -> Link:
+    """``dataclasses.replace(lk, target=target)``, field by field: a third of the cost, for millions of links."""
+    return Link(lk.source, target, lk.score, lk.fidelity, lk.diff, lk.target_start, lk.target_end, lk.conflict)
 
 
 def _adopt_reports(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 import quotetrace as qt
 from quotetrace import provenance
 from quotetrace.match import Words, idf_weights, unpack_pairs
+from quotetrace.model import Edit, Link, Statement
 from quotetrace.provenance import LinkTable, SpeakerWord, paraphrase_keys, paraphrase_partners, paraphrase_probes
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -252,3 +255,15 @@ def test_a_runs_clusters_share_one_copy_of_its_verdicts(seeds_dir: Path) -> None
     kept = [c.verdicts for c in prov.clusters if c.verdicts]
     assert kept and all(isinstance(v, provenance.VerdictRows) and v.columns is kept[0].columns for v in kept)
     assert sorted(prov.verdicts) == sorted(row for rows in kept for row in rows)
+
+
+def test_renumbering_keeps_every_other_field() -> None:
+    """Statements and links are renumbered field by field (quicker than ``dataclasses.replace``): a
+    field added to either must be carried too."""
+    edit = Edit("replace", 3, 11, "organize", 3, 11, "organise")
+    link = Link("q1", "0", 87.5, "variant", (edit,), 3, 40, True)
+    stmt = Statement("0", "Zelensky", "text", "q0", ("q0", "q1"), "X", dt.date(2025, 1, 12), True)
+    assert provenance._retargeted(link, "S7") == dataclasses.replace(link, target="S7")
+    assert provenance._renumbered(stmt, "S7") == dataclasses.replace(stmt, id="S7")
+    assert [f.name for f in dataclasses.fields(Link)][-1] == "conflict" and len(dataclasses.fields(Link)) == 8
+    assert [f.name for f in dataclasses.fields(Statement)][-1] == "conflict" and len(dataclasses.fields(Statement)) == 8
