@@ -491,9 +491,7 @@ def _clusters(body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part
     members: dict[int, list[int]] = defaultdict(list)
     for i in among:
         members[group_of[i]].append(i)
-    local = np.full(len(body), -1, np.int64)  # each quote's position in its cluster's quotes
-    for quotes in members.values():
-        local[quotes] = np.arange(len(quotes))
+    local = _positions(np.asarray(among, np.int64), groups, len(body))
     of_group: dict[int, list[_Part]] = defaultdict(list)
     for part in parts:
         of_group[group_of[part.members[0]]].append(part)
@@ -522,6 +520,21 @@ def _clusters(body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part
             )
         )
     return out
+
+
+def _positions(among: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
+    """Each quote's position among the quotes of its group, in ``among``'s order (-1 for a quote not
+    in ``among``): the group's quotes as ``_clusters`` lists them. On whole columns: most groups
+    are a single quote, and a story has a million."""
+    local = np.full(n, -1, np.int64)
+    if not len(among):
+        return local
+    order = np.argsort(groups[among], kind="stable")
+    grouped = groups[among][order]
+    starts = np.flatnonzero(np.concatenate([[True], grouped[1:] != grouped[:-1]]))
+    first = np.repeat(starts, np.diff(np.concatenate([starts, [len(order)]])))
+    local[among[order]] = np.arange(len(order)) - first
+    return local
 
 
 def _rows_by_group(

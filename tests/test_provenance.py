@@ -8,6 +8,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -267,3 +268,20 @@ def test_renumbering_keeps_every_other_field() -> None:
     assert provenance._renumbered(stmt, "S7") == dataclasses.replace(stmt, id="S7")
     assert [f.name for f in dataclasses.fields(Link)][-1] == "conflict" and len(dataclasses.fields(Link)) == 8
     assert [f.name for f in dataclasses.fields(Statement)][-1] == "conflict" and len(dataclasses.fields(Statement)) == 8
+
+
+@given(st.lists(st.integers(0, 6), max_size=40), st.randoms(use_true_random=False))
+def test_a_quotes_position_in_its_group_is_its_place_among_the_groups_quotes(groups: list[int], rnd: Any) -> None:
+    """``_positions``, on whole columns, is what listing each group's quotes in order says."""
+    n = len(groups)
+    among = [i for i in range(n) if rnd.random() < 0.7]
+    rnd.shuffle(among)
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in among:
+        members[groups[i]].append(i)
+    expected = [-1] * n
+    for quotes in members.values():
+        for k, i in enumerate(quotes):
+            expected[i] = k
+    got = provenance._positions(np.asarray(among, np.int64), np.asarray(groups, np.int64), n)
+    assert got.tolist() == expected
