@@ -218,7 +218,10 @@ def link_quotes(
         fresh,
     )
     del known, earlier_first  # the table holds what linking reads of them
-    verdicts = (engine or LOCAL).verified_pairs(table, on_progress=on_progress)
+    if fresh is not None and not any(fresh):
+        verdicts = Verdicts.of(())  # nothing new: every pair was verified then, and no blocking finds one
+    else:
+        verdicts = (engine or LOCAL).verified_pairs(table, on_progress=on_progress)
     release()  # blocking's arrays, freed: back to the system before assembly allocates its own
     reused: list[Cluster] = []
     among: Sequence[int] = range(len(body))
