@@ -235,21 +235,6 @@ class LocalEngine:
         self.jobs = jobs
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
 
-    @overload
-    def extract(
-        self, articles: Sequence[Article], *, rules_only: bool = False, on_progress: OnProgress | None = None
-    ) -> list[Extraction]: ...
-
-    @overload
-    def extract(
-        self,
-        articles: Sequence[Article],
-        *,
-        rules_only: bool = False,
-        on_progress: OnProgress | None = None,
-        encode: Callable[[Extraction], T],
-    ) -> list[T]: ...
-
     def extract(
         self,
         articles: Sequence[Article],
@@ -554,21 +539,6 @@ class DaskEngine:
     def workers(self) -> int:
         """How many worker threads the cluster has now."""
         return max(1, int(sum(self._client.nthreads().values())))
-
-    @overload
-    def extract(
-        self, articles: Sequence[Article], *, rules_only: bool = False, on_progress: OnProgress | None = None
-    ) -> list[Extraction]: ...
-
-    @overload
-    def extract(
-        self,
-        articles: Sequence[Article],
-        *,
-        rules_only: bool = False,
-        on_progress: OnProgress | None = None,
-        encode: Callable[[Extraction], T],
-    ) -> list[T]: ...
 
     def extract(
         self,
