@@ -721,19 +721,36 @@ def _short_pairs(rows: _Rows, fresh: np.ndarray, *, incremental: bool, fan_out: 
     new = np.ones(len(runs), np.bool_)
     new[1:] = (runs[1:] != runs[:-1]) | (run_row[1:] != run_row[:-1])
     runs, run_row = runs[new], run_row[new]
-    bounds = np.flatnonzero(np.concatenate([[True], runs[1:] != runs[:-1], [True]]))
-    held_off, held_by = rows.held_off.tolist(), rows.held_by.tolist()
-    fresh_of = fresh.tolist()
-    out: list[tuple[int, int]] = []
-    for lo, hi in itertools.pairwise(bounds.tolist()):
-        key = runs[lo]
-        size = 1 if key & 0xFFFFFFFF == 0 else 2
-        held = [(j, int(lengths[r])) for r in run_row[lo:hi].tolist() for j in held_by[held_off[r] : held_off[r + 1]]]
-        if incremental and not any(fresh_of[j] for j, _ in held):
-            continue  # a key no fresh text holds makes no pair with one
-        found = short_key_pairs(size, held, fan_out=fan_out)
-        out.extend(p for p in found if not incremental or fresh_of[p[0]] or fresh_of[p[1]])
-    return pack_pairs(out)
+    # every text holding each run, as ``short_key_pairs`` reads its hosts: the longest first, then by index
+    opening = np.concatenate([[True], runs[1:] != runs[:-1]])
+    group = np.cumsum(opening) - 1
+    size = np.where(runs[opening] & 0xFFFFFFFF == 0, 1, 2)  # of each run's group
+    count = rows.held_off[run_row + 1] - rows.held_off[run_row]
+    entry_run = np.repeat(np.arange(len(runs)), count)
+    first_entry = np.cumsum(count) - count
+    text = rows.held_by[np.repeat(rows.held_off[run_row] - first_entry, count) + np.arange(len(entry_run))]
+    length = lengths[run_row][entry_run]
+    entry_group = group[entry_run]
+    order = np.lexsort((text, -length, entry_group))
+    text, length, entry_group = text[order], length[order], entry_group[order]
+    starts = np.flatnonzero(np.concatenate([[True], entry_group[1:] != entry_group[:-1]]))
+    held = np.diff(np.concatenate([starts, [len(text)]]))
+    rank = np.arange(len(text)) - np.repeat(starts, held)
+    # each short text (as long as its run) meets the first ``fan_out + 1`` hosts of its run, itself left
+    # out, and at most ``fan_out`` of them: the last of those only when it was among them itself
+    top = np.minimum(held, fan_out + 1)
+    short = np.flatnonzero(length == size[entry_group])
+    g = entry_group[short]
+    met = top[g]
+    src = np.repeat(short, met)
+    k = np.arange(len(src)) - np.repeat(np.cumsum(met) - met, met)
+    dst = starts[np.repeat(g, met)] + k
+    keep = (dst != src) & ((rank[src] <= fan_out) | (k < fan_out))
+    a, b = text[src[keep]], text[dst[keep]]
+    if incremental:
+        wanted = fresh[a] | fresh[b]
+        a, b = a[wanted], b[wanted]
+    return distinct((np.minimum(a, b) << 32) | np.maximum(a, b))
 
 
 # The compiled loops of blocking, over flat arrays: rows (distinct texts) own consecutive
