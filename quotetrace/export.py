@@ -81,6 +81,8 @@ __all__ = [
     "iter_csv_parts",
     "iter_json",
     "iter_json_parts",
+    "quote_record",
+    "quote_record_of",
     "quotes_frame",
     "to_csv",
     "to_dict",
@@ -115,24 +117,38 @@ def _article(art: Article) -> dict[str, Any]:
     }
 
 
-def _quote(q: Quote) -> dict[str, Any]:
+def quote_record_of(q: Quote) -> dict[str, Any]:
+    """``q``'s JSON record."""
+    return quote_record(
+        q.id, q.article, q.start, q.end, q.text, q.kind, q.speaker, _span(q.speaker_mention), _span(q.cue),
+        q.channel, list(q.via), q.statement, q.section, q.truncated, _date(q.date), q.speech,
+    )  # fmt: skip
+
+
+def quote_record(
+    qid: str, article: str, start: int, end: int, text: str, kind: str, speaker: str | None,
+    speaker_mention: dict[str, Any] | None, cue: dict[str, Any] | None, channel: str | None, via: list[str],
+    statement: str | None, section: str, truncated: bool, date: str | None, speech: bool,
+) -> dict[str, Any]:  # fmt: skip
+    """A quote's JSON record from its fields as JSON values (a span as ``{"start", "end", "text"}``,
+    the date as ISO text): what a store writes from its rows without making a ``Quote`` of each."""
     return {
-        "id": q.id,
-        "article": q.article,
-        "start": q.start,
-        "end": q.end,
-        "text": q.text,
-        "kind": q.kind,
-        "speaker": q.speaker,
-        "speaker_mention": _span(q.speaker_mention),
-        "cue": _span(q.cue),
-        "channel": q.channel,
-        "via": list(q.via),
-        "statement": q.statement,
-        "section": q.section,
-        "truncated": q.truncated,
-        "date": _date(q.date),
-        "speech": q.speech,
+        "id": qid,
+        "article": article,
+        "start": start,
+        "end": end,
+        "text": text,
+        "kind": kind,
+        "speaker": speaker,
+        "speaker_mention": speaker_mention,
+        "cue": cue,
+        "channel": channel,
+        "via": via,
+        "statement": statement,
+        "section": section,
+        "truncated": truncated,
+        "date": date,
+        "speech": speech,
     }
 
 
@@ -211,7 +227,7 @@ def _records(trace: Trace) -> list[tuple[str, Iterator[Any]]]:
 
 def _sections(
     articles: Iterable[Article],
-    quotes: Iterable[Quote],
+    quotes: Iterable[Quote | dict[str, Any]],
     speakers: Iterable[Speaker],
     statements: Iterable[Statement],
     links: Sequence[Link],
@@ -221,10 +237,11 @@ def _sections(
     article_index: Mapping[str, Dated],
 ) -> list[tuple[str, Iterator[Any]]]:
     """The records of each top-level key; statements' timelines look their quotes and articles up
-    in the indexes (a quote's article and offset, an article's date are all they read)."""
+    in the indexes (a quote's article and offset, an article's date are all they read). A quote
+    may come as its record already (``quote_record``)."""
     return [
         ("articles", (_article(a) for a in articles)),
-        ("quotes", (_quote(q) for q in quotes)),
+        ("quotes", (q if isinstance(q, dict) else quote_record_of(q) for q in quotes)),
         ("speakers", (_speaker(s) for s in speakers)),
         ("statements", (_statement(s, quote_index, article_index, links) for s in statements)),
         ("links", (_link(ln) for ln in links)),
@@ -267,7 +284,7 @@ def iter_json(trace: Trace) -> Iterator[str]:
 
 def iter_json_parts(
     articles: Iterable[Article],
-    quotes: Iterable[Quote],
+    quotes: Iterable[Quote | dict[str, Any]],
     speakers: Iterable[Speaker],
     statements: Iterable[Statement],
     links: Sequence[Link],
@@ -278,8 +295,8 @@ def iter_json_parts(
 ) -> Iterator[str]:
     """``iter_json`` of a trace given in parts, the articles and quotes read one at a time (from a
     store, see ``pipeline.stored_trace``): the same bytes as ``iter_json`` of the ``Trace`` they
-    make. ``quote_index`` and ``article_index`` are what statements' timelines look up: a quote's
-    article and offset, an article's date."""
+    make. A quote may come as its record (``quote_record``). ``quote_index`` and ``article_index``
+    are what statements' timelines look up: a quote's article and offset, an article's date."""
     return _written(
         _sections(
             articles, quotes, speakers, statements, links, warnings,

@@ -11,7 +11,7 @@ import logging
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
-from typing import IO
+from typing import IO, Any
 
 from quotetrace.engine import Engine, LocalEngine
 from quotetrace.errors import NoArticlesError, StoreError
@@ -312,9 +312,15 @@ class StoredTrace:
     def iter_json(self) -> Iterator[str]:
         """The trace's JSON (``export.iter_json``), byte for byte what ``trace_store`` gives, made a
         record at a time from the store."""
+        statement_of = {qid: st.id for st in self.statements for qid in st.quotes}
+        stored = self.stored
+        records: Iterator[Quote | dict[str, Any]] = chain(
+            self.store.full_quote_records(self.corpus, self.quotes[:stored], statement_of, self.rename),
+            (dataclasses.replace(q, statement=statement_of.get(q.id)) for q in self.quotes[stored:]),
+        )
         return iter_json_parts(
             chain(self.store.full_articles(self.corpus), self.documents),
-            self._full_quotes(),
+            records,
             self.speakers,
             self.statements,
             self.links,

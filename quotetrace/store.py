@@ -71,7 +71,7 @@ from typing import Any, NamedTuple, ParamSpec, TypeVar, get_args
 
 import numpy as np
 
-from quotetrace import fastjson
+from quotetrace import export, fastjson
 from quotetrace.errors import StoreError
 from quotetrace.extract import Extraction, extract_quotes
 from quotetrace.model import Article, Edit, Link, Quote, QuoteKind, Section, SectionKind, Span, Speaker, Statement
@@ -1051,7 +1051,6 @@ class Store:
         if i < len(wanted):
             raise StoreError(self._changed(wanted[i].id))
 
-    @_sqlite_errors
     def full_quotes(
         self,
         corpus: LinkCorpus,
@@ -1063,6 +1062,42 @@ class Store:
         linking made of it: the speaker of its lean self in ``linked`` (the same quotes, in the same
         order), its statement in ``statement_of``, and its intermediaries named as ``rename`` says
         (``merge_speakers``). Raises ``StoreError`` when an article was changed or removed since."""
+        for q, lean in self._full_quotes(corpus, linked):
+            if isinstance(q, dict):
+                q = quote_from_row(q)
+            via = tuple(rename.get(v, v) for v in q.via) if q.via else q.via
+            yield _with_links(q, lean.speaker, via, statement_of.get(q.id))
+
+    def full_quote_records(
+        self,
+        corpus: LinkCorpus,
+        linked: Iterable[Quote],
+        statement_of: Mapping[str, str],
+        rename: Mapping[str, str],
+    ) -> Iterator[dict[str, Any]]:
+        """``full_quotes`` as their JSON records (``export.quote_record``), made from the stored rows
+        without a ``Quote`` of each: the same records, in a third of the time."""
+        for q, lean in self._full_quotes(corpus, linked):
+            if not isinstance(q, dict):
+                via = tuple(rename.get(v, v) for v in q.via) if q.via else q.via
+                yield export.quote_record_of(_with_links(q, lean.speaker, via, statement_of.get(q.id)))
+                continue
+            through = q.get("via")
+            mention, cue = q.get("speaker_mention"), q.get("cue")
+            yield export.quote_record(
+                q["id"], q["article"], q["start"], q["end"], q["text"], q["kind"], lean.speaker,
+                None if mention is None else {"start": mention[0], "end": mention[1], "text": mention[2]},
+                None if cue is None else {"start": cue[0], "end": cue[1], "text": cue[2]},
+                q.get("channel"), [rename.get(v, v) for v in through] if through else [], statement_of.get(q["id"]),
+                q.get("section", "body"), q.get("truncated", False), q.get("date"), q.get("speech", True),
+            )  # fmt: skip
+
+    @_sqlite_errors
+    def _full_quotes(
+        self, corpus: LinkCorpus, linked: Iterable[Quote]
+    ) -> Iterator[tuple[Quote | dict[str, Any], Quote]]:
+        """Each quote of ``corpus`` as stored (its row, or the ``Quote`` of an article extracted again
+        in memory), with its lean self in ``linked``."""
         wanted = corpus.articles
         mine = iter(linked)
         i = 0
@@ -1077,12 +1112,11 @@ class Store:
             made = corpus.in_memory.get(art.id)
             if made is None and (ahash != art.hash or made_by != corpus.extractor or not current):
                 raise StoreError(self._changed(art.id))
-            for q in made.quotes if made is not None else map(quote_from_row, _loads(quotes)):
+            for q in made.quotes if made is not None else _loads(quotes):
                 lean = next(mine, None)
-                if lean is None or lean.id != q.id:
+                if lean is None or lean.id != (q["id"] if isinstance(q, dict) else q.id):
                     raise StoreError(self._changed(art.id))
-                via = tuple(rename.get(v, v) for v in q.via) if q.via else q.via
-                yield _with_links(q, lean.speaker, via, statement_of.get(q.id))
+                yield q, lean
         if i < len(wanted):
             raise StoreError(self._changed(wanted[i].id))
 
