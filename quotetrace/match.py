@@ -170,6 +170,8 @@ def compare(
     wb = b if isinstance(b, Words) else Words.of(b)
     if not wa.norm or not wb.norm:
         return None
+    if wa.norm == wb.norm:  # the same words (a statement and its origin, a reprint): what aligning them gives
+        return Comparison(100.0, "verbatim", (), wa.starts[0], wa.ends[-1], 1.0)
     lo, hi = _window(wa.norm, wb.norm)
     if hi > lo:
         window = wa.norm[lo:hi]

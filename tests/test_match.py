@@ -557,3 +557,34 @@ def test_blocking_on_arrays_finds_the_pairs_of_the_engine_steps(
             mp.setattr(match, "_PACK_BITS", 1)  # every vocabulary is too large to pack
         found = candidate_pairs(words, probes=probes, budget=budget, fan_out=fan_out)
     assert found == _pairs_by_steps(words, probes, budget, fan_out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["no", "No", "peace", "Korea", "will", "organise", "a", "b", "it's"]), min_size=1, max_size=12
+    ),
+    st.lists(st.sampled_from([" ", ", ", " — ", '. "', "\n"]), min_size=12, max_size=12),
+    st.booleans(),
+    st.booleans(),
+)
+def test_texts_of_the_same_words_compare_as_aligning_them_does(
+    words: list[str], gaps: list[str], upper: bool, paraphrase: bool
+) -> None:
+    """``compare`` answers two texts of the same words (a statement and its origin, reprints that differ
+    in punctuation or case) without aligning them: what the alignment gives, verbatim over all of ``a``."""
+    a = Words.of("".join(w + g for w, g in zip(words, gaps, strict=False)))
+    b = Words.of(" ".join(w.upper() if upper else w for w in words))
+    assert a.norm == b.norm
+    lo, hi = match._window(a.norm, b.norm)
+    window = a.norm[lo:hi]
+    ops = [op for op in match.Levenshtein.opcodes(list(window), list(b.norm)) if op.tag != "equal"]
+    expected = match.Comparison(
+        round(match._score(window, b.norm), 1),
+        match._label(ops, window, b.norm, lo, hi, len(a)),
+        tuple(match._edits(a, b, lo, ops)),
+        a.starts[lo],
+        a.ends[hi - 1],
+        (hi - lo) / len(a),
+    )
+    assert compare(a, b, paraphrase=paraphrase, open_end=paraphrase) == expected
