@@ -312,11 +312,10 @@ class StoredTrace:
     def iter_json(self) -> Iterator[str]:
         """The trace's JSON (``export.iter_json``), byte for byte what ``trace_store`` gives, made a
         record at a time from the store."""
-        statement_of = {qid: st.id for st in self.statements for qid in st.quotes}
-        stored = self.stored
+        statement_of = self._statement_of()
         records: Iterator[Quote | dict[str, Any]] = chain(
-            self.store.full_quote_records(self.corpus, self.quotes[:stored], statement_of, self.rename),
-            (dataclasses.replace(q, statement=statement_of.get(q.id)) for q in self.quotes[stored:]),
+            self.store.full_quote_records(self.corpus, self.quotes[: self.stored], statement_of, self.rename),
+            self._document_quotes(statement_of),
         )
         return iter_json_parts(
             chain(self.store.full_articles(self.corpus), self.documents),
@@ -334,12 +333,18 @@ class StoredTrace:
         return iter_csv_parts(self._full_quotes(), self.links, self._articles())
 
     def _full_quotes(self) -> Iterator[Quote]:
-        statement_of = {qid: st.id for st in self.statements for qid in st.quotes}
-        stored = self.stored
+        statement_of = self._statement_of()
         return chain(
-            self.store.full_quotes(self.corpus, self.quotes[:stored], statement_of, self.rename),
-            (dataclasses.replace(q, statement=statement_of.get(q.id)) for q in self.quotes[stored:]),
+            self.store.full_quotes(self.corpus, self.quotes[: self.stored], statement_of, self.rename),
+            self._document_quotes(statement_of),
         )
+
+    def _statement_of(self) -> dict[str, str]:
+        return {qid: st.id for st in self.statements for qid in st.quotes}
+
+    def _document_quotes(self, statement_of: Mapping[str, str]) -> Iterator[Quote]:
+        """The quotes of the source documents given besides the store, with their statements."""
+        return (dataclasses.replace(q, statement=statement_of.get(q.id)) for q in self.quotes[self.stored :])
 
     def _articles(self) -> dict[str, StoredArticle | Article]:
         found: dict[str, StoredArticle | Article] = {a.id: a for a in self.corpus.articles}

@@ -1142,8 +1142,7 @@ class Verdicts:
         )
 
     def comparisons(self, index: np.ndarray) -> list[Comparison]:
-        """``[comparison(k) for k in index]``, each column read once: a third of the time, for a
-        story's million reproductions."""
+        """``[comparison(k) for k in index]``, each column read once (a million: 2.5 s against 3.6 s)."""
         return [
             Comparison(score, FIDELITIES[fidelity], (), a_start, a_end, coverage)
             for score, fidelity, a_start, a_end, coverage in zip(

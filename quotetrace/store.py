@@ -1076,7 +1076,7 @@ class Store:
         rename: Mapping[str, str],
     ) -> Iterator[dict[str, Any]]:
         """``full_quotes`` as their JSON records (``export.quote_record``), made from the stored rows
-        without a ``Quote`` of each: the same records, in a third of the time."""
+        without a ``Quote`` of each: the same records, in under half the time."""
         for q, lean in self._full_quotes(corpus, linked):
             if not isinstance(q, dict):
                 via = tuple(rename.get(v, v) for v in q.via) if q.via else q.via
