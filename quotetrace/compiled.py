@@ -14,11 +14,16 @@ from collections.abc import Callable
 from typing import Any
 
 
-def jit(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn`` compiled by numba (nopython, releasing the GIL), cached on disk where it can be."""
+def jit(fn: Callable[..., Any], **options: Any) -> Callable[..., Any]:
+    """``fn`` compiled by numba (nopython, releasing the GIL), cached on disk where it can be.
+
+    ``options`` go to ``numba.njit``: ``error_model="numpy"`` for a loop that divides, whose
+    zero-division check would otherwise keep LLVM from vectorising it."""
     import numba
 
+    compiled: Callable[..., Any]
     try:
-        return numba.njit(cache=True, nogil=True)(fn)
+        compiled = numba.njit(cache=True, nogil=True, **options)(fn)
     except RuntimeError:  # "cannot cache function ...: no locator available"
-        return numba.njit(nogil=True)(fn)
+        compiled = numba.njit(nogil=True, **options)(fn)
+    return compiled

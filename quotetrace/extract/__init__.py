@@ -217,7 +217,7 @@ def _paragraph(st: _State, ps: int, pe: int, para: int) -> None:
 def _learned(st: _State, toks: Sequence[Token], in_quote: Sequence[bool], before: int) -> None:
     """Add the attributions the learned tagger finds in a sentence that no rule quote already has.
 
-    The rules' quotes of the sentence are the tagger's features and are kept as they are.
+    The rules' quotes of the sentence are the tagger's inputs and are kept as they are.
     A tagged span with no source is not attributed speech and is left out.
     """
     assert st.tagger is not None

@@ -3,15 +3,23 @@
 The rules find what news style makes regular: quotation marks, ``X said (that) ...``,
 ``according to X``. PolNeAR shows that most attributions are not regular: attitudes
 (``criticized``, ``is expected to``), nominal cues (``support for``), reported clauses far
-from their cue. A linear-chain CRF (CRFsuite) reads each sentence token by token and
-labels content, source and cue spans (BIO). Its features are the word and its
-neighbours, the cue lexicons, quotation marks, and what the rules already decided
-about each token, so it learns where the rules are right and what they miss.
+from their cue. A bidirectional LSTM with a CRF layer reads each sentence and labels
+content, source and cue spans (BIO). Each token comes in as its word vector (MiniLM's
+embedding of the word alone, reduced to 64 dimensions), a learned vector for frequent
+words and one for its last three letters, and flags: what the rules already decided about
+it, whether it is inside quotation marks, whether a cue lexicon holds it, and its shape.
+So it learns where the rules are right, what they miss, and words it never saw in training
+that mean what the cues it saw mean.
 
-The model is trained on PolNeAR train by ``bench/train_tagger.py`` (CRFsuite) and shipped
-as arrays of its weights, ``data/tagger-v4.npz``; ``Tagger`` decodes it with a Viterbi
-search compiled by numba. ``extract_quotes`` keeps every rule quote and adds the
-attributions the tagger finds that no rule quote covers.
+The model is trained on PolNeAR train by ``bench/train_tagger.py`` (PyTorch) and shipped as
+arrays, ``data/tagger-lstm1.npz``; ``Tagger`` runs it with numpy and a recurrence and Viterbi
+search compiled by numba. ``extract_quotes`` keeps the rules' quotations, lets the tagger
+drop or re-bound the rules' reported clauses, and adds the attributions it finds that no
+rule quote covers.
+
+A linear-chain CRF on word and lexicon features (CRFsuite, this module's model until
+session 13) scored content F1 0.60 on a held-out quarter of PolNeAR train, and no feature
+added to it moved that by more than 0.01; this model scores 0.65 there (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -31,9 +39,9 @@ from quotetrace.compiled import jit
 from quotetrace.extract.cues import ATTITUDE_VERBS, CUE_VERBS
 from quotetrace.extract.segment import Token
 
-# The model file is named after the feature set it was trained on: changing ``features``
-# means retraining, and a model for other features is never loaded.
-FEATURES = "v4"
+# The model file is named after the inputs it reads: changing ``Encoder`` means retraining,
+# and a model for other inputs is never loaded.
+FEATURES = "lstm1"
 MODEL = f"data/tagger-{FEATURES}.npz"
 
 # Sentences longer than this (a wall of quotation marks, a 5 MB line cut into pieces) keep
@@ -81,136 +89,85 @@ def _first_token(toks: Sequence[Token], pos: int) -> int:
     return i - 1 if i and toks[i - 1].end > pos else i
 
 
-def _shape(w: str) -> str:
-    if w[0].isupper():
-        return "U" if w.isupper() and len(w) > 1 else "C"
-    if w[0].isdigit():
-        return "D"
-    if w[0].isalpha():
-        return "l"
-    return w  # punctuation stands for itself
-
+# The labels the model gives, in the order of its output rows; the rules' labels it reads are the same.
+LABELS: tuple[Label, ...] = ("O", "B-C", "I-C", "B-S", "I-S", "B-K", "I-K")
+_LABEL_INDEX = {lab: i for i, lab in enumerate(LABELS)}
 
 _MARKS = {"“": '"', "”": '"', "‘": "'", "’": "'", "«": '"', "»": '"', "„": '"', "``": '"', "''": '"'}
 
 
-class _Word(NamedTuple):
-    """The feature strings a token contributes as itself and as a neighbour, built once per word form."""
-
-    w: str  # the normalised word
-    cue: bool  # in a cue lexicon: the anchor of the ``cl``/``cr`` features
-    left: tuple[str, ...]  # cl= for each distance bucket, when it is the nearest cue on the left (cue words only)
-    right: tuple[str, ...]  # cr=
-    own: tuple[str, str, str, str]  # w=, s3=, sh=, lx=
-    prev1: str  # w-1=, when it is the previous word
-    next1: str  # w+1=
-    lex_prev1: str  # lx-1=
-    lex_next1: str  # lx+1=
-    prev2: str  # w-2=
-    next2: str  # w+2=
-
-
-def _word(text: str) -> _Word:
+def normal(text: str) -> str:
+    """A token as the model reads it: lower case, every quotation mark and apostrophe in its plain form."""
     low = text.lower()
-    w = _MARKS.get(low, low)
-    lex = "sp" if w in CUE_VERBS else "at" if w in ATTITUDE_VERBS else "-"
-    own = ("w=" + w, "s3=" + w[-3:], "sh=" + _shape(text), "lx=" + lex)
-    cue = lex != "-"
-    left = tuple(f"cl={w}@{b}" for b in _BUCKETS) if cue else ()
-    right = tuple(f"cr={w}@{b}" for b in _BUCKETS) if cue else ()
-    return _Word(w, cue, left, right, own, "w-1=" + w, "w+1=" + w, "lx-1=" + lex, "lx+1=" + lex, "w-2=" + w, "w+2=" + w)
+    return _MARKS.get(low, low).replace("’", "'")
 
 
-_BUCKETS = ("1", "2", "4", "8")
-_BUCKET_OF = (0, 0, 1, 1, 2, 2, 2, 2)  # index into _BUCKETS for distances 1 to 7 (as ``_bucket``); 3 beyond
-
-# Sentence edges stand in for the missing neighbours.
-_START = _Word("<s>", False, (), (), ("", "", "", ""), "w-1=<s>", "", "lx-1=<s>", "", "w-2=<s>", "")
-_END = _Word("</s>", False, (), (), ("", "", "", ""), "", "w+1=</s>", "", "lx+1=</s>", "", "w+2=</s>")
-
-# Word forms seen so far; a text of millions of distinct forms empties it now and then, so memory stays bounded.
-_WORDS: dict[str, _Word] = {}
-_MAX_WORDS = 200_000
+def shape(text: str) -> int:
+    """0 capitalised, 1 all capitals, 2 a digit first, 3 lower case, 4 anything else (punctuation)."""
+    c = text[0]
+    if c.isupper():
+        return 1 if len(text) > 1 and text.isupper() else 0
+    if c.isdigit():
+        return 2
+    return 3 if c.isalpha() else 4
 
 
-class _Prefixed(dict[str, str]):
-    """``prefix + value`` for each value asked for, built once."""
-
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self.prefix = prefix
-
-    def __missing__(self, value: str) -> str:
-        self[value] = out = self.prefix + value
-        return out
+def lexicon(word: str) -> int:
+    """0 a speech verb of the cue lexicon, 1 an attitude verb, 2 neither."""
+    return 0 if word in CUE_VERBS else 1 if word in ATTITUDE_VERBS else 2
 
 
-_RULE, _RULE_PREV, _RULE_NEXT = _Prefixed("r="), _Prefixed("r-1="), _Prefixed("r+1=")
-_QUOTED = {False: "q=0", True: "q=1"}
-_QUOTED_PAIR = {
-    (None, False): "q-1|q=-0", (None, True): "q-1|q=-1", (False, False): "q-1|q=00",
-    (False, True): "q-1|q=01", (True, False): "q-1|q=10", (True, True): "q-1|q=11",
-}  # fmt: skip
+# A token's flags: its rule label (one of seven), inside quotation marks, its lexicon (one of
+# three) and its shape (one of five), as ones in a row of zeros.
+N_FLAGS = len(LABELS) + 1 + 3 + 5
+_QUOTED, _LEXICON, _SHAPE = len(LABELS), len(LABELS) + 1, len(LABELS) + 4
 
 
-def features(toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> list[list[str]]:
-    """The feature strings of every token of one sentence.
+class Encoded(NamedTuple):
+    """A sentence as the model's inputs: rows of its three vector tables (0: a form it has no row
+    for) and its flags."""
 
-    Every string a word gives is built once per word form and looked up after that:
-    building them afresh for each token was a third of the tagger's time.
-    """
-    n = len(toks)
-    if len(_WORDS) > _MAX_WORDS:
-        _WORDS.clear()
-    ws = []
-    for t in toks:
-        wd = _WORDS.get(t.text)
-        if wd is None:
-            wd = _WORDS[t.text] = _word(t.text)
-        ws.append(wd)
-    # the nearest cue word on each side, with its distance: content sits on one side of its cue
-    left: list[str] = []
-    k = -1
-    for i in range(n):
-        left.append(ws[k].left[_BUCKET_OF[i - k] if i - k < 8 else 3] if k >= 0 else "cl=none")
-        if ws[i].cue:
-            k = i
-    right: list[str] = [""] * n
-    k = -1
-    for i in range(n - 1, -1, -1):
-        right[i] = ws[k].right[_BUCKET_OF[k - i] if k - i < 8 else 3] if k >= 0 else "cr=none"
-        if ws[i].cue:
-            k = i
-    pad = [_START, _START, *ws, _END, _END]  # token i is pad[i + 2]
-    r1 = ["<s>", *rule, "</s>"]  # rule[i - 1] is r1[i], rule[i + 1] is r1[i + 2]
-    out = []
-    prev_q: bool | None = None
-    for i in range(n):
-        w = pad[i + 2]
-        p1, n1 = pad[i + 1], pad[i + 3]
-        q = bool(in_quote[i])
-        out.append(
-            [
-                "bias",
-                *w.own,
-                _RULE[rule[i]],
-                _QUOTED[q],
-                left[i],
-                right[i],
-                p1.prev1,
-                n1.next1,
-                p1.lex_prev1,
-                n1.lex_next1,
-                _RULE_PREV[r1[i]],
-                _RULE_NEXT[r1[i + 2]],
-                pad[i].prev2,
-                pad[i + 4].next2,
-                "w-1|w=" + p1.w + "|" + w.w,
-                _QUOTED_PAIR[prev_q, q],
-            ]
-        )
-        prev_q = q
-    return out
+    words: np.ndarray  # int64 (n,)
+    frequent: np.ndarray  # int64 (n,)
+    suffixes: np.ndarray  # int64 (n,)
+    flags: np.ndarray  # float32 (n, N_FLAGS)
+
+
+class Encoder:
+    """Turns a sentence into ``Encoded`` inputs: the one place that decides what the model reads,
+    used by training and by ``Tagger`` alike. Each word form's rows are looked up once and kept."""
+
+    MAX_FORMS = 200_000  # a text of millions of distinct forms empties the table now and then
+
+    def __init__(self, words: Sequence[str], frequent: Sequence[str], suffixes: Sequence[str]) -> None:
+        self._word = {w: i + 1 for i, w in enumerate(words)}
+        self._frequent = {w: i + 1 for i, w in enumerate(frequent)}
+        self._suffix = {s: i + 1 for i, s in enumerate(suffixes)}
+        self._forms: dict[str, tuple[int, int, int, int, int]] = {}
+
+    def form(self, text: str) -> tuple[int, int, int, int, int]:
+        """``text``'s rows in the word, frequent-word and suffix tables, its lexicon and its shape."""
+        got = self._forms.get(text)
+        if got is None:
+            if len(self._forms) >= self.MAX_FORMS:
+                self._forms.clear()
+            w = normal(text)
+            got = self._forms[text] = (
+                self._word.get(w, 0), self._frequent.get(w, 0), self._suffix.get(w[-3:], 0),
+                _LEXICON + lexicon(w), _SHAPE + shape(text),
+            )  # fmt: skip
+        return got
+
+    def encode(self, texts: Sequence[str], in_quote: Sequence[bool], rule: Sequence[Label]) -> Encoded:
+        n = len(texts)
+        rows = np.array([self.form(t) for t in texts], dtype=np.int64).reshape(n, 5)
+        flags = np.zeros((n, N_FLAGS), dtype=np.float32)
+        at = np.arange(n)
+        flags[at, [_LABEL_INDEX[lab] for lab in rule]] = 1.0
+        flags[:, _QUOTED] = np.asarray(in_quote, dtype=np.float32)
+        flags[at, rows[:, 3]] = 1.0
+        flags[at, rows[:, 4]] = 1.0
+        return Encoded(rows[:, 0], rows[:, 1], rows[:, 2], flags)
 
 
 def spans(labels: Sequence[Label]) -> list[tuple[str, int, int]]:
@@ -253,111 +210,160 @@ def _nearest(cands: Sequence[tuple[int, int]], s: int, e: int) -> tuple[int, int
     return best
 
 
-_RULE_LABELS: tuple[Label, ...] = ("O", "B-C", "I-C", "B-S", "I-S", "B-K", "I-K")
-_N_ATTRIBUTES = 19  # the attributes ``features`` gives each token
-# A word form's row in ``Tagger``'s table: the ids of its own four attributes (w=, s3=, sh=, lx=),
-# of what it gives as the word before and after (w-1=, w+1=, lx-1=, lx+1=) and as the word two
-# before and after (w-2=, w+2=), of cl= and cr= at each distance bucket (cue words only), and
-# whether it is a cue word. Rows 0 and 1 are the sentence edges "<s>" and "</s>".
-_COLUMNS = 19
-_CUE = 18
+def _tanh(x: np.float32) -> np.float32:
+    """tanh in float32 by Eigen's rational approximation (``ptanh_float``): within 3e-7 of the true
+    value, and arithmetic alone, so the loops that call it are vectorised."""
+    bound = np.float32(7.90531110763549805)
+    if x > bound:
+        x = bound
+    elif x < -bound:
+        x = -bound
+    x2 = x * x
+    p = np.float32(-2.76076847742355e-16)
+    p = p * x2 + np.float32(2.00018790482477e-13)
+    p = p * x2 + np.float32(-8.60467152213735e-11)
+    p = p * x2 + np.float32(5.12229709037114e-08)
+    p = p * x2 + np.float32(1.48572235717979e-05)
+    p = p * x2 + np.float32(6.37261928875436e-04)
+    p = p * x2 + np.float32(4.89352455891786e-03)
+    q = np.float32(1.19825839466702e-06)
+    q = q * x2 + np.float32(1.18534705686654e-04)
+    q = q * x2 + np.float32(2.26843463243900e-03)
+    q = q * x2 + np.float32(4.89352518554385e-03)
+    return x * p / q
 
 
-def _attribute_ids(
-    rows: np.ndarray, rule: np.ndarray, quoted: np.ndarray, pairs: np.ndarray,
-    table: np.ndarray, const: np.ndarray, rule_ids: np.ndarray,
-) -> np.ndarray:  # fmt: skip
-    """The ids of ``features``' attributes, token by token and in its order (see ``Tagger``).
-    Compiled by numba (``_compiled``), as is ``_viterbi``."""
-    n = rows.shape[0]
-    ids = np.empty((n, _N_ATTRIBUTES), np.int32)
-    k = -1  # the nearest cue word on the right
-    for i in range(n - 1, -1, -1):
-        d = k - i  # distance buckets as _BUCKET_OF: 1, 2 to 3, 4 to 7, 8 and beyond
-        ids[i, 8] = table[rows[k], 14 + (0 if d == 1 else 1 if d < 4 else 2 if d < 8 else 3)] if k >= 0 else const[2]
-        if table[rows[i], _CUE]:
-            k = i
-    k = -1  # on the left
-    for i in range(n):
-        r = rows[i]
-        p1 = rows[i - 1] if i > 0 else 0
-        n1 = rows[i + 1] if i < n - 1 else 1
-        ids[i, 0] = const[0]
-        ids[i, 1] = table[r, 0]
-        ids[i, 2] = table[r, 1]
-        ids[i, 3] = table[r, 2]
-        ids[i, 4] = table[r, 3]
-        ids[i, 5] = rule_ids[rule[i], 0]
-        ids[i, 6] = const[3 + quoted[i]]
-        d = i - k
-        ids[i, 7] = table[rows[k], 10 + (0 if d == 1 else 1 if d < 4 else 2 if d < 8 else 3)] if k >= 0 else const[1]
-        ids[i, 9] = table[p1, 4]
-        ids[i, 10] = table[n1, 5]
-        ids[i, 11] = table[p1, 6]
-        ids[i, 12] = table[n1, 7]
-        ids[i, 13] = rule_ids[rule[i - 1] if i > 0 else 7, 1]
-        ids[i, 14] = rule_ids[rule[i + 1] if i < n - 1 else 8, 2]
-        ids[i, 15] = table[rows[i - 2] if i > 1 else 0, 8]
-        ids[i, 16] = table[rows[i + 2] if i < n - 2 else 1, 9]
-        ids[i, 17] = pairs[i]
-        ids[i, 18] = const[5 + 2 * (1 + quoted[i - 1] if i > 0 else 0) + quoted[i]]
-        if table[r, _CUE]:
-            k = i
-    return ids
+def _recur(gates: np.ndarray, w_hh: np.ndarray, backward: bool, out: np.ndarray, col: int) -> None:
+    """One direction of the LSTM over a sentence: ``gates`` (n, 4H) are the input's share of each
+    token's gates (PyTorch's order: input, forget, cell, output), ``w_hh`` (H, 4H) the recurrent
+    weights; each step's hidden state goes to ``out[t, col:col + H]``."""
+    n, h4 = gates.shape
+    hidden = h4 // 4
+    h = np.zeros(hidden, np.float32)
+    c = np.zeros(hidden, np.float32)
+    g = np.empty(h4, np.float32)
+    half = np.float32(0.5)
+    for step in range(n):
+        t = n - 1 - step if backward else step
+        for r in range(h4):
+            g[r] = gates[t, r]
+        for k in range(hidden):
+            hk = h[k]
+            for r in range(h4):
+                g[r] += w_hh[k, r] * hk
+        for k in range(hidden):
+            i = half + half * _tanh(half * g[k])
+            f = half + half * _tanh(half * g[hidden + k])
+            o = half + half * _tanh(half * g[3 * hidden + k])
+            c[k] = f * c[k] + i * _tanh(g[2 * hidden + k])
+            h[k] = o * _tanh(c[k])
+        for k in range(hidden):
+            out[t, col + k] = h[k]
 
 
-def _viterbi(ids: np.ndarray, state: np.ndarray, trans: np.ndarray) -> np.ndarray:
-    """The best label sequence for a sentence's attribute ids, scored and searched as CRFsuite does:
-    a token's score for a label sums its attributes' weights in their order, and the first of
-    equal scores wins."""
-    n, m = ids.shape
-    labels = state.shape[1]
-    score = np.zeros((n, labels))
-    for i in range(n):
+def _decode(
+    gates: np.ndarray, w_hh: np.ndarray, w_out: np.ndarray, b_out: np.ndarray, trans: np.ndarray, start: np.ndarray
+) -> np.ndarray:
+    """The best label sequence of a sentence: both LSTM directions over ``gates`` (n, 8H: forward
+    then backward), each token's label scores from their hidden states, and the Viterbi search
+    over those and the label transitions; the first of equal scores wins. Compiled by numba
+    (``_compiled``)."""
+    n = gates.shape[0]
+    hidden = w_hh.shape[1]
+    states = np.empty((n, 2 * hidden), np.float32)
+    _recur(gates[:, : 4 * hidden], w_hh[0], False, states, 0)
+    _recur(gates[:, 4 * hidden :], w_hh[1], True, states, hidden)
+    labels = w_out.shape[0]
+    emit = np.empty((n, labels), np.float32)
+    for t in range(n):
         for j in range(labels):
-            s = 0.0
-            for a in range(m):
-                s += state[ids[i, a], j]
-            score[i, j] = s
+            s = b_out[j]
+            for k in range(2 * hidden):
+                s += w_out[j, k] * states[t, k]
+            emit[t, j] = s
+    score = np.empty(labels, np.float32)
+    nxt = np.empty(labels, np.float32)
     back = np.zeros((n, labels), np.int32)
-    for i in range(1, n):
+    for j in range(labels):
+        score[j] = start[j] + emit[0, j]
+    for t in range(1, n):
         for j in range(labels):
-            best = -np.inf
+            best = score[0] + trans[0, j]
             arg = 0
-            for p in range(labels):
-                v = score[i - 1, p] + trans[p, j]
+            for p in range(1, labels):
+                v = score[p] + trans[p, j]
                 if v > best:
                     best = v
                     arg = p
-            back[i, j] = arg
-            score[i, j] += best
+            back[t, j] = arg
+            nxt[j] = best + emit[t, j]
+        score[:] = nxt
     out = np.empty(n, np.int32)
     arg = 0
     for j in range(1, labels):
-        if score[n - 1, j] > score[n - 1, arg]:
+        if score[j] > score[arg]:
             arg = j
     out[n - 1] = arg
-    for i in range(n - 1, 0, -1):
-        arg = back[i, arg]
-        out[i - 1] = arg
+    for t in range(n - 1, 0, -1):
+        arg = back[t, arg]
+        out[t - 1] = arg
     return out
+
+
+def _gates(
+    table: np.ndarray, rows: np.ndarray, rule: np.ndarray, quoted: np.ndarray, w_flags: np.ndarray
+) -> np.ndarray:
+    """A sentence's gate inputs (n, 8H): each token's word form's row of ``table`` (its vectors,
+    lexicon and shape already through the input weights, and the bias), plus the input weights
+    of its rule label and of being quoted."""
+    n, width = rows.shape[0], table.shape[1]
+    gates = np.empty((n, width), np.float32)
+    for t in range(n):
+        form, lab = table[rows[t]], w_flags[rule[t]]
+        for r in range(width):
+            gates[t, r] = form[r] + lab[r]
+        if quoted[t]:
+            q = w_flags[_QUOTED]
+            for r in range(width):
+                gates[t, r] += q[r]
+    return gates
+
+
+def _tag(
+    table: np.ndarray, rows: np.ndarray, rule: np.ndarray, quoted: np.ndarray, w_flags: np.ndarray,
+    w_hh: np.ndarray, w_out: np.ndarray, b_out: np.ndarray, trans: np.ndarray, start: np.ndarray,
+) -> np.ndarray:  # fmt: skip
+    """``_decode`` of ``_gates``: a sentence's labels from its rows, in one compiled call."""
+    return _decode(_gates(table, rows, rule, quoted, w_flags), w_hh, w_out, b_out, trans, start)
 
 
 @cache
 def _compiled() -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
-    """``_attribute_ids`` and ``_viterbi`` compiled, on first use (``quotetrace.compiled``)."""
-    return jit(_attribute_ids), jit(_viterbi)
+    """``_tag`` and ``_decode`` compiled, on first use (``quotetrace.compiled``), with the functions
+    they call. numba's default zero-division check would keep LLVM from vectorising ``_tanh``'s
+    division (its divisor is never below 0.0049): numpy's error model leaves it out, and halves
+    the decoder's time."""
+    global _tanh, _recur, _gates, _decode
+    _tanh = jit(_tanh, error_model="numpy", inline="always")
+    _recur = jit(_recur, error_model="numpy")
+    _gates = jit(_gates)
+    _decode = jit(_decode, error_model="numpy")
+    return jit(_tag), _decode
+
+
+def _lines(arrays: np.lib.npyio.NpzFile, name: str) -> list[str]:
+    text = bytes(arrays[name]).decode("utf-8")
+    return text.split("\n") if text else []
 
 
 class Tagger:
-    """The trained CRF; ``tag`` labels one sentence.
+    """The trained BiLSTM-CRF; ``tag`` labels one sentence.
 
-    The model is CRFsuite's, exported by ``bench/train_tagger.py`` as arrays: the weight of
-    every attribute (a ``features`` string) for every label, and of every label transition.
-    Decoding is the Viterbi search compiled by numba, on the ids of the strings ``features``
-    gives; each word form's ids are looked up once and kept in a table. CRFsuite's own tagger
-    took about 300 ns per attribute, most of it turning Python strings into its own; this
-    labels a sentence in microseconds, with the same labels. A tagger may be shared by threads.
+    The model is PyTorch's, exported by ``bench/train_tagger.py`` as arrays: three tables of
+    vectors (words, frequent words, suffixes), the LSTM's weights for each direction, the
+    output layer, and the label transitions. A sentence's inputs times the LSTM's input
+    weights is one matrix product (numpy); the recurrence, the label scores and the Viterbi
+    search are one compiled call. A tagger may be shared by threads.
     """
 
     max_tokens = MAX_TOKENS  # longer sentences are all "O"
@@ -365,104 +371,98 @@ class Tagger:
     def __init__(self, model: bytes) -> None:
         try:
             with np.load(io.BytesIO(model), allow_pickle=False) as arrays:
-                names = bytes(arrays["attributes"]).decode("utf-8").split("\n")
-                labels = tuple(bytes(arrays["labels"]).decode("utf-8").split("\n"))
-                state = np.asarray(arrays["state"], dtype=np.float64)
-                trans = np.asarray(arrays["transitions"], dtype=np.float64)
+                words, frequent, suffixes = (_lines(arrays, k) for k in ("words", "frequent", "suffixes"))
+                labels = tuple(_lines(arrays, "labels"))
+                vectors = np.asarray(arrays["vectors"], dtype=np.float32)
+                frequent_vectors = np.asarray(arrays["frequent_vectors"], dtype=np.float32)
+                suffix_vectors = np.asarray(arrays["suffix_vectors"], dtype=np.float32)
+                w_ih = np.asarray(arrays["w_ih"], dtype=np.float32)
+                w_hh = np.asarray(arrays["w_hh"], dtype=np.float32)
+                bias = np.asarray(arrays["bias"], dtype=np.float32)
+                w_out = np.asarray(arrays["w_out"], dtype=np.float32)
+                b_out = np.asarray(arrays["b_out"], dtype=np.float32)
+                trans = np.asarray(arrays["transitions"], dtype=np.float32)
+                start = np.asarray(arrays["start"], dtype=np.float32)
         except (OSError, ValueError, KeyError, UnicodeDecodeError) as err:
             raise ValueError(f"not a quotetrace tagger model: {err}") from None
-        if state.shape != (len(names), len(labels)) or trans.shape != (len(labels), len(labels)):
-            raise ValueError("not a quotetrace tagger model: its arrays do not match its attributes and labels")
-        self.labels: tuple[Label, ...] = labels
-        self._ids = {name: i for i, name in enumerate(names)}
-        self._unknown = len(names)  # an attribute the model has no weight for: a row of zeros
-        self._state = np.vstack([state, np.zeros((1, len(labels)))])
-        self._trans = np.ascontiguousarray(trans)
-        get = self.attribute_id
-        self._const = np.array(
-            [get("bias"), get("cl=none"), get("cr=none"), *(get(_QUOTED[q]) for q in (False, True)),
-             *(get(_QUOTED_PAIR[p, q]) for p in (None, False, True) for q in (False, True))],
-            dtype=np.int32,
-        )  # fmt: skip
-        # r=, r-1= and r+1= of each rule label, "<s>" and "</s>" after them
-        self._rule_index = {lab: i for i, lab in enumerate(_RULE_LABELS)}
-        self._rule = np.array(
-            [[get(_RULE[lab]), get(_RULE_PREV[lab]), get(_RULE_NEXT[lab])] for lab in (*_RULE_LABELS, "<s>", "</s>")],
-            dtype=np.int32,
-        )
+        hidden = w_hh.shape[-1] if w_hh.ndim == 3 else 0
+        width = vectors.shape[-1] + frequent_vectors.shape[-1] + suffix_vectors.shape[-1] + N_FLAGS
+        if (
+            labels != LABELS
+            or vectors.shape[0] != len(words)
+            or frequent_vectors.shape[0] != len(frequent) + 1
+            or suffix_vectors.shape[0] != len(suffixes) + 1
+            or w_ih.shape != (2, 4 * hidden, width)
+            or w_hh.shape != (2, 4 * hidden, hidden)
+            or bias.shape != (2, 4 * hidden)
+            or w_out.shape != (len(LABELS), 2 * hidden)
+            or b_out.shape != (len(LABELS),)
+            or trans.shape != (len(LABELS), len(LABELS))
+            or start.shape != (len(LABELS),)
+        ):
+            raise ValueError("not a quotetrace tagger model: its arrays do not fit together")
+        self.labels = labels
+        self.encoder = Encoder(words, frequent, suffixes)
+        # row 0 of each table is the form it has no vector for: zeros for words, learned for the others
+        self._vectors = np.vstack([np.zeros((1, vectors.shape[1]), np.float32), vectors])
+        self._frequent = frequent_vectors
+        self._suffixes = suffix_vectors
+        # both directions' input weights side by side, cut by input: a token's gates are a sum of rows
+        self._w_in = np.ascontiguousarray(np.concatenate([w_ih[0], w_ih[1]]).T)  # (width, 8H)
+        self._b_in = np.concatenate([bias[0], bias[1]])
+        cuts = np.cumsum([vectors.shape[1], frequent_vectors.shape[1], suffix_vectors.shape[1]])
+        self._w_word, self._w_frequent, self._w_suffix, self._w_flags = np.split(self._w_in, cuts)
+        self._w_hh = np.ascontiguousarray(w_hh.transpose(0, 2, 1))  # (2, H, 4H): a step adds rows
+        self._w_out, self._b_out = np.ascontiguousarray(w_out), b_out
+        self._trans, self._start = np.ascontiguousarray(trans), start
         self._lock = threading.Lock()
-        self._forms: dict[str, int] = {}
-        self._words: list[str] = []  # each row's normalised word, for the w-1|w= attribute
-        self._pairs: dict[int, int] = {}  # the w-1|w= id of two rows, by ``row_before << 20 | row``
-        self._table = np.empty((0, _COLUMNS), dtype=np.int32)
-        self._clear_forms()
+        self._rows: dict[str, int] = {}
+        self._table = np.empty((0, 8 * hidden), np.float32)
+        self._clear_rows()
 
-    def attribute_id(self, name: str) -> int:
-        """The row of attribute ``name`` in the model; ``len(attributes)`` for one it has no weight for."""
-        return self._ids.get(name, self._unknown)
+    # Word forms whose gate inputs are kept: 2 KB each, so 32 MB at most; a text of more distinct
+    # forms empties the table now and then. Most tokens are of a few thousand forms.
+    MAX_ROWS = 16_384
 
-    def _clear_forms(self) -> None:
-        self._forms.clear()
-        self._pairs.clear()
-        self._words.clear()
-        self._table = np.empty((1024, _COLUMNS), dtype=np.int32)
-        self._add_form(_START)
-        self._add_form(_END)
+    def _clear_rows(self) -> None:
+        self._rows.clear()
+        self._table = np.empty((1024, self._table.shape[1]), np.float32)
 
-    def _add_form(self, wd: _Word) -> int:
-        row = len(self._words)
-        if row == len(self._table):
-            self._table = np.concatenate([self._table, np.empty_like(self._table)])
-        get = self.attribute_id
-        no_cue = ("",) * len(_BUCKETS)
-        self._table[row] = (
-            *(get(f) for f in wd.own), get(wd.prev1), get(wd.next1), get(wd.lex_prev1), get(wd.lex_next1),
-            get(wd.prev2), get(wd.next2), *(get(f) for f in wd.left or no_cue), *(get(f) for f in wd.right or no_cue),
-            wd.cue,
-        )  # fmt: skip
-        self._words.append(wd.w)
+    def _row(self, text: str) -> int:
+        """The row of ``self._table`` holding word form ``text``'s share of its gate inputs."""
+        row = self._rows.get(text)
+        if row is None:
+            if len(self._rows) >= self.MAX_ROWS:
+                self._clear_rows()
+            row = self._rows[text] = len(self._rows)
+            if row == len(self._table):
+                self._table = np.concatenate([self._table, np.empty_like(self._table)])
+            word, frequent, suffix, lex, shape = self.encoder.form(text)
+            self._table[row] = (
+                self._vectors[word] @ self._w_word + self._frequent[frequent] @ self._w_frequent
+                + self._suffixes[suffix] @ self._w_suffix + self._w_flags[lex] + self._w_flags[shape] + self._b_in
+            )  # fmt: skip
         return row
 
-    def attribute_ids(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> np.ndarray:
-        """The model's ids of ``features(toks, in_quote, rule)``, one row per token (an attribute it
-        has no weight for is ``len(attributes)``)."""
+    def inputs(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> np.ndarray:
+        """Each token's input row, as the model was trained on it: its three vectors and its flags."""
         with self._lock:
-            return self._attribute_ids(toks, in_quote, rule)
-
-    def _attribute_ids(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> np.ndarray:
-        if len(self._forms) > _MAX_WORDS or len(self._pairs) > 4 * _MAX_WORDS:
-            self._clear_forms()
-        forms, words, known_pairs = self._forms, self._words, self._pairs
-        rows = []
-        pairs = []
-        prev = 0  # the row of "<s>"
-        for t in toks:
-            row = forms.get(t.text)
-            if row is None:
-                row = forms[t.text] = self._add_form(_word(t.text))
-            key = prev << 20 | row  # rows stay below 2**20 (_MAX_WORDS)
-            pair = known_pairs.get(key)
-            if pair is None:
-                pair = known_pairs[key] = self.attribute_id("w-1|w=" + words[prev] + "|" + words[row])
-            rows.append(row)
-            pairs.append(pair)
-            prev = row
-        index = self._rule_index
-        return _compiled()[0](
-            np.array(rows, dtype=np.int32),
-            np.array([index[lab] for lab in rule], dtype=np.int32),
-            np.array(in_quote, dtype=np.int32),
-            np.array(pairs, dtype=np.int32),
-            self._table,
-            self._const,
-            self._rule,
+            enc = self.encoder.encode([t.text for t in toks], in_quote, rule)
+        return np.hstack(
+            [self._vectors[enc.words], self._frequent[enc.frequent], self._suffixes[enc.suffixes], enc.flags]
         )
 
     def tag(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> list[Label]:
         if not toks or len(toks) > MAX_TOKENS:
             return ["O"] * len(toks)
+        index = _LABEL_INDEX
         with self._lock:
-            best = _compiled()[1](self._attribute_ids(toks, in_quote, rule), self._state, self._trans)
+            rows = np.array([self._row(t.text) for t in toks], dtype=np.int64)
+            best = _compiled()[0](
+                self._table, rows, np.array([index[lab] for lab in rule], dtype=np.int64),
+                np.array(in_quote, dtype=np.bool_), self._w_flags,
+                self._w_hh, self._w_out, self._b_out, self._trans, self._start,
+            )  # fmt: skip
         labels = self.labels
         return [labels[i] for i in best.tolist()]
 
