@@ -13,13 +13,12 @@ that mean what the cues it saw mean.
 
 The model is trained on PolNeAR train by ``bench/train_tagger.py`` (PyTorch) and shipped as
 arrays, ``data/tagger-lstm1.npz``; ``Tagger`` runs it with numpy and a recurrence and Viterbi
-search compiled by numba. ``extract_quotes`` keeps the rules' quotations, lets the tagger
-drop or re-bound the rules' reported clauses, and adds the attributions it finds that no
-rule quote covers.
+search compiled by numba. ``extract_quotes`` keeps every rule quote and adds the
+attributions the tagger finds that no rule quote covers.
 
 A linear-chain CRF on word and lexicon features (CRFsuite, this module's model until
 session 13) scored content F1 0.60 on a held-out quarter of PolNeAR train, and no feature
-added to it moved that by more than 0.01; this model scores 0.65 there (docs/benchmarks.md).
+added to it moved that by more than 0.01; this model scores 0.636 there (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -361,9 +360,10 @@ class Tagger:
 
     The model is PyTorch's, exported by ``bench/train_tagger.py`` as arrays: three tables of
     vectors (words, frequent words, suffixes), the LSTM's weights for each direction, the
-    output layer, and the label transitions. A sentence's inputs times the LSTM's input
-    weights is one matrix product (numpy); the recurrence, the label scores and the Viterbi
-    search are one compiled call. A tagger may be shared by threads.
+    output layer, and the label transitions. Each word form's share of the LSTM's gate inputs
+    (its vectors, lexicon and shape times the input weights) is computed once and kept; a
+    sentence's gates, the recurrence, the label scores and the Viterbi search are then one
+    compiled call. A tagger may be shared by threads.
     """
 
     max_tokens = MAX_TOKENS  # longer sentences are all "O"
