@@ -134,28 +134,20 @@ class Encoded(NamedTuple):
 
 class Encoder:
     """Turns a sentence into ``Encoded`` inputs: the one place that decides what the model reads,
-    used by training and by ``Tagger`` alike. Each word form's rows are looked up once and kept."""
-
-    MAX_FORMS = 200_000  # a text of millions of distinct forms empties the table now and then
+    used by training and by ``Tagger`` alike (which keeps what it makes of each word form)."""
 
     def __init__(self, words: Sequence[str], frequent: Sequence[str], suffixes: Sequence[str]) -> None:
         self._word = {w: i + 1 for i, w in enumerate(words)}
         self._frequent = {w: i + 1 for i, w in enumerate(frequent)}
         self._suffix = {s: i + 1 for i, s in enumerate(suffixes)}
-        self._forms: dict[str, tuple[int, int, int, int, int]] = {}
 
     def form(self, text: str) -> tuple[int, int, int, int, int]:
-        """``text``'s rows in the word, frequent-word and suffix tables, its lexicon and its shape."""
-        got = self._forms.get(text)
-        if got is None:
-            if len(self._forms) >= self.MAX_FORMS:
-                self._forms.clear()
-            w = normal(text)
-            got = self._forms[text] = (
-                self._word.get(w, 0), self._frequent.get(w, 0), self._suffix.get(w[-3:], 0),
-                _LEXICON + lexicon(w), _SHAPE + shape(text),
-            )  # fmt: skip
-        return got
+        """``text``'s rows in the word, frequent-word and suffix tables, and its lexicon and shape flags."""
+        w = normal(text)
+        return (
+            self._word.get(w, 0), self._frequent.get(w, 0), self._suffix.get(w[-3:], 0),
+            _LEXICON + lexicon(w), _SHAPE + shape(text),
+        )  # fmt: skip
 
     def encode(self, texts: Sequence[str], in_quote: Sequence[bool], rule: Sequence[Label]) -> Encoded:
         n = len(texts)
@@ -432,8 +424,6 @@ class Tagger:
         """The row of ``self._table`` holding word form ``text``'s share of its gate inputs."""
         row = self._rows.get(text)
         if row is None:
-            if len(self._rows) >= self.MAX_ROWS:
-                self._clear_rows()
             row = self._rows[text] = len(self._rows)
             if row == len(self._table):
                 self._table = np.concatenate([self._table, np.empty_like(self._table)])
@@ -446,8 +436,7 @@ class Tagger:
 
     def inputs(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> np.ndarray:
         """Each token's input row, as the model was trained on it: its three vectors and its flags."""
-        with self._lock:
-            enc = self.encoder.encode([t.text for t in toks], in_quote, rule)
+        enc = self.encoder.encode([t.text for t in toks], in_quote, rule)
         return np.hstack(
             [self._vectors[enc.words], self._frequent[enc.frequent], self._suffixes[enc.suffixes], enc.flags]
         )
@@ -457,6 +446,8 @@ class Tagger:
             return ["O"] * len(toks)
         index = _LABEL_INDEX
         with self._lock:
+            if len(self._rows) + len(toks) > self.MAX_ROWS:
+                self._clear_rows()  # between sentences: a sentence's rows must all stay where they are
             rows = np.array([self._row(t.text) for t in toks], dtype=np.int64)
             best = _compiled()[0](
                 self._table, rows, np.array([index[lab] for lab in rule], dtype=np.int64),
