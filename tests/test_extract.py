@@ -314,6 +314,55 @@ def test_embedded_post() -> None:
     assert "pic.twitter" not in q.text
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker", "words"),
+    [
+        # readers' voices: the signature ends the quotation's own paragraph
+        (
+            "Readers wrote in.\n“The debate scared me. He never answered.” ― Krystal Correa\n",
+            "Krystal Correa",
+            "The debate scared me. He never answered.",
+        ),
+        ("Readers wrote in.\n“Stop the insults.”― Carla Sanchez.\n", "Carla Sanchez", "Stop the insults."),
+        (
+            "“No sympathy, no integrity.” — Oscar P. Quintero, 52, of Phoenix\n",
+            "Oscar P Quintero",
+            "No sympathy, no integrity.",
+        ),
+        # a fact-check: the quotation, then a paragraph that names its speaker
+        (
+            'The claims, checked.\n\n"Boeing and GE pay zero taxes."\n\n- Bernie Sanders.\n\nThat is wrong.',
+            "Bernie Sanders",
+            "Boeing and GE pay zero taxes.",
+        ),
+    ],
+)
+def test_a_signed_quotation_is_its_signatures_speakers(text: str, speaker: str, words: str) -> None:
+    q = one(text)
+    assert (q.kind, q.speaker, q.text) == ("direct", speaker, words)
+    assert q.speaker_mention is not None and q.speaker_mention.text.replace(".", "") == speaker
+    assert q.cue is not None and q.cue.text in "―—-"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The senator answered every question.\n\n— White House Correspondent Julie Pace.",  # a live blog's byline
+        "“It was fine,” she said, and left. ― Jane Doe",  # the reporter's words stand between
+        "“Disgrace” — Jane Doe’s word for it — spread through the town.",  # the name does not end it
+    ],
+)
+def test_a_dash_and_a_name_after_prose_sign_nothing(text: str) -> None:
+    assert all(q.speaker != "Jane Doe" and q.speaker != "Julie Pace" for q in quotes_of(text))
+
+
+def test_a_closing_mark_typed_at_a_paragraphs_start_opens_the_quotation() -> None:
+    text = "”Fear. I am truly afraid that he will win.” ― Edwin G. Monroy"
+    (q,) = find_quotations(text, 0, len(text))
+    assert text[q.start : q.end] == "Fear. I am truly afraid that he will win."
+    assert one(text).speaker == "Edwin G Monroy"
+
+
 def test_quotes_in_related_blocks_are_marked_related() -> None:
     text = "“We are ready,” Mr Lee said.\n\nLatest Stories\n\n“Vote for me,” said Jane Doe in another story."
     found = quotes_of(text)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from quotetrace.extract.cues import CUE_VERBS, audience_relays, find_channel, is_news_org, may_hold_cue
-from quotetrace.extract.embeds import Embed, find_embeds
+from quotetrace.extract.embeds import Embed, SignOff, find_embeds, find_sign_offs
 from quotetrace.extract.indirect import Frame, find_frames
 from quotetrace.extract.marks import Quotation, find_quotations
 from quotetrace.extract.segment import Token, paragraphs, sentences, tokens
@@ -95,6 +95,8 @@ def extract_quotes(article: Article, *, tagger: SentenceTagger | Literal[False] 
     paras = [p for p in paragraphs(text) if not article.sections or article.section_at(p[0]) != "overlong"]
     embeds = {e.para_start: e for e in find_embeds(text, paras)}
     author_lines = {e.author_start for e in embeds.values()}
+    signed = {s.para_start: s for s in find_sign_offs(text, paras) if s.para_start not in embeds}
+    author_lines.update(s.line_start for s in signed.values() if s.line_start is not None)
     body_index = 0
     for ps, pe in paras:
         if ps in author_lines:
@@ -106,7 +108,7 @@ def extract_quotes(article: Article, *, tagger: SentenceTagger | Literal[False] 
         if ps in embeds:
             _embed(st, embeds[ps])
             continue
-        _paragraph(st, ps, pe, body_index)
+        _paragraph(st, ps, pe, body_index, signed.get(ps))
     # quotations left open with no speaker found anywhere are not attributed speech
     # quotations with no attribution at all are not speech; a mention whose referent is unknown
     # ("it said" with nothing before it) is kept, with speaker null
@@ -142,11 +144,13 @@ _ORG_HINT = re.compile(r"\b(?:Service|Agency|Ministry|Office|Forces|Kremlin|Pent
 # ---------------------------------------------------------------- paragraphs
 
 
-def _paragraph(st: _State, ps: int, pe: int, para: int) -> None:
+def _paragraph(st: _State, ps: int, pe: int, para: int, sign_off: SignOff | None = None) -> None:
     text = st.text
     quotations = find_quotations(text, ps, pe)
     protected = [(q.outer_start, q.outer_end) for q in quotations]
     block, st.block = st.block, None
+    if sign_off is not None:
+        block = _signed(st, sign_off)  # the quotation's own signature beats "He said:" before it
     open_before = st.pending_open
     st.pending_open = []
     qi = 0
@@ -315,6 +319,14 @@ def _related_paragraph(st: _State, ps: int, pe: int) -> None:
         st.quotes[i] = dataclasses.replace(st.quotes[i], section="related")
     # furniture interrupts the story without changing who was speaking in it
     st.resolver, st.last, st.last_para, st.block, st.pending_open = saved
+
+
+def _signed(st: _State, sign: SignOff) -> _Attribution:
+    """The speaker a signature names (``“...” ― Jane Doe``), its dash the cue."""
+    text = st.text
+    mention = Span(sign.name[0], sign.name[1], text[sign.name[0] : sign.name[1]])
+    cue = Span(sign.dash[0], sign.dash[1], text[sign.dash[0] : sign.dash[1]])
+    return _Attribution(st.resolver.resolve(mention.text), mention, cue, None, _with_agency(st, []))
 
 
 def _embed(st: _State, emb: Embed) -> None:

@@ -87,6 +87,8 @@ def _doubles(text: str, lo: int, hi: int) -> list[Quotation]:
             c = "”"
         elif c == "“" and open_at is not None and text[i - 1] in ",.?!…" and (i + 1 >= hi or text[i + 1].isspace()):
             c = "”"  # a typo for the closing mark: “It's unusual,“ said Larry Noble
+        elif c == "”" and i == lo and i + 1 < hi and not text[i + 1].isspace():
+            c = "“"  # a typo for the opening mark, at a paragraph's start: ”Fear. I am truly afraid ...”
         if c in ('"', "''"):
             prev = text[i - 1] if i > lo else " "
             nxt = text[i + width] if i + width < hi else " "
