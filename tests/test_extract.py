@@ -281,6 +281,23 @@ def test_possessive_descriptions_are_new_people() -> None:
     assert "his commanders" in speakers
 
 
+@pytest.mark.parametrize(
+    ("mention", "name"),
+    [
+        ("A spokeswoman for Fiorina", "A spokeswoman for Fiorina"),  # not "for Fiorina"
+        ("Democrat of Tennessee", "Democrat of Tennessee"),  # not "of Tennessee"
+        ("Mayor Bill de Blasio", "Bill de Blasio"),
+        ("the Bank of America", "Bank of America"),
+        ("who", None),  # a relative pronoun whose antecedent was not found names no one
+        ("which", None),
+    ],
+)
+def test_a_name_never_starts_with_a_preposition_nor_is_a_relative_pronoun(mention: str, name: str | None) -> None:
+    from quotetrace.extract.speakers import SpeakerResolver
+
+    assert SpeakerResolver().resolve(mention) == name
+
+
 def test_attitude_attributions_are_kept_but_are_not_speech() -> None:
     found = quotes_of("Jeb Bush criticized the merger as a terrible deal.")
     (q,) = found

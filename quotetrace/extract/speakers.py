@@ -590,6 +590,8 @@ class SpeakerResolver:
             return self._new(mention, "group", set(), proper=False)
         if low in PRONOUNS:
             return self._pronoun(PRONOUNS[low])
+        if low in _RELATIVE:
+            return None  # "who" with no antecedent found: someone, but no one to name
         ws = _words(mention)
         if not ws:
             return None
@@ -812,7 +814,8 @@ def _split_name(ws: list[str]) -> tuple[str, set[str]]:
     if (
         not rest
         or not all(w[0].isupper() or w.lower() in _NAME_PARTICLES for w in rest)
-        or not (rest[0][0].isupper() or (len(rest) > 1 and rest[0] in _NAME_PARTICLES))  # "de Blasio"
+        # "de Blasio", never "of Tennessee" ("Democrat of Tennessee") nor "for Fiorina" ("a spokeswoman for Fiorina")
+        or not (rest[0][0].isupper() or (len(rest) > 1 and rest[0] in _NAME_PARTICLES and rest[0] not in _JOINERS))
     ):
         return "", desc
     # drop a trailing title word left over ("Zelensky spokesman"): keep proper words only
@@ -846,6 +849,7 @@ def _is_demonym_before(ws: list[str], i: int) -> bool:
     return nxt.lower() in TITLES or nxt[:1].islower() or bool(_NATIONALITY.match(nxt))
 
 
+_JOINERS = frozenset(("of", "for", "and"))  # inside a name ("Bank of America"), never its first word
 _NAME_PARTICLES = frozenset(("of", "for", "and", "de", "van", "von", "al", "bin", "la", "le", "di", "da", "du"))
 
 
