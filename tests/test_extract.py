@@ -289,10 +289,16 @@ def test_possessive_descriptions_are_new_people() -> None:
         ("Mayor Bill de Blasio", "Bill de Blasio"),
         ("the Bank of America", "Bank of America"),
         ("who", None),  # a relative pronoun whose antecedent was not found names no one
+        # the head of a subject with commas, not what modifies it
+        ("The Future45 group, funded by major GOP donors", "The Future45 group"),
+        ("a strategist, speaking on the condition of anonymity", "a strategist"),
+        ("Across the Atlantic, international climate negotiators", "international climate negotiators"),
+        ("Facing mounting criticism from Democrats, Mr. Trump", "Trump"),
+        ("Jeb Bush and his older brother, meanwhile", "Jeb Bush and his older brother"),
         ("which", None),
     ],
 )
-def test_a_name_never_starts_with_a_preposition_nor_is_a_relative_pronoun(mention: str, name: str | None) -> None:
+def test_a_speakers_name_is_the_head_of_its_mention(mention: str, name: str | None) -> None:
     from quotetrace.extract.speakers import SpeakerResolver
 
     assert SpeakerResolver().resolve(mention) == name

@@ -44,6 +44,22 @@ _LEADING = frozenset(
     additionally indeed meantime wherein where which who whom while when thus hence nonetheless nevertheless
     overall""".split()
 )
+
+
+def _is_adjunct(part: str) -> bool:
+    """A comma-separated part of a subject that modifies it rather than names it: an adverb, a
+    prepositional or infinitive phrase, a participle ("funded by", "speaking on"), "like ..."."""
+    first = part.split()[0]
+    low = first.lower()
+    if low in _LEADING or low in _PREPOSITIONS or low in ("to", "like", "albeit", "long", "once", "even", "across"):
+        return True
+    if not low.endswith(("ing", "ed")) or low == "red":
+        return False
+    words = part.split()
+    # "Facing mounting criticism": capitalised at a sentence's start, but not a name ("Manning")
+    return first[:1].islower() or (len(words) >= 3 and words[1][:1].islower())
+
+
 _PREPOSITIONS = frozenset(
     "over in on at during after before since with for from by under within throughout despite amid amidst following"
     " last this early late".split()
@@ -579,9 +595,12 @@ class SpeakerResolver:
                     for p in parts:
                         ent.descriptors |= {w.lower() for w in _words(p)} - _DETERMINERS
                 return ent
-            # "One Club for Growth ad, which is currently airing": a relative clause names no one
+            # "One Club for Growth ad, which is currently airing": a relative clause names no one, and
+            # neither does an adjunct around the head ("The Future45 group, funded by major GOP donors";
+            # "Across the Atlantic, international climate negotiators"): the head is the first part left
             plain = [p for p in parts if p.split()[0].lower() not in _RELATIVE]
-            mention = plain[-1] if plain else parts[-1] if parts else mention
+            heads = [p for p in plain if not _is_adjunct(p)]
+            mention = heads[0] if heads else plain[-1] if plain else parts[-1] if parts else mention
         low = mention.lower()
         if ", " in mention and " and " in mention:  # "Ukraine, South Korea and the US": a group as named
             for e in self.entities:
