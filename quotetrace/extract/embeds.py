@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from quotetrace.extract.marks import find_quotations
+from quotetrace.extract.marks import Quotation, find_quotations
 
 _AUTHOR_LINE = re.compile(
     r"^[ \t]*[—–-]{1,2}[ \t]*(?P<names>[^\n(]{1,150}?)[ \t]*\((?P<handle>@[\w.]{1,40})\)[ \t]*"
@@ -98,7 +98,7 @@ _NAME = rf"{_NAME_WORD}(?:[ \t]+(?:{_NAME_WORD}|(?:de|da|del|der|van|von|bin|al|
 _SIGNATURE = rf"(?P<dash>[―—–]{{1,2}}|--?)[ \t]*(?P<name>{_NAME})(?:[ \t]*,[ \t]*[^\n@]{{1,80}}?)?[ \t]*\.?"
 _SIGNED_END = re.compile(rf"[ \t]*[,.]?[ \t]*{_SIGNATURE}[ \t]*$", re.M)
 _SIGN_LINE = re.compile(rf"[ \t]*{_SIGNATURE}[ \t]*$", re.M)
-_MAY_SIGN = re.compile(r"[―—–-][ \t]*[A-ZÀ-ÖØ-Þ]")
+_MAY_SIGN = re.compile(rf"[―—–-][ \t]*[{_UPPER}]")
 _MAX_SIGN_LINE = 120
 
 
@@ -127,16 +127,15 @@ def find_sign_offs(text: str, paragraphs: Sequence[tuple[int, int]]) -> list[Sig
         if dash.start() == ps and pe - ps <= _MAX_SIGN_LINE and k > 0:
             line = _SIGN_LINE.match(text, ps, pe)
             qs, qe = paragraphs[k - 1]
-            if line is not None and _all_quotation(text, qs, qe, qe):
+            if line is not None and _all_quotation(text, qs, qe, find_quotations(text, qs, qe)):
                 out.append(SignOff(qs, line.span("dash"), _name_span(text, line), ps))
                 continue
         if text[ps] in _QUOTE_OPENERS:
             quotations = find_quotations(text, ps, pe)
-            if not quotations or quotations[0].outer_start != ps:
+            if not quotations:
                 continue
-            end = quotations[-1].outer_end
-            signed = _SIGNED_END.match(text, end, pe)
-            if signed is not None and _all_quotation(text, ps, pe, end):
+            signed = _SIGNED_END.match(text, quotations[-1].outer_end, pe)
+            if signed is not None and _all_quotation(text, ps, quotations[-1].outer_end, quotations):
                 out.append(SignOff(ps, signed.span("dash"), _name_span(text, signed)))
     return out
 
@@ -151,9 +150,9 @@ def _name_span(text: str, m: re.Match[str]) -> tuple[int, int]:
 _QUOTE_OPENERS = "“”\"„«'‘`"
 
 
-def _all_quotation(text: str, ps: int, pe: int, end: int) -> bool:
-    """``text[ps:end]`` is quotations and the punctuation between them, nothing of the reporter's own."""
-    quotations = find_quotations(text, ps, pe)
+def _all_quotation(text: str, ps: int, end: int, quotations: Sequence[Quotation]) -> bool:
+    """``text[ps:end]`` is ``quotations`` (its paragraph's) and the punctuation between them, nothing
+    of the reporter's own."""
     if not quotations or quotations[0].outer_start != ps or quotations[-1].outer_end < end - 1:
         return False
     at = ps

@@ -49,15 +49,17 @@ _LEADING = frozenset(
 def _is_adjunct(part: str) -> bool:
     """A comma-separated part of a subject that modifies it rather than names it: an adverb, a
     prepositional or infinitive phrase, a participle ("funded by", "speaking on"), "like ..."."""
-    first = part.split()[0]
-    low = first.lower()
-    if low in _LEADING or low in _PREPOSITIONS or low in ("to", "like", "albeit", "long", "once", "even", "across"):
+    words = part.split()
+    first, low = words[0], words[0].lower()
+    if low in _LEADING or low in _PREPOSITIONS or low in _ADJUNCT_OPENERS:
         return True
     if not low.endswith(("ing", "ed")) or low == "red":
         return False
-    words = part.split()
     # "Facing mounting criticism": capitalised at a sentence's start, but not a name ("Manning")
     return first[:1].islower() or (len(words) >= 3 and words[1][:1].islower())
+
+
+_ADJUNCT_OPENERS = frozenset("to like albeit long once even across".split())
 
 
 _PREPOSITIONS = frozenset(
