@@ -560,7 +560,10 @@ def packed_candidate_pairs(
         return np.empty(0, np.int64)
     rows = _rows(texts)
     flags = np.ones(len(texts), np.bool_) if fresh is None else np.fromiter(fresh, np.bool_, len(texts))
-    pairs = _shingle_pairs(rows, flags, incremental=fresh is not None, probes=probes, max_df=max_df, budget=budget)
+    # each part made distinct at once: a story of 100,000 articles finds 25 million shingle pairs, 14 million distinct
+    pairs = distinct(
+        _shingle_pairs(rows, flags, incremental=fresh is not None, probes=probes, max_df=max_df, budget=budget)
+    )
     short = _short_pairs(rows, flags, incremental=fresh is not None, fan_out=fan_out)
     return distinct(np.concatenate([pairs, short]))
 
@@ -716,13 +719,18 @@ def _short_pairs(rows: _Rows, fresh: np.ndarray, *, incremental: bool, fan_out: 
     hit = wanted[np.minimum(found, len(wanted) - 1)] == two_runs
     runs = np.concatenate([words[at] << 32, two_runs[hit]])
     run_row = np.concatenate([row_at[at], row_at[pair_at[hit]]])
+    # arrays the size of the story's every word, gone before the runs are sorted: at 100,000 articles
+    # the words that are some quote alone occur 3.7 million times
+    del row_at, alone, opens, at, pair_at, two_runs, found, hit
     if not len(runs):
         return np.empty(0, np.int64)
     order = np.lexsort((run_row, runs))
     runs, run_row = runs[order], run_row[order]
+    del order
     new = np.ones(len(runs), np.bool_)
     new[1:] = (runs[1:] != runs[:-1]) | (run_row[1:] != run_row[:-1])
     runs, run_row = runs[new], run_row[new]
+    del new
     # every text holding each run, as ``short_key_pairs`` reads its hosts: the longest first, then by index
     opening = np.concatenate([[True], runs[1:] != runs[:-1]])
     group = np.cumsum(opening) - 1
@@ -733,8 +741,10 @@ def _short_pairs(rows: _Rows, fresh: np.ndarray, *, incremental: bool, fan_out: 
     text = rows.held_by[np.repeat(rows.held_off[run_row] - first_entry, count) + np.arange(len(entry_run))]
     length = lengths[run_row][entry_run]
     entry_group = group[entry_run]
+    del count, entry_run, first_entry, runs, run_row, opening, group
     order = np.lexsort((text, -length, entry_group))
     text, length, entry_group = text[order], length[order], entry_group[order]
+    del order
     starts = np.flatnonzero(np.concatenate([[True], entry_group[1:] != entry_group[:-1]]))
     held = np.diff(np.concatenate([starts, [len(text)]]))
     rank = np.arange(len(text)) - np.repeat(starts, held)

@@ -414,10 +414,11 @@ def _parents(body: Sequence[Quote], table: LinkTable, verdicts: Verdicts) -> _Ch
     speaker_ids: dict[str | None, int] = {}
     speaker = np.fromiter((speaker_ids.setdefault(q.speaker, len(speaker_ids)) for q in body), np.int64, len(body))
     unnamed = np.fromiter((_unnamed(q.speaker) for q in body), np.bool_, len(body))
-    size = np.fromiter((len(w) for w in words), np.int64, len(body))
+    # sort keys of millions of verdicts: as narrow as they can be (a story's quotes number under 2**31)
+    size = np.fromiter((len(w) for w in words), np.int32, len(body))
     embed = np.fromiter((q.kind == "embed" for q in body), np.bool_, len(body))
     indirect = np.fromiter((q.kind == "indirect" for q in body), np.bool_, len(body))
-    earlier = _earlier_rank(earlier_first)
+    earlier = _earlier_rank(earlier_first).astype(np.int32)
     o, r = verdicts.orig, verdicts.rep
     rank = np.array([_FIDELITY_RANK[f] for f in FIDELITIES], np.int8)[verdicts.fidelity]
     named = speaker[o] == speaker[r]
@@ -434,9 +435,12 @@ def _parents(body: Sequence[Quote], table: LinkTable, verdicts: Verdicts) -> _Ch
     linking = named | (described & (size[r] >= SHORT_WORDS))
 
     def best_of(mask: np.ndarray) -> Best:
-        at = np.flatnonzero(mask)
+        # in reverse pair order: the sort is stable, so of equal keys the first in pair order comes last
+        # in its reproduction's run, where it is taken (no key column of positions to sort on besides)
+        at = np.flatnonzero(mask)[::-1]
         oa, ra = o[at], r[at]
-        by = np.lexsort((-at, earlier[oa], size[oa], embed[oa], verdicts.score[at], rank[at], ra))
+        by = np.lexsort((earlier[oa], size[oa], embed[oa], verdicts.score[at], rank[at], ra))
+        del oa
         last = np.ones(len(by), np.bool_)
         last[:-1] = ra[by][1:] != ra[by][:-1]
         out: Best = {}
