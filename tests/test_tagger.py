@@ -235,6 +235,50 @@ def test_words_of_a_quotation_tagged_again_for_its_speaker_are_not_added() -> No
     assert "the vote was stolen" in [q.text for q in extract_quotes(art, tagger=nested).quotes]
 
 
+@pytest.mark.parametrize(
+    ("text", "tagged", "bounds"),
+    [
+        ("Mr Lee said that the talks had failed, and the army moved on the capital.\n",
+         "that the talks had failed ,", "that the talks had failed"),
+        ("Mr Lee warned of the risk of an outbreak on the mainland.\n",
+         "the risk of an outbreak on the mainland", "the risk of an outbreak on the mainland"),
+    ],
+)  # fmt: skip
+def test_a_rule_clause_takes_the_bounds_the_tagger_reads_inside_it(text: str, tagged: str, bounds: str) -> None:
+    art = article_from_text(text, id="t.txt")
+    (ruled,) = extract_quotes(art, tagger=False).quotes
+    assert ruled.text != bounds
+    tagger = Fixed({"Mr": [("S", "Mr Lee"), ("C", tagged)]})
+    (q,) = extract_quotes(art, tagger=tagger).quotes
+    assert (q.text, q.speaker, q.kind) == (bounds, "Lee", "indirect")
+    assert text[q.start : q.end] == q.text and q.id == f"t.txt#{q.start}-{q.end}i"
+    assert q.cue == ruled.cue and q.speaker_mention == ruled.speaker_mention
+
+
+@pytest.mark.parametrize(
+    ("text", "marked"),
+    [
+        # the tagged content would start before the clause: audiences and adjuncts
+        ("The agency told lawmakers in Seoul it believes 300 soldiers were killed.\n",
+         [("C", "lawmakers in Seoul it believes 300 soldiers were killed")]),
+        # it would take in the clause's own cue
+        ("Mr Lee said that the talks had failed.\n", [("C", "said that the talks had failed")]),
+        # it would cut a report the rules found inside the clause
+        ("The soldier said he was unaware of the war as his commanders told him it was training.\n",
+         [("C", "he was unaware of the war")]),
+        # a single word
+        ("Mr Lee said that the talks had failed.\n", [("C", "that")]),
+    ],
+)  # fmt: skip
+def test_a_rule_clause_keeps_its_bounds(text: str, marked: list[tuple[str, str]]) -> None:
+    art = article_from_text(text, id="t.txt")
+    ruled = extract_quotes(art, tagger=False).quotes
+    assert ruled
+    tagged = extract_quotes(art, tagger=Fixed({text.split()[0]: marked})).quotes
+    assert [q for q in tagged if q.kind != "indirect" or q in ruled] == list(ruled)
+    assert {(q.start, q.end) for q in ruled} <= {(q.start, q.end) for q in tagged}
+
+
 def test_tagged_content_without_a_source_is_not_attributed_speech() -> None:
     text = "The plan is expected to pass next week.\n"
     tagger = Fixed({"The": [("K", "is expected"), ("C", "to pass next week")]})
