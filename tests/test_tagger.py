@@ -163,14 +163,14 @@ def test_tagging_is_the_same_when_the_table_of_forms_is_emptied() -> None:
 
     model = (ROOT / "quotetrace" / tagger_module.MODEL).read_bytes()
     kept, emptied = Tagger(model), Tagger(model)
-    emptied.MAX_FORMS = 40  # emptied every few sentences
+    emptied.MAX_ROWS = 40  # emptied every few sentences
     for sent, in_quote, rule in seed_sentences(sorted((ROOT / "seeds").glob("*.txt"))):
         texts = [t.text for t in sent]
         a, b = kept.encoder.encode(texts, in_quote, rule), emptied.encoder.encode(texts, in_quote, rule)
         assert all((x == y).all() for x, y in zip(a, b, strict=True))
         assert reference_flags(texts, in_quote, rule) == a.flags.tolist()
         assert emptied.tag(sent, in_quote, rule) == kept.tag(sent, in_quote, rule)
-    assert len(emptied._forms) <= 40 < len(kept._forms)
+    assert len(emptied._rows) <= 40 < len(kept._rows)
 
 
 # ---------------------------------------------------------------- stacking on the rules
@@ -462,7 +462,7 @@ def test_the_rational_tanh_is_within_a_millionth() -> None:
 def test_a_tagger_is_shared_by_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     from quotetrace.extract import tagger as tagger_module
 
-    monkeypatch.setattr(tagger_module.Tagger, "MAX_FORMS", 30)
+    monkeypatch.setattr(tagger_module.Tagger, "MAX_ROWS", 30)
     model = (ROOT / "quotetrace" / tagger_module.MODEL).read_bytes()
     text = (ROOT / "seeds" / "001_cc758aff9a1f738e.txt").read_text(encoding="utf-8")
     toks = tokens(text)

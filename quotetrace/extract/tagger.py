@@ -302,22 +302,17 @@ def _decode(
 
 
 def _gates(
-    forms: np.ndarray, word_in: np.ndarray, frequent_in: np.ndarray, suffix_in: np.ndarray, bias: np.ndarray,
-    rows: np.ndarray, rule: np.ndarray, quoted: np.ndarray, w_flags: np.ndarray,
-) -> np.ndarray:  # fmt: skip
-    """A sentence's gate inputs (n, 8H): for each token, its word form's row of ``forms`` (the form's
-    rows in the word, frequent-word and suffix tables, its lexicon and shape flags) gives the shares
-    of each already through the input weights (``word_in``, ``frequent_in``, ``suffix_in``, rows of
-    ``w_flags``), summed with the bias, the rule label's and being quoted's."""
-    n, width = rows.shape[0], bias.shape[0]
+    table: np.ndarray, rows: np.ndarray, rule: np.ndarray, quoted: np.ndarray, w_flags: np.ndarray
+) -> np.ndarray:
+    """A sentence's gate inputs (n, 8H): each token's word form's row of ``table`` (its vectors,
+    lexicon and shape already through the input weights, and the bias), plus the input weights
+    of its rule label and of being quoted."""
+    n, width = rows.shape[0], table.shape[1]
     gates = np.empty((n, width), np.float32)
     for t in range(n):
-        form = forms[rows[t]]
-        word, frequent, suffix = word_in[form[0]], frequent_in[form[1]], suffix_in[form[2]]
-        lex, shape, lab = w_flags[form[3]], w_flags[form[4]], w_flags[rule[t]]
+        form, lab = table[rows[t]], w_flags[rule[t]]
         for r in range(width):
-            # in this order, so each gate is the float32 sum the model's exporter checked
-            gates[t, r] = word[r] + frequent[r] + suffix[r] + lex[r] + shape[r] + bias[r] + lab[r]
+            gates[t, r] = form[r] + lab[r]
         if quoted[t]:
             q = w_flags[_QUOTED]
             for r in range(width):
@@ -326,13 +321,11 @@ def _gates(
 
 
 def _tag(
-    forms: np.ndarray, word_in: np.ndarray, frequent_in: np.ndarray, suffix_in: np.ndarray, bias: np.ndarray,
-    rows: np.ndarray, rule: np.ndarray, quoted: np.ndarray, w_flags: np.ndarray,
+    table: np.ndarray, rows: np.ndarray, rule: np.ndarray, quoted: np.ndarray, w_flags: np.ndarray,
     w_hh: np.ndarray, w_out: np.ndarray, b_out: np.ndarray, trans: np.ndarray, start: np.ndarray,
 ) -> np.ndarray:  # fmt: skip
-    """``_decode`` of ``_gates``: a sentence's labels from its tokens' forms, in one compiled call."""
-    gates = _gates(forms, word_in, frequent_in, suffix_in, bias, rows, rule, quoted, w_flags)
-    return _decode(gates, w_hh, w_out, b_out, trans, start)
+    """``_decode`` of ``_gates``: a sentence's labels from its rows, in one compiled call."""
+    return _decode(_gates(table, rows, rule, quoted, w_flags), w_hh, w_out, b_out, trans, start)
 
 
 @cache
@@ -360,9 +353,9 @@ class Tagger:
     The model is PyTorch's, exported by ``bench/train_tagger.py`` as arrays: three tables of
     vectors (words, frequent words, suffixes), the LSTM's weights for each direction, the
     output layer, and the label transitions. Each vector's share of the LSTM's gate inputs
-    (the vector times its input weights) is computed once and kept, and so are each word form's
-    rows in the tables; a sentence's gates (a sum of rows), the recurrence, the label scores and
-    the Viterbi search are then one compiled call. A tagger may be shared by threads.
+    (the vector times its input weights) is computed once and kept, and so is each word form's
+    (its vectors', lexicon's and shape's, summed); a sentence's gates, the recurrence, the label
+    scores and the Viterbi search are then one compiled call. A tagger may be shared by threads.
     """
 
     max_tokens = MAX_TOKENS  # longer sentences are all "O"
@@ -415,33 +408,41 @@ class Tagger:
         self._w_out, self._b_out = np.ascontiguousarray(w_out), b_out
         self._trans, self._start = np.ascontiguousarray(trans), start
         self._lock = threading.Lock()
-        # Each input's share of the gates (its vector through its input weights), one vector at a
-        # time as the exporter checked them: the frequent words' and suffixes' all at once (12 MB);
-        # the words' on a word's first use (72 MB at most, of memory never touched until then).
+        # Each vector's share of the gates (the vector through its input weights), one vector at a
+        # time as the exporter checked them: the frequent words' and suffixes' all at once (12 MB),
+        # a word's on its first use (72 MB at most, of memory never touched until then).
         self._frequent_in = np.stack([v @ self._w_frequent for v in self._frequent])
         self._suffix_in = np.stack([v @ self._w_suffix for v in self._suffixes])
         self._word_in = np.empty((len(self._vectors), 8 * hidden), np.float32)
         self._word_done = np.zeros(len(self._vectors), np.bool_)
-        # each word form seen, and its rows of the tables above with its lexicon and shape flags
-        self._forms: dict[str, int] = {}
-        self._form_rows = np.empty((1024, 5), np.int32)
+        self._rows: dict[str, int] = {}
+        self._table = np.empty((0, 8 * hidden), np.float32)
+        self._clear_rows()
 
-    # Word forms remembered: 100 bytes or so each; a text of more distinct forms than this
-    # forgets them now and then (a sentence's forms must all stay where they are).
-    MAX_FORMS = 1 << 18
+    # Word forms whose gate inputs are kept: 2 KB each, so 32 MB at most; a text of more distinct
+    # forms empties the table now and then (a form's row is a sum of five rows: cheap to make again).
+    # Most tokens are of a few thousand forms.
+    MAX_ROWS = 16_384
 
-    def _form(self, text: str) -> int:
-        """The row of ``self._form_rows`` for word form ``text``."""
-        row = self._forms.get(text)
+    def _clear_rows(self) -> None:
+        self._rows.clear()
+        self._table = np.empty((1024, self._table.shape[1]), np.float32)
+
+    def _row(self, text: str) -> int:
+        """The row of ``self._table`` holding word form ``text``'s share of its gate inputs."""
+        row = self._rows.get(text)
         if row is None:
-            row = self._forms[text] = len(self._forms)
-            if row == len(self._form_rows):
-                self._form_rows = np.concatenate([self._form_rows, np.empty_like(self._form_rows)])
-            self._form_rows[row] = form = self.encoder.form(text)
-            word = form[0]
+            row = self._rows[text] = len(self._rows)
+            if row == len(self._table):
+                self._table = np.concatenate([self._table, np.empty_like(self._table)])
+            word, frequent, suffix, lex, shape = self.encoder.form(text)
             if not self._word_done[word]:
                 self._word_in[word] = self._vectors[word] @ self._w_word
                 self._word_done[word] = True
+            self._table[row] = (
+                self._word_in[word] + self._frequent_in[frequent] + self._suffix_in[suffix]
+                + self._w_flags[lex] + self._w_flags[shape] + self._b_in
+            )  # fmt: skip
         return row
 
     def inputs(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> np.ndarray:
@@ -456,16 +457,11 @@ class Tagger:
             return ["O"] * len(toks)
         index = _LABEL_INDEX
         with self._lock:
-            forms = self._forms
-            if len(forms) + len(toks) > self.MAX_FORMS:
-                forms.clear()  # between sentences
-            get = forms.get
-            rows = [get(t.text, -1) for t in toks]
-            if -1 in rows:
-                rows = [self._form(t.text) if r < 0 else r for t, r in zip(toks, rows, strict=True)]
+            if len(self._rows) + len(toks) > self.MAX_ROWS:
+                self._clear_rows()  # between sentences: a sentence's rows must all stay where they are
+            rows = np.array([self._row(t.text) for t in toks], dtype=np.int64)
             best = _compiled()[0](
-                self._form_rows, self._word_in, self._frequent_in, self._suffix_in, self._b_in,
-                np.array(rows, dtype=np.int64), np.array([index[lab] for lab in rule], dtype=np.int64),
+                self._table, rows, np.array([index[lab] for lab in rule], dtype=np.int64),
                 np.array(in_quote, dtype=np.bool_), self._w_flags,
                 self._w_hh, self._w_out, self._b_out, self._trans, self._start,
             )  # fmt: skip
