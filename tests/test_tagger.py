@@ -268,6 +268,12 @@ def test_a_rule_clause_takes_the_bounds_the_tagger_reads_inside_it(text: str, ta
          [("C", "he was unaware of the war")]),
         # a single word
         ("Mr Lee said that the talks had failed.\n", [("C", "that")]),
+        # content the tagger gives another source is that source's attribution, not the clause's bounds
+        ("Mr Lee said that ministry staff dreaded the talks had failed, and the army moved on the capital.\n",
+         [("S", "ministry staff"), ("K", "dreaded"), ("C", "the talks had failed")]),
+        # it would take in another quote's cue
+        ("He has proposed conducting surveillance on mosques and signaled support for a database of Muslims.\n",
+         [("S", "He"), ("C", "conducting surveillance on mosques and signaled support")]),
     ],
 )  # fmt: skip
 def test_a_rule_clause_keeps_its_bounds(text: str, marked: list[tuple[str, str]]) -> None:

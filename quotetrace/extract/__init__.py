@@ -27,7 +27,7 @@ from quotetrace.extract.indirect import Frame, find_frames
 from quotetrace.extract.marks import Quotation, find_quotations
 from quotetrace.extract.segment import Token, paragraphs, sentences, tokens
 from quotetrace.extract.speakers import SpeakerResolver, clause_subject, mention_span, merge_speakers, subject_before
-from quotetrace.extract.tagger import Label, Tagged, attributions, load_tagger, roles_of, spans
+from quotetrace.extract.tagger import Label, Tagged, attributions, load_tagger, roles_of
 from quotetrace.model import Article, Quote, QuoteKind, SourceDocument, Span, Speaker, SpeakerKind
 
 __all__ = ["Extraction", "extract_quotes", "extract_source", "merge_speakers"]
@@ -259,44 +259,54 @@ def _rebound(
     The rules end a reported clause where the sentence or the clause seems to end; the tagger,
     trained on where PolNeAR's annotators end them, knows better ("that he spent $45 million
     [, supplemented by contributions from supporters]"; "warned [of] the risk"). A clause takes the
-    bounds of the tagged content that starts inside it and overlaps it most, unless that content
-    reaches the clause's own cue or speaker, is a single word, ends where a clause cannot ("alleged
-    [that the soldiers] were ordered"), or would leave out a quote the rules found inside the
-    clause: "he was unaware of being deployed ... as his commanders told him that he was sent to
-    Russia for training" stays whole, since the report inside it is what links it to the other
-    accounts of the captive's words. A clause never starts earlier: there the tagger takes in
-    audiences and adjuncts ("told [lawmakers in Seoul] it believes", "[during interrogation] he had
-    been told").
+    bounds of the tagged content that starts inside it and overlaps it most, of those the tagger
+    gives to the clause's speaker or to no one (content it gives another source is an attribution of
+    its own, added as one), unless the new bounds reach the clause's own cue or speaker or another
+    quote's, hold a single word, end where a clause cannot ("alleged [that the soldiers] were
+    ordered"), or leave out a quote the rules found inside the clause: "he was unaware of being
+    deployed ... as his commanders told him that he was sent to Russia for training" stays whole,
+    since the report inside it is what links it to the other accounts of the captive's words. A
+    clause never starts earlier: there the tagger takes in audiences and adjuncts ("told [lawmakers
+    in Seoul] it believes", "[during interrogation] he had been told").
     """
-    found = spans(labels)
-    content = [(s, e) for role, s, e in found if role == "C"]
-    if not content:
-        return list(ruled)
+    tagged = attributions(labels)
     out = []
     for q in ruled:
-        if q.kind == "indirect":
-            a, b = bisect.bisect_left(starts, q.start), bisect.bisect_left(starts, q.end)
-            s, e = max(content, key=lambda se: min(se[1], b) - max(se[0], a))
-            while s < e and toks[s].text in _CLAUSE_PUNCT:
-                s += 1
-            while e > s and toks[e - 1].text in _CLAUSE_PUNCT:
-                e -= 1
-            if s == e:
-                out.append(q)
-                continue
-            start, end = toks[s].start, toks[e - 1].end
-            if (
-                (s, e) != (a, b)
-                and a <= s < b
-                and not any(start < sp.end and sp.start < end for sp in (q.cue, q.speaker_mention) if sp is not None)
-                and sum(t.is_word for t in toks[s:e]) >= 2
-                and (e >= b or _clause_may_end_before(toks[e]))
-                and not any(o is not q and q.start <= o.start < q.end and not start <= o.start < end for o in ruled)
-            ):
-                qid = f"{q.article}#{start}-{end}i"
-                q = dataclasses.replace(q, id=qid, start=start, end=end, text=st.text[start:end])
+        bounds = _tagged_bounds(q, toks, starts, tagged, ruled) if tagged and q.kind == "indirect" else None
+        if bounds is not None:
+            start, end = bounds
+            qid = f"{q.article}#{start}-{end}i"
+            q = dataclasses.replace(q, id=qid, start=start, end=end, text=st.text[start:end])
         out.append(q)
     return out
+
+
+def _tagged_bounds(
+    q: Quote, toks: Sequence[Token], starts: Sequence[int], tagged: Sequence[Tagged], ruled: Sequence[Quote]
+) -> tuple[int, int] | None:
+    """The character bounds ``_rebound`` gives reported clause ``q``, or None where it keeps its own."""
+    if q.speaker_mention is None:
+        return None
+    a, b = bisect.bisect_left(starts, q.start), bisect.bisect_left(starts, q.end)
+    m0, m1 = bisect.bisect_left(starts, q.speaker_mention.start), bisect.bisect_left(starts, q.speaker_mention.end)
+    content = [t.content for t in tagged if t.source is None or (t.source[0] < m1 and m0 < t.source[1])]
+    if not content:
+        return None
+    s, e = max(content, key=lambda se: min(se[1], b) - max(se[0], a))
+    while s < e and toks[s].text in _CLAUSE_PUNCT:
+        s += 1
+    while e > s and toks[e - 1].text in _CLAUSE_PUNCT:
+        e -= 1
+    if (s, e) == (a, b) or not a <= s < b or sum(t.is_word for t in toks[s:e]) < 2:
+        return None
+    if e < b and not _clause_may_end_before(toks[e]):
+        return None
+    start, end = toks[s].start, toks[e - 1].end
+    if any(start < sp.end and sp.start < end for o in ruled for sp in (o.cue, o.speaker_mention) if sp is not None):
+        return None  # the clause's own cue or speaker, or another quote's
+    if any(o is not q and q.start <= o.start < q.end and not start <= o.start < end for o in ruled):
+        return None  # a quote nested in the clause
+    return start, end
 
 
 _CLAUSE_PUNCT = frozenset(",;:—–-")
