@@ -229,12 +229,15 @@ def _learned(st: _State, toks: Sequence[Token], in_quote: Sequence[bool], before
         return
     ruled = st.quotes[before:]
     labels = st.tagger.tag(toks, in_quote, roles_of(toks, _rule_spans(ruled)))
+    tagged = attributions(labels)
+    if not tagged:
+        return
     starts = [t.start for t in toks]
     if ruled:
-        ruled = st.quotes[before:] = _rebound(st, toks, starts, labels, ruled)
+        ruled = st.quotes[before:] = _rebound(st, toks, starts, tagged, ruled)
     taken = [(bisect.bisect_left(starts, q.start), bisect.bisect_left(starts, q.end), q.kind) for q in ruled]
     text = st.text
-    for found in attributions(labels):
+    for found in tagged:
         cs, ce = found.content
         if found.source is None or _known(toks, found, taken):
             continue
@@ -252,7 +255,7 @@ def _learned(st: _State, toks: Sequence[Token], in_quote: Sequence[bool], before
 
 
 def _rebound(
-    st: _State, toks: Sequence[Token], starts: Sequence[int], labels: Sequence[Label], ruled: Sequence[Quote]
+    st: _State, toks: Sequence[Token], starts: Sequence[int], tagged: Sequence[Tagged], ruled: Sequence[Quote]
 ) -> list[Quote]:
     """The rules' quotes of a sentence, each reported clause with the bounds the tagger reads for it.
 
@@ -269,10 +272,9 @@ def _rebound(
     clause never starts earlier: there the tagger takes in audiences and adjuncts ("told [lawmakers
     in Seoul] it believes", "[during interrogation] he had been told").
     """
-    tagged = attributions(labels)
     out = []
     for q in ruled:
-        bounds = _tagged_bounds(q, toks, starts, tagged, ruled) if tagged and q.kind == "indirect" else None
+        bounds = _tagged_bounds(q, toks, starts, tagged, ruled) if q.kind == "indirect" else None
         if bounds is not None:
             start, end = bounds
             qid = f"{q.article}#{start}-{end}i"
