@@ -408,13 +408,9 @@ class Tagger:
         self._w_out, self._b_out = np.ascontiguousarray(w_out), b_out
         self._trans, self._start = np.ascontiguousarray(trans), start
         self._lock = threading.Lock()
-        # Each vector's share of the gates (the vector through its input weights), one vector at a
-        # time as the exporter checked them: the frequent words' and suffixes' all at once (12 MB),
-        # a word's on its first use (72 MB at most, of memory never touched until then).
-        self._frequent_in = np.stack([v @ self._w_frequent for v in self._frequent])
-        self._suffix_in = np.stack([v @ self._w_suffix for v in self._suffixes])
-        self._word_in = np.empty((len(self._vectors), 8 * hidden), np.float32)
-        self._word_done = np.zeros(len(self._vectors), np.bool_)
+        self._word_in = _Products(self._vectors, self._w_word)
+        self._frequent_in = _Products(self._frequent, self._w_frequent)
+        self._suffix_in = _Products(self._suffixes, self._w_suffix)
         self._rows: dict[str, int] = {}
         self._table = np.empty((0, 8 * hidden), np.float32)
         self._clear_rows()
@@ -436,9 +432,6 @@ class Tagger:
             if row == len(self._table):
                 self._table = np.concatenate([self._table, np.empty_like(self._table)])
             word, frequent, suffix, lex, shape = self.encoder.form(text)
-            if not self._word_done[word]:
-                self._word_in[word] = self._vectors[word] @ self._w_word
-                self._word_done[word] = True
             self._table[row] = (
                 self._word_in[word] + self._frequent_in[frequent] + self._suffix_in[suffix]
                 + self._w_flags[lex] + self._w_flags[shape] + self._b_in
@@ -467,6 +460,24 @@ class Tagger:
             )  # fmt: skip
         labels = self.labels
         return [labels[i] for i in best.tolist()]
+
+
+class _Products:
+    """A table of vectors times input weights, each row made on its first use: one vector at a time,
+    as the exporter checked them, and only those a text needs (the words' are 72 MB, of memory never
+    touched until a row is made; a process that tags one article makes a few hundred)."""
+
+    def __init__(self, vectors: np.ndarray, weights: np.ndarray) -> None:
+        self._vectors, self._weights = vectors, weights
+        self._rows = np.empty((len(vectors), weights.shape[1]), np.float32)
+        self._done = np.zeros(len(vectors), np.bool_)
+
+    def __getitem__(self, i: int) -> np.ndarray:
+        if not self._done[i]:
+            self._rows[i] = self._vectors[i] @ self._weights
+            self._done[i] = True
+        row: np.ndarray = self._rows[i]
+        return row
 
 
 @cache
