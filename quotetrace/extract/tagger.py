@@ -224,12 +224,17 @@ def _tanh(x: np.float32) -> np.float32:
     return x * p / q
 
 
-def _recur(gates: np.ndarray, w_hh: np.ndarray, backward: bool, out: np.ndarray, col: int) -> None:
+def _recur(gates: np.ndarray, w_hh: np.ndarray, backward: bool, out: np.ndarray, row: int) -> None:
     """One direction of the LSTM over a sentence: ``gates`` (n, 4H) are the input's share of each
     token's gates (PyTorch's order: input, forget, cell, output), ``w_hh`` (H, 4H) the recurrent
-    weights; each step's hidden state goes to ``out[t, col:col + H]``."""
+    weights; each step's hidden state goes to ``out[row:row + H, t]`` (a column a token).
+
+    The recurrent product adds four rows of weights per pass over the gates, each still one
+    after the other in the order a row at a time would: the same float32 sums, a quarter of the
+    gates' loads and stores (3.8 -> 3.0 µs a token for the whole decoder on PolNeAR dev)."""
     n, h4 = gates.shape
     hidden = h4 // 4
+    whole = hidden - hidden % 4
     h = np.zeros(hidden, np.float32)
     c = np.zeros(hidden, np.float32)
     g = np.empty(h4, np.float32)
@@ -238,7 +243,12 @@ def _recur(gates: np.ndarray, w_hh: np.ndarray, backward: bool, out: np.ndarray,
         t = n - 1 - step if backward else step
         for r in range(h4):
             g[r] = gates[t, r]
-        for k in range(hidden):
+        for k in range(0, whole, 4):
+            h0, h1, h2, h3 = h[k], h[k + 1], h[k + 2], h[k + 3]
+            w0, w1, w2, w3 = w_hh[k], w_hh[k + 1], w_hh[k + 2], w_hh[k + 3]
+            for r in range(h4):
+                g[r] = (((g[r] + w0[r] * h0) + w1[r] * h1) + w2[r] * h2) + w3[r] * h3
+        for k in range(whole, hidden):
             hk = h[k]
             for r in range(h4):
                 g[r] += w_hh[k, r] * hk
@@ -249,7 +259,7 @@ def _recur(gates: np.ndarray, w_hh: np.ndarray, backward: bool, out: np.ndarray,
             c[k] = f * c[k] + i * _tanh(g[2 * hidden + k])
             h[k] = o * _tanh(c[k])
         for k in range(hidden):
-            out[t, col + k] = h[k]
+            out[row + k, t] = h[k]
 
 
 def _decode(
@@ -258,25 +268,31 @@ def _decode(
     """The best label sequence of a sentence: both LSTM directions over ``gates`` (n, 8H: forward
     then backward), each token's label scores from their hidden states, and the Viterbi search
     over those and the label transitions; the first of equal scores wins. Compiled by numba
-    (``_compiled``)."""
+    (``_compiled``).
+
+    The hidden states are kept a row per unit, so a label's scores for the whole sentence are
+    one running sum over rows, vectorised across tokens, where a sum per token waited on each
+    addition in turn (the same sums, in the same order)."""
     n = gates.shape[0]
     hidden = w_hh.shape[1]
-    states = np.empty((n, 2 * hidden), np.float32)
+    states = np.empty((2 * hidden, n), np.float32)
     _recur(gates[:, : 4 * hidden], w_hh[0], False, states, 0)
     _recur(gates[:, 4 * hidden :], w_hh[1], True, states, hidden)
     labels = w_out.shape[0]
-    emit = np.empty((n, labels), np.float32)
-    for t in range(n):
-        for j in range(labels):
-            s = b_out[j]
-            for k in range(2 * hidden):
-                s += w_out[j, k] * states[t, k]
-            emit[t, j] = s
+    emit = np.empty((labels, n), np.float32)
+    for j in range(labels):
+        scores = emit[j]
+        for t in range(n):
+            scores[t] = b_out[j]
+        for k in range(2 * hidden):
+            w, unit = w_out[j, k], states[k]
+            for t in range(n):
+                scores[t] += w * unit[t]
     score = np.empty(labels, np.float32)
     nxt = np.empty(labels, np.float32)
     back = np.zeros((n, labels), np.int32)
     for j in range(labels):
-        score[j] = start[j] + emit[0, j]
+        score[j] = start[j] + emit[j, 0]
     for t in range(1, n):
         for j in range(labels):
             best = score[0] + trans[0, j]
@@ -287,7 +303,7 @@ def _decode(
                     best = v
                     arg = p
             back[t, j] = arg
-            nxt[j] = best + emit[t, j]
+            nxt[j] = best + emit[j, t]
         score[:] = nxt
     out = np.empty(n, np.int32)
     arg = 0
@@ -452,9 +468,12 @@ class Tagger:
         with self._lock:
             if len(self._rows) + len(toks) > self.MAX_ROWS:
                 self._clear_rows()  # between sentences: a sentence's rows must all stay where they are
-            rows = np.array([self._row(t.text) for t in toks], dtype=np.int64)
+            known = self._rows.get
+            ids = [known(t.text, -1) for t in toks]
+            if -1 in ids:  # forms this table has no row for yet (a dict lookup each is the common case)
+                ids = [self._row(t.text) if i < 0 else i for t, i in zip(toks, ids, strict=True)]
             best = _compiled()[0](
-                self._table, rows, np.array([index[lab] for lab in rule], dtype=np.int64),
+                self._table, np.array(ids, dtype=np.int64), np.array([index[lab] for lab in rule], dtype=np.int64),
                 np.array(in_quote, dtype=np.bool_), self._w_flags,
                 self._w_hh, self._w_out, self._b_out, self._trans, self._start,
             )  # fmt: skip
