@@ -456,6 +456,37 @@ def test_the_compiled_lstm_is_the_plain_one_on_real_sentences() -> None:
         assert (got == want).mean() >= 0.97
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 11), st.booleans(), st.integers(0, 2**32 - 1))
+def test_the_recurrence_sums_in_the_order_of_a_row_at_a_time(n: int, hidden: int, backward: bool, seed: int) -> None:
+    """``_recur`` adds four rows of recurrent weights per pass (and the rest one at a time): the
+    float32 sums must be exactly those of adding one row at a time, for any hidden size."""
+    from quotetrace.extract import tagger as tagger_module
+
+    tagger_module._compiled()
+    rng = np.random.default_rng(seed)
+    gates = rng.normal(0, 2, (n, 4 * hidden)).astype(np.float32)
+    w_hh = rng.normal(0, 0.5, (hidden, 4 * hidden)).astype(np.float32)
+    got = np.full((hidden + 2, n), np.nan, np.float32)
+    tagger_module._recur(gates, w_hh, backward, got, 1)
+
+    tanh, half = tagger_module._tanh, np.float32(0.5)
+    h, c = np.zeros(hidden, np.float32), np.zeros(hidden, np.float32)
+    want = np.empty((hidden, n), np.float32)
+    for t in reversed(range(n)) if backward else range(n):
+        g = gates[t].copy()
+        for k in range(hidden):
+            g += w_hh[k] * h[k]  # one row at a time, as numpy adds it: element by element, in float32
+        i = half + half * np.array([tanh(half * x) for x in g[:hidden]], np.float32)
+        f = half + half * np.array([tanh(half * x) for x in g[hidden : 2 * hidden]], np.float32)
+        o = half + half * np.array([tanh(half * x) for x in g[3 * hidden :]], np.float32)
+        c = f * c + i * np.array([tanh(x) for x in g[2 * hidden : 3 * hidden]], np.float32)
+        h = o * np.array([tanh(x) for x in c], np.float32)
+        want[:, t] = h
+    assert np.isnan(got[0]).all() and np.isnan(got[-1]).all()  # only its own rows are written
+    assert np.array_equal(got[1:-1].view(np.int32), want.view(np.int32))
+
+
 def test_the_rational_tanh_is_within_a_millionth() -> None:
     from quotetrace.extract import tagger as tagger_module
 
