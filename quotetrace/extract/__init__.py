@@ -277,7 +277,7 @@ def _rebound(
         bounds = _tagged_bounds(q, toks, starts, tagged, ruled) if q.kind == "indirect" else None
         if bounds is not None:
             start, end = bounds
-            qid = f"{q.article}#{start}-{end}i"
+            qid = _quote_id(q.article, start, end, q.kind)
             q = dataclasses.replace(q, id=qid, start=start, end=end, text=st.text[start:end])
         out.append(q)
     return out
@@ -655,12 +655,19 @@ def _strip_det(s: str) -> str:
     return re.sub(r"^(?:the|The)\s+", "", s.strip())
 
 
+_KIND_SUFFIX: dict[QuoteKind, str] = {"direct": "d", "partial": "p", "indirect": "i", "embed": "e"}
+
+
+def _quote_id(article: str, start: int, end: int, kind: QuoteKind) -> str:
+    """A quote's id: its article, its offsets and its kind (``a.txt#10-42d``)."""
+    return f"{article}#{start}-{end}{_KIND_SUFFIX[kind]}"
+
+
 def _quote(st: _State, start: int, end: int, kind: QuoteKind, at: _Attribution | None) -> Quote:
     art = st.article
     text = st.text[start:end]
     section = art.section_at(start)
-    suffix = {"direct": "d", "partial": "p", "indirect": "i", "embed": "e"}[kind]
-    qid = f"{art.id}#{start}-{end}{suffix}"
+    qid = _quote_id(art.id, start, end, kind)
     if at is None:
         return Quote(qid, art.id, start, end, text, kind, section=section)
     return Quote(
