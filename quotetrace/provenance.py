@@ -411,15 +411,25 @@ def _parents(body: Sequence[Quote], table: LinkTable, verdicts: Verdicts) -> _Ch
     returns the same order, so ties go the same way everywhere).
     """
     words, earlier_first = table.words, table.earlier_first
-    speaker_ids: dict[str | None, int] = {}
-    speaker = np.fromiter((speaker_ids.setdefault(q.speaker, len(speaker_ids)) for q in body), np.int64, len(body))
-    unnamed = np.fromiter((_unnamed(q.speaker) for q in body), np.bool_, len(body))
-    # sort keys of millions of verdicts: as narrow as they can be (a story's quotes number under 2**31)
-    size = np.fromiter((len(w) for w in words), np.int32, len(body))
-    embed = np.fromiter((q.kind == "embed" for q in body), np.bool_, len(body))
-    indirect = np.fromiter((q.kind == "indirect" for q in body), np.bool_, len(body))
-    earlier = _earlier_rank(earlier_first).astype(np.int32)
     o, r = verdicts.orig, verdicts.rep
+    # what is known of each quote the verdicts name, and only of those: an incremental trace's verdicts
+    # name its fresh quotes and the clusters they reach, not the whole story
+    named_in = np.zeros(len(body), np.bool_)
+    named_in[o] = True
+    named_in[r] = True
+    involved = np.flatnonzero(named_in)
+    at = involved.tolist()
+    n = len(body)
+    speaker_ids: dict[str | None, int] = {}
+    speaker = _spread((speaker_ids.setdefault(body[i].speaker, len(speaker_ids)) for i in at), np.int64, involved, n)
+    unnamed = _spread((_unnamed(body[i].speaker) for i in at), np.bool_, involved, n)
+    # sort keys of millions of verdicts: as narrow as they can be (a story's quotes number under 2**31)
+    size = _spread((len(words[i]) for i in at), np.int32, involved, n)
+    embed = _spread((body[i].kind == "embed" for i in at), np.bool_, involved, n)
+    indirect = _spread((body[i].kind == "indirect" for i in at), np.bool_, involved, n)
+    # ranks among the quotes named: only their order sorts the verdicts
+    earlier = _spread(_earlier_rank([earlier_first[i] for i in at]), np.int32, involved, n)
+    del named_in, at
     rank = np.array([_FIDELITY_RANK[f] for f in FIDELITIES], np.int8)[verdicts.fidelity]
     named = speaker[o] == speaker[r]
     described = ~named & unnamed[o] & unnamed[r]  # two descriptions ("the soldier") may be one person
@@ -456,6 +466,13 @@ def _parents(body: Sequence[Quote], table: LinkTable, verdicts: Verdicts) -> _Ch
         back = (_FIDELITY_RANK[cmp.fidelity], cmp.score, len(words[rep]), earlier_first[rep], earlier_first[orig])
         reported.append((back, rep, orig, cmp))
     return best_of(linking), best_of(conflict), conflicted, reported, verdicts.take(linking | conflict)
+
+
+def _spread(values: Iterable[Any], dtype: type[np.generic], at: np.ndarray, n: int) -> np.ndarray:
+    """A column of ``n`` zeros with ``values`` at the positions ``at``, in order."""
+    out = np.zeros(n, dtype)
+    out[at] = np.fromiter(values, dtype, len(at))
+    return out
 
 
 def _earlier_rank(earlier_first: Sequence[tuple[int, int, str, int]]) -> np.ndarray:

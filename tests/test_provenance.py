@@ -290,7 +290,9 @@ def test_a_quotes_position_in_its_group_is_its_place_among_the_groups_quotes(gro
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.sampled_from(["direct", "embed"]), st.sampled_from([3, 5]), st.integers(0, 2)),
+        st.tuples(
+            st.sampled_from(["direct", "embed"]), st.sampled_from([3, 5]), st.integers(0, 2), st.sampled_from("YZ")
+        ),
         min_size=2,
         max_size=7,
     ),
@@ -305,25 +307,28 @@ def test_a_quotes_position_in_its_group_is_its_place_among_the_groups_quotes(gro
     ),
 )
 def test_parents_choose_by_key_and_equal_keys_by_pair_order(
-    quotes: list[tuple[str, int, int]], pairs: list[tuple[int, int, str, float]]
+    quotes: list[tuple[str, int, int, str]], pairs: list[tuple[int, int, str, float]]
 ) -> None:
-    """Each reproduction's parent is its verdict with the greatest key (fidelity, score, an embedded
-    post, length, earliest); of equal keys the first in pair order, whatever narrowing of the sort keys
-    ``_parents`` does. Few values, so that keys tie often."""
+    """Each reproduction's parent is its verdict of the same speaker with the greatest key (fidelity,
+    score, an embedded post, length, earliest); of equal keys the first in pair order, whatever narrowing
+    of the sort keys ``_parents`` does, and whichever quotes the verdicts leave out. Few values, so that
+    keys tie often."""
     n = len(quotes)
     body = [
-        qt.Quote(f"q{i}", f"{day}.txt", 0, size, " ".join(["w"] * size), kind, "Z")  # type: ignore[arg-type]
-        for i, (kind, size, day) in enumerate(quotes)
+        qt.Quote(f"q{i}", f"{day}.txt", 0, size, " ".join(["w"] * size), kind, who)  # type: ignore[arg-type]
+        for i, (kind, size, day, who) in enumerate(quotes)
     ]
     words = tuple(Words.of(q.text) for q in body)
     order = {q.id: provenance._precedence(q, {}) for q in body}
     earlier_first = tuple(provenance._neg(order[q.id]) for q in body)
-    table = LinkTable(words, (False,) * n, earlier_first, ("Z",) * n, {})
+    table = LinkTable(words, (False,) * n, earlier_first, tuple(q.speaker or "" for q in body), {})
     kept = [(o, r, f, s) for o, r, f, s in pairs if o < n and r < n and o != r]
     rows = [provenance.Verdict(o, r, Comparison(s, f, (), 0, 1, 1.0)) for o, r, f, s in kept]  # type: ignore[arg-type]
     best = provenance._parents(body, table, provenance.Verdicts.of(rows))[0]
     expected: dict[int, tuple[tuple[Any, ...], int]] = {}
     for v in rows:  # in pair order: a later verdict takes over only with a greater key
+        if body[v.orig].speaker != body[v.rep].speaker:
+            continue  # an attribution conflict at most, never a parent
         key = provenance._parent_key(v.comparison, body[v.orig], words[v.orig], earlier_first[v.orig])
         if v.rep not in expected or key > expected[v.rep][0]:
             expected[v.rep] = (key, v.orig)
