@@ -36,7 +36,7 @@ import threading
 import uuid
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, overload
 
@@ -197,14 +197,16 @@ def _install_table(table: LinkTable) -> None:
 
 def _verified(chunks: Iterable[tuple[Sized, Verdicts]], total: int | None, on_progress: OnProgress | None) -> Verdicts:
     """Each chunk's verdicts joined, in the order the chunks come; "pairs verified" told as each arrives."""
-    out: list[Verdicts] = []
-    done = 0
-    for pairs, verdicts in chunks:
-        out.append(verdicts)
-        done += len(pairs)
-        if on_progress is not None:
-            on_progress("pairs verified", done, total)
-    return Verdicts.joined(out)
+
+    def arriving() -> Iterator[Verdicts]:
+        done = 0
+        for pairs, verdicts in chunks:
+            done += len(pairs)
+            if on_progress is not None:
+                on_progress("pairs verified", done, total)
+            yield verdicts
+
+    return Verdicts.joined(arriving())  # only the columns are kept, not a chunk's object each
 
 
 def _verify_chunk(pairs: np.ndarray) -> Verdicts:
@@ -581,7 +583,7 @@ class DaskEngine:
             if on_progress is not None:
                 on_progress("pairs verified", done, None)  # the total is known only at the end
 
-        found = [verdicts for part in self._partitions(verified, tell) for _, verdicts in part]
+        found = (verdicts for part in self._partitions(verified, tell) for _, verdicts in part)
         return Verdicts.joined(found).in_pair_order()
 
     def candidate_pairs(self, table: LinkTable) -> list[tuple[int, int]]:

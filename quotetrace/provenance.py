@@ -20,7 +20,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import chain, pairwise
-from typing import Any, NamedTuple, Protocol, overload
+from typing import Any, NamedTuple, Protocol, TypeVar, overload
 
 import numpy as np
 
@@ -54,6 +54,7 @@ CONFLICT_SCORE = 90.0
 # coverage), the fields of its ``Comparison`` without the word diff.
 VerdictRow = tuple[str, str, float, Fidelity, int, int, float]
 ComparisonFields = tuple[float, Fidelity, int, int, float]  # a VerdictRow without its two ids
+T = TypeVar("T")
 
 
 class Dated(Protocol):
@@ -316,7 +317,7 @@ def _with_settled(
         keep = (orig >= 0) & (rep >= 0)
         keep[keep] = ~flags[orig[keep]] & ~flags[rep[keep]]
         parts.append(dataclasses.replace(local.take(keep), orig=orig[keep], rep=rep[keep]))
-    return Verdicts.joined(parts).in_pair_order()
+    return Verdicts.joined(drained(parts)).in_pair_order()
 
 
 class _Part(NamedTuple):
@@ -1137,11 +1138,24 @@ class Verdicts:
         )
 
     @classmethod
-    def joined(cls, parts: Sequence[Verdicts]) -> Verdicts:
-        """The verdicts of ``parts``, one after another."""
-        if not parts:
+    def joined(cls, parts: Iterable[Verdicts]) -> Verdicts:
+        """The verdicts of ``parts``, one after another.
+
+        Only the parts' columns are kept as ``parts`` is read, and each column's pieces are let go
+        once joined: a story's millions of verdicts, read from an iterator (``drained``), are not
+        held twice over while they are joined.
+        """
+        pieces: list[list[np.ndarray]] = [[] for _ in _COLUMNS]
+        for part in parts:
+            for column, name in zip(pieces, _COLUMNS, strict=True):
+                column.append(getattr(part, name))
+        if not pieces[0]:
             return cls.of(())
-        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in _COLUMNS))
+        columns = []
+        for k in range(len(pieces)):
+            columns.append(np.concatenate(pieces[k]))
+            pieces[k] = []
+        return cls(*columns)
 
     def take(self, index: np.ndarray) -> Verdicts:
         """The verdicts at ``index`` (positions, or a mask), in its order."""
@@ -1279,7 +1293,16 @@ def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> Verdicts
             reps.append(rep)
             pick.append(at)
     done.append(_verdicts_of(origs, reps, found, pick))
-    return done[0] if len(done) == 1 else Verdicts.joined(done)
+    del compared, found  # let go before the chunks are joined, the largest moment of a large story's run
+    return done[0] if len(done) == 1 else Verdicts.joined(drained(done))
+
+
+def drained(items: list[T]) -> Iterator[T]:
+    """The items of ``items`` in order, each taken out of the list as it is given (the list ends
+    empty): what the reader does not keep is freed as it goes."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
 def _verdicts_of(origs: array[int], reps: array[int], found: Sequence[ComparisonFields], pick: array[int]) -> Verdicts:

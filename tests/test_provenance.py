@@ -333,3 +333,22 @@ def test_parents_choose_by_key_and_equal_keys_by_pair_order(
         if v.rep not in expected or key > expected[v.rep][0]:
             expected[v.rep] = (key, v.orig)
     assert {rep: orig for rep, (_, orig, _) in best.items()} == {rep: orig for rep, (_, orig) in expected.items()}
+
+
+@given(st.lists(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9), st.sampled_from([50.0, 100.0])), max_size=5)))
+def test_joined_verdicts_are_the_parts_one_after_another_whether_listed_or_drained(
+    parts: list[list[tuple[int, int, float]]],
+) -> None:
+    """``Verdicts.joined`` reads a list or an iterator alike; ``drained`` gives a list's items in order
+    and leaves it empty."""
+    chunks = [
+        provenance.Verdicts.of(provenance.Verdict(o, r, Comparison(s, "verbatim", (), 0, 1, 1.0)) for o, r, s in part)
+        for part in parts
+    ]
+    expected = provenance.Verdicts.of(
+        provenance.Verdict(o, r, Comparison(s, "verbatim", (), 0, 1, 1.0)) for part in parts for o, r, s in part
+    )
+    assert provenance.Verdicts.joined(chunks) == expected
+    listed = list(chunks)
+    assert provenance.Verdicts.joined(provenance.drained(listed)) == expected
+    assert listed == []
