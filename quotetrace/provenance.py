@@ -398,7 +398,22 @@ def _assemble(
 
 
 Best = dict[int, tuple[tuple[Any, ...], int, Comparison]]  # by reproduction: (ranking key, parent, comparison)
-Reported = list[tuple[tuple[Any, ...], int, int, Comparison]]  # (ranking key, report, report it paraphrases, ...)
+
+
+class Reported(NamedTuple):
+    """Pairs of two reports (``_parents``) as columns: each pair's ranking key as a number (equal keys,
+    equal numbers: the order of (fidelity, score, the report's length, then the report's and the other's
+    reading order)), the report, and the report it paraphrases. A story has millions of such pairs,
+    which as tuples of Python objects took a gigabyte at 100,000 articles."""
+
+    key: np.ndarray
+    rep: np.ndarray
+    orig: np.ndarray
+
+    def rows(self) -> Iterator[tuple[int, int, int]]:
+        return zip(self.key.tolist(), self.rep.tolist(), self.orig.tolist(), strict=True)
+
+
 _Chosen = tuple[Best, Best, set[str], Reported, "Verdicts"]  # what ``_parents`` returns
 
 
@@ -461,12 +476,27 @@ def _parents(body: Sequence[Quote], table: LinkTable, verdicts: Verdicts) -> _Ch
         return out
 
     conflicted = {body[i].id for i in np.concatenate([o[conflict], r[conflict]]).tolist()}
-    reported: Reported = []
     both = np.flatnonzero(linking & indirect[o] & indirect[r] & (size[r] >= QUOTED_MIN_WORDS))
-    for orig, rep, cmp in zip(o[both].tolist(), r[both].tolist(), verdicts.comparisons(both), strict=True):
-        back = (_FIDELITY_RANK[cmp.fidelity], cmp.score, len(words[rep]), earlier_first[rep], earlier_first[orig])
-        reported.append((back, rep, orig, cmp))
+    ob, rb = o[both], r[both]
+    reported = Reported(_dense_rank((earlier[ob], earlier[rb], size[rb], verdicts.score[both], rank[both])), rb, ob)
+    del both, ob, rb
     return best_of(linking), best_of(conflict), conflicted, reported, verdicts.take(linking | conflict)
+
+
+def _dense_rank(keys: Sequence[np.ndarray]) -> np.ndarray:
+    """Each row's place in the order of ``keys`` (``np.lexsort``'s: the last key first) as a number,
+    equal rows equal numbers: what comparing the rows as tuples would say, as integers."""
+    if not len(keys[0]):
+        return np.zeros(0, np.int64)
+    by = np.lexsort(keys)
+    step = np.zeros(len(by), np.bool_)
+    step[0] = True
+    for k in keys:
+        ordered = k[by]
+        step[1:] |= ordered[1:] != ordered[:-1]
+    out = np.empty(len(by), np.int64)
+    out[by] = np.cumsum(step)
+    return out
 
 
 def _spread(values: Iterable[Any], dtype: type[np.generic], at: np.ndarray, n: int) -> np.ndarray:
@@ -621,7 +651,7 @@ def _retargeted(lk: Link, target: str) -> Link:
 
 def _adopt_reports(
     best: dict[int, tuple[tuple[Any, ...], int, Comparison]],
-    reported: Sequence[tuple[tuple[Any, ...], int, int, Comparison]],
+    reported: Reported,
     table: LinkTable,
 ) -> None:
     """Give a report left without a parent the best of the reports that paraphrase it (in place).
@@ -634,25 +664,25 @@ def _adopt_reports(
     never adopted.
     """
     parent = {rep: orig for rep, (_, orig, _) in best.items()}
-    candidates: dict[int, tuple[tuple[Any, ...], int, Comparison]] = {}
-    for key, child, orig, cmp in reported:
+    candidates: dict[int, tuple[int, int]] = {}
+    for key, child, orig in reported.rows():
         if orig not in best and (orig not in candidates or key > candidates[orig][0]):
-            candidates[orig] = (key, child, cmp)
+            candidates[orig] = (key, child)
     # the strongest first, as Kruskal would: which root adopts whom must not hang on input order
-    for orig, (key, child, _) in sorted(candidates.items(), key=lambda kv: kv[1][0], reverse=True):
+    for orig, (key, child) in sorted(candidates.items(), key=lambda kv: kv[1][0], reverse=True):
         if _root(child, parent) != orig:
             # the pair was compared with ``orig`` as the original: compare it the way it now points,
             # so that the link's offsets fall in the right quotes
             turned = _verify(table, child, orig)
             if turned is None:
                 continue
-            best[orig] = (key, child, turned)
+            best[orig] = ((key,), child, turned)
             parent[orig] = child
 
 
 def _join_reported_statements(
     best: dict[int, tuple[tuple[Any, ...], int, Comparison]],
-    reported: Sequence[tuple[tuple[Any, ...], int, int, Comparison]],
+    reported: Reported,
     table: LinkTable,
 ) -> None:
     """Join two statements whose reports are each other's closest across statements (in place).
@@ -667,9 +697,9 @@ def _join_reported_statements(
     bridging pair must share content words, as ``match.content_paraphrase`` measures them.
     """
     parent = {rep: orig for rep, (_, orig, _) in best.items()}
-    root = {i: _root(i, parent) for i in {x for _, a, b, _ in reported for x in (a, b)}}
-    top: dict[int, tuple[tuple[Any, ...], int, int]] = {}
-    for key, a, b, _ in reported:
+    root = {i: _root(i, parent) for i in np.unique(np.concatenate([reported.rep, reported.orig])).tolist()}
+    top: dict[int, tuple[int, int, int]] = {}
+    for key, a, b in reported.rows():
         # joining statements takes more than linking a report: the two share content words, not only
         # a run of the story's words ("two North Korean soldiers")
         if root[a] == root[b] or content_paraphrase(table.words[a], table.words[b], table.idf) is None:
@@ -699,7 +729,7 @@ def _join_reported_statements(
                 assert cmp is not None
                 best[child] = (best[new_parent][0], new_parent, cmp)
                 parent[child] = new_parent
-            best[x] = (key, y, first)
+            best[x] = ((key,), y, first)
             parent[x] = y
             break
 

@@ -352,3 +352,19 @@ def test_joined_verdicts_are_the_parts_one_after_another_whether_listed_or_drain
     listed = list(chunks)
     assert provenance.Verdicts.joined(provenance.drained(listed)) == expected
     assert listed == []
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.sampled_from([40.5, 61.0, 100.0]), st.integers(-2, 2)), max_size=30))
+def test_dense_ranks_order_rows_as_their_tuples_do(rows: list[tuple[int, float, int]]) -> None:
+    """``_dense_rank`` numbers rows so that comparing numbers says what comparing the rows as tuples says
+    (``np.lexsort``'s order: the last key first), equal rows included."""
+    keys = [
+        np.array([row[2] for row in rows], np.int64),
+        np.array([row[1] for row in rows], np.float64),
+        np.array([row[0] for row in rows], np.int8),
+    ]
+    rank = provenance._dense_rank(keys).tolist()
+    for i, x in enumerate(rows):
+        for j, y in enumerate(rows):
+            assert (rank[i] < rank[j]) == (x < y)
+            assert (rank[i] == rank[j]) == (x == y)
