@@ -676,7 +676,7 @@ def _adopt_reports(
             turned = _verify(table, child, orig)
             if turned is None:
                 continue
-            best[orig] = ((key,), child, turned)
+            best[orig] = ((key,), child, turned)  # no key in ``best`` is compared once parents are chosen
             parent[orig] = child
 
 
