@@ -430,12 +430,12 @@ def _parents(body: Sequence[Quote], table: LinkTable, verdicts: Verdicts) -> _Ch
     o, r = verdicts.orig, verdicts.rep
     # what is known of each quote the verdicts name, and only of those: an incremental trace's verdicts
     # name its fresh quotes and the clusters they reach, not the whole story
-    named_in = np.zeros(len(body), np.bool_)
+    n = len(body)
+    named_in = np.zeros(n, np.bool_)
     named_in[o] = True
     named_in[r] = True
     involved = np.flatnonzero(named_in)
     at = involved.tolist()
-    n = len(body)
     speaker_ids: dict[str | None, int] = {}
     speaker = _spread((speaker_ids.setdefault(body[i].speaker, len(speaker_ids)) for i in at), np.int64, involved, n)
     unnamed = _spread((_unnamed(body[i].speaker) for i in at), np.bool_, involved, n)
@@ -514,17 +514,7 @@ def _earlier_rank(earlier_first: Sequence[tuple[int, int, str, int]]) -> np.ndar
     names = sorted({k[2] for k in earlier_first})
     place = {name: n for n, name in enumerate(names)}
     article = np.fromiter((place[k[2]] for k in earlier_first), np.int64, len(earlier_first))
-    by = np.lexsort((start, article, date, kind))
-    step = np.ones(len(by), np.bool_)
-    step[1:] = (
-        (kind[by][1:] != kind[by][:-1])
-        | (date[by][1:] != date[by][:-1])
-        | (article[by][1:] != article[by][:-1])
-        | (start[by][1:] != start[by][:-1])
-    )
-    out = np.empty(len(by), np.int64)
-    out[by] = np.cumsum(step)
-    return out
+    return _dense_rank((start, article, date, kind))
 
 
 def _parent_key(cmp: Comparison, orig: Quote, words: Words, earlier: tuple[int, int, str, int]) -> tuple[Any, ...]:
