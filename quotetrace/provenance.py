@@ -71,24 +71,31 @@ def _fields(cmp: Comparison) -> ComparisonFields:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Cluster:
-    """Quotes that verified pairs join into one connected group, as one linking assembled them.
+    """Quotes that links join into one connected group, as one linking assembled them.
 
-    Linking is a function of each such group alone: no statement, link or conflict ever spans
-    two. An incremental run (see ``PriorLinks``) takes a group none of whose quotes changed and
-    that no new pair reaches as it was, and assembles only the others again.
+    Linking is a function of each such group and of the attribution conflicts of its quotes:
+    no statement or link between two quotes of one speaker ever spans two groups. A conflict (the
+    same words under two speakers) may: the reproduction's conflict link and both statements'
+    flags are all it decides, and a conflict joining groups would join every name that syndicated
+    words travel under into one group, which an incremental run would assemble again whenever
+    any of them is quoted anew. An incremental run (see ``PriorLinks``) takes a group as it was
+    unless something it was assembled from changed: a quote or a conflict partner gone or fresh, or
+    a new link or conflict of one of its quotes.
 
     ``statements`` are numbered within the group (``"0"``, ``"1"``, ...) and ``statement_links``
-    name them so; the run numbers them corpus-wide. ``verdicts`` are the verified pairs among the
-    quotes (``VerdictRow``); a group read back from a store (``key``, its row there) leaves them
-    there until it must be assembled again.
+    name them so; the run numbers them corpus-wide. ``verdicts`` are the verified pairs that count
+    among the quotes and between one of them and a ``partners`` quote of another group (a conflict,
+    kept with both groups) (``VerdictRow``); a group read back from a store (``key``, its row
+    there) leaves them there until it must be assembled again.
     """
 
     quotes: tuple[str, ...]
     statements: tuple[Statement, ...]
-    links: tuple[Link, ...]  # between two of its quotes: reproductions and attribution conflicts
+    links: tuple[Link, ...]  # from one of its quotes: reproductions and attribution conflicts
     statement_links: tuple[Link, ...]  # each member against its statement
     verdicts: Sequence[VerdictRow] = ()
     key: int | None = None
+    partners: tuple[str, ...] = ()  # quotes of other groups its conflicts name
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -128,15 +135,16 @@ def _in_memory(before: PriorLinks | None) -> Callable[[Sequence[Cluster]], Itera
 
 
 def cluster_verdicts(c: Cluster) -> Verdicts:
-    """The verdicts of ``c`` as columns whose ``orig`` and ``rep`` are positions in ``c.quotes``: what a
-    store keeps of them, and what ``PriorLinks.verdicts`` gives back."""
+    """The verdicts of ``c`` as columns whose ``orig`` and ``rep`` are positions in ``c.quotes`` followed
+    by ``c.partners``: what a store keeps of them, and what ``PriorLinks.verdicts`` gives back."""
     rows = c.verdicts
     if isinstance(rows, VerdictRows) and rows.local is not None:
-        part = rows.columns.take(np.arange(rows.lo, rows.hi))
-        orig, rep = rows.local[part.orig], rows.local[part.rep]
-        if len(orig) == 0 or min(int(orig.min()), int(rep.min())) >= 0:
-            return dataclasses.replace(part, orig=orig.astype(np.int64), rep=rep.astype(np.int64))
-    at = {qid: k for k, qid in enumerate(c.quotes)}
+        where = rows.at()
+        orig, rep = rows.local
+        return dataclasses.replace(
+            rows.columns.take(where), orig=orig[where].astype(np.int64), rep=rep[where].astype(np.int64)
+        )
+    at = {qid: k for k, qid in enumerate((*c.quotes, *c.partners))}
     listed = list(rows)
     return Verdicts._from(
         [at[r[0]] for r in listed], [at[r[1]] for r in listed], [r[2:] for r in listed], np.arange(len(listed))
@@ -153,10 +161,10 @@ class PriorLinks:
     *settled* when it is in a cluster and in ``speakers`` with the same speaker: every candidate
     pair of two settled quotes was verified then. Every other quote is *fresh*: its pairs are found
     and verified as in a full run (a quote whose speaker changed, say because a new article tied two
-    names to one person, may now meet reports of that person it never met). A cluster whose quotes
-    are all settled and which no new pair reaches is taken as it was; the others are assembled
-    again from their verdicts (``verdicts(clusters)`` yields those of the clusters given) and the
-    new ones.
+    names to one person, may now meet reports of that person it never met). A cluster that nothing
+    it was assembled from has changed for (see ``Cluster``) is taken as it was; the others are
+    assembled again from their verdicts (``verdicts(clusters)`` yields those of the clusters given,
+    positions in their quotes and partners) and the new ones.
 
     ``clusters`` may come without their statements and links (a store reads those only for the
     clusters taken as they were, once the others are assembled): ``assembled(clusters)`` gives
@@ -227,7 +235,9 @@ def link_quotes(
     reused: list[Cluster] = []
     among: Sequence[int] = range(len(body))
     if prior is not None and fresh is not None:
-        reused, redo = _reusable(prior, index, fresh, verdicts, redo_all=semantic is not None)
+        linking, conflict = _counting(verdicts, _named(body, table, verdicts))
+        reused, redo = _reusable(prior, index, fresh, verdicts, linking, conflict, redo_all=semantic is not None)
+        del linking, conflict
         taken = {index[qid] for c in reused for qid in c.quotes}
         among = [i for i in range(len(body)) if i not in taken]
         verdicts = _with_settled(verdicts, index, fresh, prior.verdicts(redo))
@@ -236,7 +246,7 @@ def link_quotes(
     release()
     # handed over, not kept here: _assemble drops what chose the parents once the links are made
     parts, used = _assemble(body, words, idf, table, chosen.pop(), among, order, articles, primary, semantic)
-    new = _clusters(body, among, parts, used) if record else []
+    new, verified = _clusters(body, among, parts, used) if record else ([], None)
     del used
     if prior is not None:
         reused = list(prior.assembled(reused))  # read only now, after the largest part of the work
@@ -247,21 +257,20 @@ def link_quotes(
     else:
         out = tuple(quotes)
     settled = {q.id: q.speaker for q in body if q.speaker is not None}
-    computed = _computed(new, fresh)
+    computed = _computed(verified, fresh)
     return Provenance(out, statements, links, computed, settled, (*new, *reused) if record else ())
 
 
-def _computed(new: Sequence[Cluster], fresh: Sequence[bool] | None) -> Sequence[VerdictRow]:
-    """What a run verified: the verdicts of the clusters it assembled (by group), those with a fresh
-    quote when it built on a prior run (the columns the clusters share, never copied as tuples)."""
-    rows = next((c.verdicts for c in new if isinstance(c.verdicts, VerdictRows)), None)
-    if rows is None:
+def _computed(verified: VerdictRows | None, fresh: Sequence[bool] | None) -> Sequence[VerdictRow]:
+    """What a run verified: every verdict of the clusters it assembled, once (``_clusters``), those with a
+    fresh quote when it built on a prior run (the columns the clusters share, never copied as tuples)."""
+    if verified is None:
         return ()
-    everything = VerdictRows(rows.columns, rows.ids, 0, len(rows.columns), rows.local)
     if fresh is None:
-        return everything
+        return verified
     flags = np.fromiter(fresh, np.bool_, len(fresh))
-    return everything.where(flags[rows.columns.orig] | flags[rows.columns.rep])
+    columns = verified.columns.take(verified.at())
+    return verified.where(flags[columns.orig] | flags[columns.rep])
 
 
 def _fresh(body: Sequence[Quote], prior: PriorLinks) -> tuple[bool, ...]:
@@ -275,12 +284,16 @@ def _reusable(
     index: Mapping[str, int],
     fresh: Sequence[bool],
     verdicts: Verdicts,
+    linking: np.ndarray,
+    conflict: np.ndarray,
     *,
     redo_all: bool,
 ) -> tuple[list[Cluster], list[Cluster]]:
-    """The clusters of ``prior`` taken as they were, and those to assemble again: any with a quote
-    that is gone or fresh now, or that a new pair (``verdicts``) reaches. Linking by meaning
-    (``redo_all``) may join any two, so then every cluster is assembled again."""
+    """The clusters of ``prior`` taken as they were, and those to assemble again (see ``Cluster``): any
+    with a quote or a conflict partner that is gone or fresh now, and any with a quote that a new link
+    or conflict (``verdicts`` where ``linking`` or ``conflict``) names. So a cluster keeps every
+    conflict of its quotes with its own verdicts. Linking by meaning (``redo_all``) may join any two,
+    so then every cluster is assembled again."""
     cluster_of: dict[int, int] = {}
     redo: set[int] = set()
     for n, c in enumerate(prior.clusters):
@@ -290,7 +303,12 @@ def _reusable(
                 redo.add(n)
             else:
                 cluster_of[i] = n
-    for i in np.concatenate([verdicts.orig, verdicts.rep]).tolist():
+        for qid in c.partners:
+            i = index.get(qid)
+            if i is None or fresh[i]:
+                redo.add(n)
+    counts = linking | conflict
+    for i in np.concatenate([verdicts.orig[counts], verdicts.rep[counts]]).tolist():
         if i in cluster_of:
             redo.add(cluster_of[i])
     if redo_all:
@@ -308,16 +326,21 @@ def _with_settled(
     prior: Iterable[ClusterVerdicts],
 ) -> Verdicts:
     """``verdicts`` (the pairs with a fresh quote) and the ``prior`` verdicts of two settled quotes,
-    in pair order, as an engine returns them all. Each pair comes once: it belongs to one cluster."""
+    in pair order, as an engine returns them all. A conflict between two clusters comes with both:
+    it is taken once."""
     flags = np.fromiter(fresh, np.bool_, len(fresh))
     parts = [verdicts]
     for c, local in prior:
-        at = np.fromiter((index.get(qid, -1) for qid in c.quotes), np.int64, len(c.quotes))
+        at = np.fromiter((index.get(qid, -1) for qid in chain(c.quotes, c.partners)), np.int64)
         orig, rep = at[local.orig], at[local.rep]
         keep = (orig >= 0) & (rep >= 0)
         keep[keep] = ~flags[orig[keep]] & ~flags[rep[keep]]
         parts.append(dataclasses.replace(local.take(keep), orig=orig[keep], rep=rep[keep]))
-    return Verdicts.joined(drained(parts)).in_pair_order()
+    joined = Verdicts.joined(drained(parts))
+    _, first = np.unique((joined.orig << 32) | joined.rep, return_index=True)
+    if len(first) < len(joined):
+        joined = joined.take(np.sort(first))
+    return joined.in_pair_order()
 
 
 class _Part(NamedTuple):
@@ -341,7 +364,7 @@ def _assemble(
     articles: Mapping[str, Dated],
     primary: Collection[str],
     semantic: Embedder | None,
-) -> tuple[list[_Part], Verdicts]:
+) -> tuple[list[_Part], Counted]:
     """The statements of the quotes ``among`` (indices into ``body``) from what the verdicts say
     (``_parents``): each reproduction under its one best parent, a tree per statement; and the
     verdicts that count (a pair of two speakers that is no attribution conflict does not)."""
@@ -414,7 +437,7 @@ class Reported(NamedTuple):
         return zip(self.key.tolist(), self.rep.tolist(), self.orig.tolist(), strict=True)
 
 
-_Chosen = tuple[Best, Best, set[str], Reported, "Verdicts"]  # what ``_parents`` returns
+_Chosen = tuple[Best, Best, set[str], Reported, "Counted"]  # what ``_parents`` returns
 
 
 def _parents(body: Sequence[Quote], table: LinkTable, verdicts: Verdicts) -> _Chosen:
@@ -430,35 +453,20 @@ def _parents(body: Sequence[Quote], table: LinkTable, verdicts: Verdicts) -> _Ch
     o, r = verdicts.orig, verdicts.rep
     # what is known of each quote the verdicts name, and only of those: an incremental trace's verdicts
     # name its fresh quotes and the clusters they reach, not the whole story
+    who = _named(body, table, verdicts)
+    involved, size = who.involved, who.size
     n = len(body)
-    named_in = np.zeros(n, np.bool_)
-    named_in[o] = True
-    named_in[r] = True
-    involved = np.flatnonzero(named_in)
     at = involved.tolist()
-    speaker_ids: dict[str | None, int] = {}
-    speaker = _spread((speaker_ids.setdefault(body[i].speaker, len(speaker_ids)) for i in at), np.int64, involved, n)
-    unnamed = _spread((_unnamed(body[i].speaker) for i in at), np.bool_, involved, n)
-    # sort keys of millions of verdicts: as narrow as they can be (a story's quotes number under 2**31)
-    size = _spread((len(words[i]) for i in at), np.int32, involved, n)
     embed = _spread((body[i].kind == "embed" for i in at), np.bool_, involved, n)
     indirect = _spread((body[i].kind == "indirect" for i in at), np.bool_, involved, n)
     # ranks among the quotes named: only their order sorts the verdicts
     earlier = _spread(_earlier_rank([earlier_first[i] for i in at]), np.int32, involved, n)
-    del named_in, at
+    del at
     rank = np.array([_FIDELITY_RANK[f] for f in FIDELITIES], np.int8)[verdicts.fidelity]
-    named = speaker[o] == speaker[r]
-    described = ~named & unnamed[o] & unnamed[r]  # two descriptions ("the soldier") may be one person
-    conflict = (
-        ~named
-        & ~described
-        & (verdicts.fidelity != _FIDELITY_CODE["paraphrase"])
-        & (verdicts.score >= CONFLICT_SCORE)
-        & (size[r] >= SHORT_WORDS)
-    )
-    # every conflicting pair joins the group, but a reproduction names one other speaker's version:
+    # every conflicting pair is kept, but a reproduction names one other speaker's version:
     # words syndicated under hundreds of names would otherwise give each reprint hundreds
-    linking = named | (described & (size[r] >= SHORT_WORDS))
+    linking, conflict = _counting(verdicts, who)
+    del who
 
     def best_of(mask: np.ndarray) -> Best:
         # in reverse pair order: the sort is stable, so of equal keys the first in pair order comes last
@@ -480,7 +488,59 @@ def _parents(body: Sequence[Quote], table: LinkTable, verdicts: Verdicts) -> _Ch
     ob, rb = o[both], r[both]
     reported = Reported(_dense_rank((earlier[ob], earlier[rb], size[rb], verdicts.score[both], rank[both])), rb, ob)
     del both, ob, rb
-    return best_of(linking), best_of(conflict), conflicted, reported, verdicts.take(linking | conflict)
+    counts = linking | conflict
+    used = Counted(verdicts.take(counts), linking[counts])
+    return best_of(linking), best_of(conflict), conflicted, reported, used
+
+
+class _Named(NamedTuple):
+    """What pairing the quotes of ``verdicts`` reads of each (``_named``): columns over the whole body,
+    set only for the quotes the verdicts name."""
+
+    involved: np.ndarray  # the quotes named, in order
+    speaker: np.ndarray  # a number per speaker
+    unnamed: np.ndarray  # a description, not a name ("the soldier")
+    size: np.ndarray  # words
+
+
+def _named(body: Sequence[Quote], table: LinkTable, verdicts: Verdicts) -> _Named:
+    n = len(body)
+    named_in = np.zeros(n, np.bool_)
+    named_in[verdicts.orig] = True
+    named_in[verdicts.rep] = True
+    involved = np.flatnonzero(named_in)
+    at = involved.tolist()
+    speaker_ids: dict[str | None, int] = {}
+    speaker = _spread((speaker_ids.setdefault(body[i].speaker, len(speaker_ids)) for i in at), np.int64, involved, n)
+    unnamed = _spread((_unnamed(body[i].speaker) for i in at), np.bool_, involved, n)
+    # sort keys of millions of verdicts: as narrow as they can be (a story's quotes number under 2**31)
+    size = _spread((len(table.words[i]) for i in at), np.int32, involved, n)
+    return _Named(involved, speaker, unnamed, size)
+
+
+def _counting(verdicts: Verdicts, who: _Named) -> tuple[np.ndarray, np.ndarray]:
+    """Which ``verdicts`` link (two quotes of one speaker, or two descriptions that may be one person,
+    "the soldier") and which are attribution conflicts (the same words, not paraphrased, under two
+    speakers); a pair that is neither decides nothing."""
+    o, r = verdicts.orig, verdicts.rep
+    named = who.speaker[o] == who.speaker[r]
+    described = ~named & who.unnamed[o] & who.unnamed[r]
+    long_enough = who.size[r] >= SHORT_WORDS
+    conflict = (
+        ~named
+        & ~described
+        & (verdicts.fidelity != _FIDELITY_CODE["paraphrase"])
+        & (verdicts.score >= CONFLICT_SCORE)
+        & long_enough
+    )
+    return named | (described & long_enough), conflict
+
+
+class Counted(NamedTuple):
+    """The verdicts that count (``_counting``), and which of them link; the others are conflicts."""
+
+    verdicts: Verdicts
+    linking: np.ndarray
 
 
 def _dense_rank(keys: Sequence[np.ndarray]) -> np.ndarray:
@@ -523,24 +583,33 @@ def _parent_key(cmp: Comparison, orig: Quote, words: Words, earlier: tuple[int, 
     return (_FIDELITY_RANK[cmp.fidelity], cmp.score, orig.kind == "embed", len(words), earlier)
 
 
-def _clusters(body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part], verdicts: Verdicts) -> list[Cluster]:
-    """The quotes ``among`` as connected groups (by the ``verdicts`` that count, and by statement for
-    a link by meaning), each with its statements, links and verdicts."""
+def _clusters(
+    body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part], used: Counted
+) -> tuple[list[Cluster], VerdictRows]:
+    """The quotes ``among`` as connected groups (by the verdicts that link, and by statement for a link
+    by meaning), each with its statements, links, verdicts and conflict partners (see ``Cluster``);
+    and every verdict of those groups once, as rows."""
+    verdicts = used.verdicts
     joined = [np.asarray(p.members, np.int64) for p in parts if len(p.members) > 1]
     firsts = np.concatenate([np.repeat(m[0], len(m) - 1) for m in joined] or [np.empty(0, np.int64)])
     others = np.concatenate([m[1:] for m in joined] or [np.empty(0, np.int64)])
     groups = _kernels().components(
-        len(body), np.concatenate([verdicts.orig, firsts]), np.concatenate([verdicts.rep, others])
+        len(body),
+        np.concatenate([verdicts.orig[used.linking], firsts]),
+        np.concatenate([verdicts.rep[used.linking], others]),
     )
     group_of = groups.tolist()
     members: dict[int, list[int]] = defaultdict(list)
     for i in among:
         members[group_of[i]].append(i)
-    local = _positions(np.asarray(among, np.int64), groups, len(body))
+    at = np.asarray(among, np.int64)
+    local = _positions(at, groups, len(body))
     of_group: dict[int, list[_Part]] = defaultdict(list)
     for part in parts:
         of_group[group_of[part.members[0]]].append(part)
-    pairs = _rows_by_group(body, verdicts, groups, local)
+    made = np.zeros(len(body), np.bool_)
+    made[groups[at]] = True
+    grouped = _rows_by_group(body, verdicts, groups, local, made)
     out = []
     for root, quotes in members.items():
         statements: list[Statement] = []
@@ -561,10 +630,11 @@ def _clusters(body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part
                 tuple(statements),
                 tuple(links),
                 tuple(statement_links),
-                pairs.get(root, ()),
+                grouped.rows.get(root, ()),
+                partners=grouped.partners.get(root, ()),
             )
         )
-    return out
+    return out, grouped.once
 
 
 def _positions(among: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
@@ -582,20 +652,70 @@ def _positions(among: np.ndarray, groups: np.ndarray, n: int) -> np.ndarray:
     return local
 
 
+class _Grouped(NamedTuple):
+    """``_rows_by_group``'s answer: each group's rows and partners, and every row once."""
+
+    rows: dict[int, VerdictRows]
+    partners: dict[int, tuple[str, ...]]
+    once: VerdictRows
+
+
 def _rows_by_group(
-    body: Sequence[Quote], verdicts: Verdicts, group_of: np.ndarray, local: np.ndarray | None = None
-) -> dict[int, VerdictRows]:
-    """The ``verdicts`` as rows (``VerdictRow``), by the group of their original, in their order within
-    each: slices of one copy of the columns, sorted by group. ``local`` is each quote's position in
-    its group's quotes (see ``cluster_verdicts``)."""
-    if not len(verdicts):
-        return {}
-    by = np.argsort(group_of[verdicts.orig], kind="stable")
-    grouped = verdicts.take(by)
-    groups = group_of[grouped.orig]
+    body: Sequence[Quote], verdicts: Verdicts, group_of: np.ndarray, local: np.ndarray, made: np.ndarray
+) -> _Grouped:
+    """The ``verdicts`` as rows (``VerdictRow``) of the groups ``made`` (a flag by group): each verdict
+    with the group of its original and, when it is a conflict with another group, again with the group
+    of its reproduction, in their order within each group. One copy of the columns serves every group:
+    the first rows, sorted by the original's group, then the repeated ones, by the reproduction's.
+    Each group's partners are the quotes of other groups its rows name, by index; ``local`` is each
+    quote's position in its group's quotes, and a partner's follows them (see ``cluster_verdicts``)."""
     ids = np.array([q.id for q in body], dtype=object)
-    bounds = np.flatnonzero(np.concatenate([[True], groups[1:] != groups[:-1], [True]])).tolist()
-    return {int(groups[lo]): VerdictRows(grouped, ids, lo, hi, local) for lo, hi in pairwise(bounds)}
+    go, gr = group_of[verdicts.orig], group_of[verdicts.rep]
+    own = np.flatnonzero(made[go])
+    own = own[np.argsort(go[own], kind="stable")]
+    again = np.flatnonzero((go != gr) & made[gr])
+    again = again[np.argsort(gr[again], kind="stable")]
+    rows = verdicts.take(np.concatenate([own, again]))
+    groups = np.concatenate([go[own], gr[again]])
+    split = len(own)
+    # a verdict of two groups once: with its original's when that group is made here, else its repeat
+    once = np.concatenate([np.ones(split, np.bool_), ~made[go[again]]])
+    del go, gr, own, again
+    orig_at, rep_at = local[rows.orig].astype(np.int32), local[rows.rep].astype(np.int32)
+    # the end of each row in another group: a first row's reproduction, a repeated row's original
+    crossing = np.flatnonzero(group_of[rows.orig] != group_of[rows.rep])
+    repeated = crossing >= split
+    outside = np.where(repeated, rows.orig[crossing], rows.rep[crossing])
+    n = len(body)
+    partner, which = np.unique(groups[crossing] * n + outside, return_inverse=True)
+    of = partner // n
+    size = np.bincount(group_of[local >= 0], minlength=n)  # each group's quotes
+    start = np.searchsorted(of, of)  # where each group's partners begin
+    place = (size[of] + np.arange(len(partner)) - start).astype(np.int32)[which]
+    orig_at[crossing[repeated]] = place[repeated]
+    rep_at[crossing[~repeated]] = place[~repeated]
+    partners = {int(of[lo]): tuple(ids[partner[lo:hi] % n].tolist()) for lo, hi in pairwise(_bounds(of).tolist())}
+    positions = (orig_at, rep_at)
+    by_group: dict[int, VerdictRows] = {}
+    for lo, hi in pairwise(_bounds(groups[:split]).tolist()):
+        by_group[int(groups[lo])] = VerdictRows(rows, ids, lo, hi, positions)
+    for lo, hi in pairwise((_bounds(groups[split:]) + split).tolist()):
+        g = int(groups[lo])
+        first = by_group.get(g)
+        ahead = (first.lo, first.hi) if first is not None else (lo, lo)
+        by_group[g] = VerdictRows(rows, ids, ahead[0], ahead[1], positions, (lo, hi))
+    if once[split:].any():  # an incremental run's conflicts with a group taken as it was
+        every = VerdictRows(rows, ids, 0, len(rows), positions).where(once)
+    else:
+        every = VerdictRows(rows, ids, 0, split, positions)
+    return _Grouped(by_group, partners, every)
+
+
+def _bounds(groups: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of ``groups`` begins, and its end."""
+    if not len(groups):
+        return np.zeros(1, np.int64)
+    return np.flatnonzero(np.concatenate([[True], groups[1:] != groups[:-1], [True]]))
 
 
 def _numbered(
@@ -1232,21 +1352,31 @@ _FIDELITY_NAMES = np.array(FIDELITIES, dtype=object)
 
 @dataclasses.dataclass(frozen=True, slots=True, eq=False)
 class VerdictRows(Sequence[VerdictRow]):
-    """Verdicts ``lo`` to ``hi`` of ``columns`` read as ``VerdictRow`` tuples, the quotes named by
-    ``ids`` (the run's quote ids, by index). A run's clusters share one copy of the columns: a story
-    of 100,000 articles keeps millions of verdicts, which as tuples took about a gigabyte."""
+    """Verdicts ``lo`` to ``hi`` of ``columns``, then those of the range ``also``, read as ``VerdictRow``
+    tuples, the quotes named by ``ids`` (the run's quote ids, by index). A run's clusters share one copy
+    of the columns: a story of 100,000 articles keeps millions of verdicts, which as tuples took about
+    a gigabyte. ``local`` gives each row's original and reproduction as positions in its cluster's
+    quotes and partners (``cluster_verdicts``)."""
 
     columns: Verdicts
     ids: np.ndarray  # dtype object
     lo: int
     hi: int
-    local: np.ndarray | None = None  # each quote's position in its cluster's quotes (``cluster_verdicts``)
+    local: tuple[np.ndarray, np.ndarray] | None = None  # by row of ``columns``
+    also: tuple[int, int] = (0, 0)
+
+    def at(self) -> np.ndarray:
+        """The rows' places in ``columns``, in order."""
+        return np.concatenate([np.arange(self.lo, self.hi), np.arange(*self.also)])
 
     def __len__(self) -> int:
-        return self.hi - self.lo
+        return self.hi - self.lo + self.also[1] - self.also[0]
 
     def __iter__(self) -> Iterator[VerdictRow]:
-        c, part = self.columns, slice(self.lo, self.hi)
+        return chain(self._read(slice(self.lo, self.hi)), self._read(slice(*self.also)))
+
+    def _read(self, part: slice) -> Iterator[VerdictRow]:
+        c = self.columns
         return zip(
             self.ids[c.orig[part]].tolist(),
             self.ids[c.rep[part]].tolist(),
@@ -1270,8 +1400,10 @@ class VerdictRows(Sequence[VerdictRow]):
 
     def where(self, keep: np.ndarray) -> VerdictRows:
         """The rows whose ``keep`` flag is set (a flag per row), in their order, as columns of their own."""
-        part = self.columns.take(np.arange(self.lo, self.hi)[keep])
-        return VerdictRows(part, self.ids, 0, len(part), self.local)
+        at = self.at()[keep]
+        local = None if self.local is None else (self.local[0][at], self.local[1][at])
+        part = self.columns.take(at)
+        return VerdictRows(part, self.ids, 0, len(part), local)
 
 
 _COMPARED = 1 << 20  # text pairs remembered by ``verify_pairs`` at once

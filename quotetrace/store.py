@@ -151,7 +151,17 @@ def _v4(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM meta WHERE key = 'linker'")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4]
+def _v5(conn: sqlite3.Connection) -> None:
+    """A cluster's conflict partners: the quotes of other clusters its verdicts name (``Cluster``), now
+    that an attribution conflict no longer joins two clusters into one. Schema 4's clusters were
+    joined by their conflicts: they are dropped, and the next trace links the store afresh."""
+    conn.execute("DELETE FROM clusters")
+    conn.execute("ALTER TABLE clusters ADD COLUMN partners TEXT NOT NULL DEFAULT '[]'")
+    conn.execute("DELETE FROM linked")
+    conn.execute("DELETE FROM meta WHERE key = 'linker'")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
 """Migration ``i`` takes a store from schema version ``i`` to ``i + 1``; append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -464,13 +474,16 @@ def cluster_to_row(c: Cluster) -> dict[str, Any]:
     }
 
 
-def cluster_from_row(row: dict[str, Any], *, quotes: Sequence[str], key: int | None = None) -> Cluster:
+def cluster_from_row(
+    row: dict[str, Any], *, quotes: Sequence[str], key: int | None = None, partners: Sequence[str] = ()
+) -> Cluster:
     return Cluster(
         tuple(quotes),
         tuple(statement_from_row(r) for r in row["statements"]),
         tuple(link_from_row(r) for r in row["links"]),
         tuple(link_from_row(r) for r in row["statement_links"]),
         key=key,
+        partners=tuple(partners),
     )
 
 
@@ -1144,8 +1157,8 @@ class Store:
         if not speakers:
             return None
         clusters = [
-            Cluster(tuple(_loads(quotes)), (), (), (), key=key)
-            for key, quotes in self._conn.execute("SELECT id, quotes FROM clusters ORDER BY id")
+            Cluster(tuple(_loads(quotes)), (), (), (), key=key, partners=tuple(_loads(partners)))
+            for key, quotes, partners in self._conn.execute("SELECT id, quotes, partners FROM clusters ORDER BY id")
         ]
 
         relinked = f"the store {self.path} was linked again while it was traced: trace it again"
@@ -1171,7 +1184,8 @@ class Store:
             for key, data in self._conn.execute("SELECT id, assembled FROM clusters ORDER BY id"):
                 n = at.get(key)
                 if n is not None:
-                    whole[n] = cluster_from_row(_loads(data), quotes=wanted[n].quotes, key=key)
+                    c = wanted[n]
+                    whole[n] = cluster_from_row(_loads(data), quotes=c.quotes, key=key, partners=c.partners)
                     found += 1
             if found < len(at):
                 raise StoreError(relinked)
@@ -1213,9 +1227,10 @@ class Store:
                 if c.key is not None and c.key in kept:
                     continue
                 self._conn.execute(
-                    "INSERT INTO clusters(quotes, assembled, verdicts) VALUES (?, ?, ?)",
+                    "INSERT INTO clusters(quotes, partners, assembled, verdicts) VALUES (?, ?, ?, ?)",
                     (
                         _dumps(list(c.quotes)),
+                        _dumps(list(c.partners)),
                         _dumps(cluster_to_row(c)),
                         verdicts_to_blob(cluster_verdicts(c)) if c.verdicts else None,
                     ),

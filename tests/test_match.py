@@ -483,14 +483,17 @@ def test_statements_whose_first_quotes_tie_are_numbered_alike_on_a_prior_run() -
     from a prior run (where a group's statements come together) numbers them as a full run does."""
     qs = [
         _q("a", "1.txt", POST),
-        _q("b", "1.txt", OFFER, speaker="Q"),
-        _q("c", "1.txt", POST, speaker="K"),  # the same words under another name: a conflict joins a and c
+        _q("b", "1.txt", "there will undoubtedly be more"),
+        # b's words again, and more: b takes a as its parent, and c stays a statement of its own
+        _q("c", "1.txt", "Soon there will undoubtedly be more prisoners of war to exchange for our people"),
+        _q("d", "1.txt", POST, speaker="K"),  # the same words under another name: a conflict, its own group
     ]
     full = link_quotes(qs, {}, record=True)
-    assert len(full.statements) == 3 and len(full.clusters) == 2
+    assert [len(c.statements) for c in full.clusters] == [2, 1]
     again = link_quotes(qs, {}, prior=full.prior(), record=True)
     assert (again.statements, again.links, again.quotes) == (full.statements, full.links, full.quotes)
-    assert [st.origin for st in full.statements] == ["a", "b", "c"]
+    assert [st.origin for st in full.statements] == ["a", "c", "d"]
+    assert [st.conflict for st in full.statements] == [True, False, True]
 
 
 @settings(max_examples=400, deadline=None)

@@ -255,7 +255,13 @@ def test_a_runs_clusters_share_one_copy_of_its_verdicts(seeds_dir: Path) -> None
     prov = provenance.link_quotes(quotes, {a.id: a for a in articles}, record=True)
     kept = [c.verdicts for c in prov.clusters if c.verdicts]
     assert kept and all(isinstance(v, provenance.VerdictRows) and v.columns is kept[0].columns for v in kept)
-    assert sorted(prov.verdicts) == sorted(row for rows in kept for row in rows)
+    rows = [row for rows in kept for row in rows]
+    assert sorted(prov.verdicts) == sorted(set(rows))
+    # a conflict between two groups is kept with both (the seeds have some), any other verdict with its one
+    group = {qid: n for n, c in enumerate(prov.clusters) for qid in c.quotes}
+    between = {row for row in rows if group[row[0]] != group[row[1]]}
+    assert between and Counter(rows) == {row: 1 + (row in between) for row in rows}
+    assert all(row[1] in prov.clusters[group[row[0]]].partners for row in between)
 
 
 def test_renumbering_keeps_every_other_field() -> None:
@@ -368,3 +374,68 @@ def test_dense_ranks_order_rows_as_their_tuples_do(rows: list[tuple[int, float, 
         for j, y in enumerate(rows):
             assert (rank[i] < rank[j]) == (x < y)
             assert (rank[i] == rank[j]) == (x == y)
+
+
+_POST = (
+    "In addition to the first captured soldiers from North Korea, there will undoubtedly be more. It’s only a "
+    "matter of time before our troops manage to capture others."
+)
+_OFFER = "Ukraine is ready to hand over Kim Jong Un's soldiers to him if he can organize their exchange."
+# reprints, cuts, re-spellings and a longer saying that shares a cut: links, two statements in one group,
+# and (under two speakers) attribution conflicts between groups
+_TEXTS = (
+    _POST,
+    _POST.split(".")[0] + ".",
+    _POST.replace("organize", "organise").replace("It’s", "It is"),
+    "there will undoubtedly be more",
+    "Soon there will undoubtedly be more prisoners of war to exchange for our people",
+    _OFFER,
+    _OFFER.replace("organize", "organise"),
+    "hand over Kim Jong Un's soldiers to him",
+)
+_SPEAKERS = ("Volodymyr Zelensky", "Kim Jong Un", "the soldier", "a soldier")
+_RUN = st.lists(
+    st.tuples(
+        st.integers(0, len(_TEXTS) - 1),
+        st.sampled_from(_SPEAKERS),
+        st.integers(0, 4),  # the article
+        st.sampled_from(("first", "both", "later", "respoken")),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_RUN, st.booleans())
+def test_linking_on_a_prior_run_gives_the_full_result_whatever_changed(
+    quotes: list[tuple[int, str, int, str]], again: bool
+) -> None:
+    """Quotes added, gone and given another speaker between two runs, attribution conflicts within and
+    between linked groups: linking on the first run's groups gives what linking everything gives (and
+    so does a third run on the second's)."""
+    made = [
+        qt.Quote(f"q{k}", f"{article}.txt", k, k + len(_TEXTS[t]), _TEXTS[t], "direct", who)
+        for k, (t, who, article, _) in enumerate(quotes)
+    ]
+    other = {_SPEAKERS[0]: _SPEAKERS[1], _SPEAKERS[1]: _SPEAKERS[0], _SPEAKERS[2]: _SPEAKERS[0]}
+    first = [q for q, (*_, when) in zip(made, quotes, strict=True) if when in ("first", "both", "respoken")]
+    later = [
+        dataclasses.replace(q, speaker=other.get(q.speaker or "", _SPEAKERS[2])) if when == "respoken" else q
+        for q, (*_, when) in zip(made, quotes, strict=True)
+        if when != "first"
+    ]
+    before = provenance.link_quotes(first, {}, record=True)
+    prior = before.prior()
+    step = provenance.link_quotes(later, {}, prior=prior, record=True)
+    full = provenance.link_quotes(later, {}, record=True)
+    assert (step.statements, step.links) == (full.statements, full.links)
+    # the same groups, each keeping the same verdicts (a conflict between two groups with both), once each
+    assert sorted(map(_kept, step.clusters)) == sorted(map(_kept, full.clusters))
+    if again:  # nothing new: every group is taken as it was, partners and all
+        third = provenance.link_quotes(later, {}, prior=step.prior(prior), record=True)
+        assert (third.statements, third.links) == (full.statements, full.links)
+
+
+def _kept(c: provenance.Cluster) -> tuple[tuple[str, ...], tuple[str, ...], list[Any]]:
+    return tuple(sorted(c.quotes)), tuple(sorted(c.partners)), sorted(c.verdicts)

@@ -361,7 +361,7 @@ def test_a_version_1_store_gains_the_link_tables_and_traces_as_before(
         store.add(qt.read_articles(seeds_dir))
         assert store.schema_version == 1
     with open_store(db) as store:
-        assert store.schema_version == 4 == SCHEMA_VERSION
+        assert store.schema_version == 5 == SCHEMA_VERSION
         assert store.prior_links() is None  # never linked: the first trace links everything
         assert trace_store(store).to_json() == qt.trace(seeds_dir).to_json()
         assert store.prior_links() is not None
@@ -399,7 +399,26 @@ def test_a_version_3_store_drops_its_json_verdicts_and_links_afresh(
         )
         store._set_meta("linker", store_module.linker_version())
     with open_store(db) as store:
-        assert store.schema_version == 4 == SCHEMA_VERSION
+        assert store.schema_version == 5 == SCHEMA_VERSION
+        assert store.prior_links() is None
+        assert store._conn.execute("SELECT COUNT(*) FROM clusters").fetchone() == (0,)
+        assert trace_store(store).to_json() == qt.trace(seeds_dir).to_json()
+        prior = store.prior_links()
+        assert prior is not None and prior.clusters
+
+
+def test_a_version_4_store_drops_its_clusters_joined_by_conflicts_and_links_afresh(
+    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schema 4's clusters were joined by attribution conflicts; schema 5's are not: the next trace links anew."""
+    db = tmp_path / "s.db"
+    with _store_of_schema(db, 4, monkeypatch) as store:
+        store.add(qt.read_articles(seeds_dir))
+        store._conn.execute("INSERT INTO linked VALUES ('x.txt', 'v', '{\"x.txt#0-9d\": \"Lee\"}')")
+        store._conn.execute("INSERT INTO clusters(quotes, assembled, verdicts) VALUES ('[\"x.txt#0-9d\"]', '{}', NULL)")
+        store._set_meta("linker", store_module.linker_version())
+    with open_store(db) as store:
+        assert store.schema_version == 5 == SCHEMA_VERSION
         assert store.prior_links() is None
         assert store._conn.execute("SELECT COUNT(*) FROM clusters").fetchone() == (0,)
         assert trace_store(store).to_json() == qt.trace(seeds_dir).to_json()
@@ -420,7 +439,8 @@ def test_a_clusters_verdicts_come_back_as_they_were_verified(tmp_path: Path, see
         for c, local in prior.verdicts(prior.clusters):
             for k in range(len(local)):
                 cmp = local.comparison(k)
-                orig, rep = c.quotes[local.orig[k]], c.quotes[local.rep[k]]
+                named = (*c.quotes, *c.partners)  # a conflict with another cluster names one of its quotes
+                orig, rep = named[local.orig[k]], named[local.rep[k]]
                 back.append((orig, rep, cmp.score, cmp.fidelity, cmp.a_start, cmp.a_end, cmp.coverage))
         verified = sorted(row for c in prov.clusters for row in c.verdicts)
         assert verified and sorted(back) == verified
@@ -534,10 +554,11 @@ def test_clusters_go_to_rows_and_back(seeds_dir: Path) -> None:
     articles = qt.read_articles(seeds_dir)
     extractions = [extract_quotes(a) for a in articles]
     prov = link_quotes([q for ex in extractions for q in ex.quotes], {a.id: a for a in articles}, record=True)
-    assert any(c.links and c.statement_links for c in prov.clusters)
+    assert any(c.links and c.statement_links for c in prov.clusters) and any(c.partners for c in prov.clusters)
     for c in prov.clusters:
         row = json.loads(json.dumps(cluster_to_row(c)))
-        assert cluster_from_row(row, quotes=c.quotes, key=7) == dataclasses.replace(c, verdicts=(), key=7)
+        back = cluster_from_row(row, quotes=c.quotes, key=7, partners=c.partners)
+        assert back == dataclasses.replace(c, verdicts=(), key=7)
 
 
 def _clusters(store: Store) -> dict[int, set[tuple[str, str]]]:
