@@ -246,8 +246,10 @@ def link_quotes(
     release()
     # handed over, not kept here: _assemble drops what chose the parents once the links are made
     parts, used = _assemble(body, words, idf, table, chosen.pop(), among, order, articles, primary, semantic)
-    new, verified = _clusters(body, among, parts, used) if record else ([], None)
+    counted = [used]  # handed over: _clusters lets the verdicts go once it has them in rows by group
     del used
+    new, verified = _clusters(body, among, parts, counted) if record else ([], None)
+    del counted
     if prior is not None:
         reused = list(prior.assembled(reused))  # read only now, after the largest part of the work
     statements, links = _numbered(parts, reused, order)
@@ -584,20 +586,23 @@ def _parent_key(cmp: Comparison, orig: Quote, words: Words, earlier: tuple[int, 
 
 
 def _clusters(
-    body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part], used: Counted
+    body: Sequence[Quote], among: Sequence[int], parts: Sequence[_Part], counted: list[Counted]
 ) -> tuple[list[Cluster], VerdictRows]:
     """The quotes ``among`` as connected groups (by the verdicts that link, and by statement for a link
     by meaning), each with its statements, links, verdicts and conflict partners (see ``Cluster``);
-    and every verdict of those groups once, as rows."""
-    verdicts = used.verdicts
+    and every verdict of those groups once, as rows. ``counted`` holds the verdicts that count, taken
+    out of it (a story's millions are let go once they are copied into rows)."""
+    used = counted.pop()
     joined = [np.asarray(p.members, np.int64) for p in parts if len(p.members) > 1]
     firsts = np.concatenate([np.repeat(m[0], len(m) - 1) for m in joined] or [np.empty(0, np.int64)])
     others = np.concatenate([m[1:] for m in joined] or [np.empty(0, np.int64)])
     groups = _kernels().components(
         len(body),
-        np.concatenate([verdicts.orig[used.linking], firsts]),
-        np.concatenate([verdicts.rep[used.linking], others]),
+        np.concatenate([used.verdicts.orig[used.linking], firsts]),
+        np.concatenate([used.verdicts.rep[used.linking], others]),
     )
+    verdicts = [used.verdicts]
+    del used
     group_of = groups.tolist()
     members: dict[int, list[int]] = defaultdict(list)
     for i in among:
@@ -661,21 +666,24 @@ class _Grouped(NamedTuple):
 
 
 def _rows_by_group(
-    body: Sequence[Quote], verdicts: Verdicts, group_of: np.ndarray, local: np.ndarray, made: np.ndarray
+    body: Sequence[Quote], taken: list[Verdicts], group_of: np.ndarray, local: np.ndarray, made: np.ndarray
 ) -> _Grouped:
-    """The ``verdicts`` as rows (``VerdictRow``) of the groups ``made`` (a flag by group): each verdict
-    with the group of its original and, when it is a conflict with another group, again with the group
-    of its reproduction, in their order within each group. One copy of the columns serves every group:
+    """The verdicts ``taken`` out of their list as rows (``VerdictRow``) of the groups ``made`` (a flag by
+    group): each verdict with the group of its original and, when it is a conflict with another group,
+    again with the group of its reproduction, in their order within each group. One copy of the columns
+    serves every group:
     the first rows, sorted by the original's group, then the repeated ones, by the reproduction's.
     Each group's partners are the quotes of other groups its rows name, by index; ``local`` is each
     quote's position in its group's quotes, and a partner's follows them (see ``cluster_verdicts``)."""
     ids = np.array([q.id for q in body], dtype=object)
+    verdicts = taken.pop()
     go, gr = group_of[verdicts.orig], group_of[verdicts.rep]
     own = np.flatnonzero(made[go])
     own = own[np.argsort(go[own], kind="stable")]
     again = np.flatnonzero((go != gr) & made[gr])
     again = again[np.argsort(gr[again], kind="stable")]
     rows = verdicts.take(np.concatenate([own, again]))
+    del verdicts  # the last reference: a story's millions of verdicts are in ``rows`` now
     groups = np.concatenate([go[own], gr[again]])
     split = len(own)
     # a verdict of two groups once: with its original's when that group is made here, else its repeat
