@@ -66,7 +66,7 @@ from dataclasses import dataclass
 from importlib import resources
 from itertools import islice
 from sys import intern as _intern
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any, NamedTuple, ParamSpec, TypeVar, get_args
 
 import numpy as np
@@ -74,7 +74,19 @@ import numpy as np
 from quotetrace import export, fastjson
 from quotetrace.errors import StoreError
 from quotetrace.extract import Extraction, extract_quotes
-from quotetrace.model import Article, Edit, Link, Quote, QuoteKind, Section, SectionKind, Span, Speaker, Statement
+from quotetrace.model import (
+    FIDELITIES,
+    Article,
+    Edit,
+    Link,
+    Quote,
+    QuoteKind,
+    Section,
+    SectionKind,
+    Span,
+    Speaker,
+    Statement,
+)
 from quotetrace.progress import OnProgress
 from quotetrace.provenance import Cluster, ClusterVerdicts, PriorLinks, Provenance, Verdicts, cluster_verdicts
 
@@ -441,9 +453,16 @@ def statement_to_row(st: Statement) -> list[Any]:
     return [st.id, st.speaker, st.text, st.origin, list(st.quotes), st.channel, _date_row(st.date), st.conflict]
 
 
-def statement_from_row(row: Sequence[Any]) -> Statement:
+_NO_IDS: Mapping[str, str] = MappingProxyType({})
+
+
+def statement_from_row(row: Sequence[Any], ids: Mapping[str, str] = _NO_IDS) -> Statement:
+    """The statement of ``row``; quote ids found in ``ids`` are taken from it (see ``cluster_from_row``)."""
     sid, speaker, text, origin, quotes, channel, date, conflict = row
-    return Statement(sid, speaker, text, origin, tuple(quotes), channel, _date(date), conflict)
+    get = ids.get
+    return Statement(
+        sid, speaker, text, get(origin, origin), tuple(map(get, quotes, quotes)), channel, _date(date), conflict
+    )
 
 
 def link_to_row(link: Link) -> list[Any]:
@@ -460,9 +479,22 @@ def link_to_row(link: Link) -> list[Any]:
     ]
 
 
-def link_from_row(row: Sequence[Any]) -> Link:
+def link_from_row(row: Sequence[Any], ids: Mapping[str, str] = _NO_IDS) -> Link:
+    """The link of ``row``; quote ids found in ``ids`` are taken from it (see ``cluster_from_row``)."""
     source, target, score, fidelity, diff, target_start, target_end, conflict = row
-    return Link(source, target, score, fidelity, tuple(Edit(*e) for e in diff), target_start, target_end, conflict)
+    return Link(
+        ids.get(source, source),
+        ids.get(target, target),
+        score,
+        _FIDELITY.get(fidelity, fidelity),
+        tuple(Edit(*e) for e in diff),
+        target_start,
+        target_end,
+        conflict,
+    )
+
+
+_FIDELITY: dict[str, str] = {f: f for f in FIDELITIES}  # one string for each, not one per link read
 
 
 def cluster_to_row(c: Cluster) -> dict[str, Any]:
@@ -475,13 +507,20 @@ def cluster_to_row(c: Cluster) -> dict[str, Any]:
 
 
 def cluster_from_row(
-    row: dict[str, Any], *, quotes: Sequence[str], key: int | None = None, partners: Sequence[str] = ()
+    row: dict[str, Any],
+    *,
+    quotes: Sequence[str],
+    key: int | None = None,
+    partners: Sequence[str] = (),
+    ids: Mapping[str, str] = _NO_IDS,
 ) -> Cluster:
+    """The cluster of ``row``. Quote ids read from it that ``ids`` holds are the strings it holds: the
+    clusters of a large story name the same quotes millions of times, each once in memory."""
     return Cluster(
         tuple(quotes),
-        tuple(statement_from_row(r) for r in row["statements"]),
-        tuple(link_from_row(r) for r in row["links"]),
-        tuple(link_from_row(r) for r in row["statement_links"]),
+        tuple(statement_from_row(r, ids) for r in row["statements"]),
+        tuple(link_from_row(r, ids) for r in row["links"]),
+        tuple(link_from_row(r, ids) for r in row["statement_links"]),
         key=key,
         partners=tuple(partners),
     )
@@ -1156,10 +1195,13 @@ class Store:
                 speakers.update(_loads(quotes))
         if not speakers:
             return None
-        clusters = [
-            Cluster(tuple(_loads(quotes)), (), (), (), key=key, partners=tuple(_loads(partners)))
-            for key, quotes, partners in self._conn.execute("SELECT id, quotes, partners FROM clusters ORDER BY id")
-        ]
+        ids = {qid: qid for qid in speakers}  # each quote id once in memory, however many clusters name it
+        get = ids.get
+        clusters = []
+        for key, quotes, partners in self._conn.execute("SELECT id, quotes, partners FROM clusters ORDER BY id"):
+            named, others = _loads(quotes), _loads(partners)
+            quoted, partnered = tuple(get(q, q) for q in named), tuple(get(q, q) for q in others)
+            clusters.append(Cluster(quoted, (), (), (), key=key, partners=partnered))
 
         relinked = f"the store {self.path} was linked again while it was traced: trace it again"
 
@@ -1185,7 +1227,7 @@ class Store:
                 n = at.get(key)
                 if n is not None:
                     c = wanted[n]
-                    whole[n] = cluster_from_row(_loads(data), quotes=c.quotes, key=key, partners=c.partners)
+                    whole[n] = cluster_from_row(_loads(data), quotes=c.quotes, key=key, partners=c.partners, ids=ids)
                     found += 1
             if found < len(at):
                 raise StoreError(relinked)

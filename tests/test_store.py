@@ -444,6 +444,13 @@ def test_a_clusters_verdicts_come_back_as_they_were_verified(tmp_path: Path, see
                 back.append((orig, rep, cmp.score, cmp.fidelity, cmp.a_start, cmp.a_end, cmp.coverage))
         verified = sorted(row for c in prov.clusters for row in c.verdicts)
         assert verified and sorted(back) == verified
+        # each quote id is one string however many clusters, partners and links name it (millions at 100k)
+        one = {qid: qid for c in prior.clusters for qid in c.quotes}
+        assert any(c.partners for c in prior.clusters)
+        assert all(qid is one[qid] for c in prior.clusters for qid in c.partners)
+        whole = prior.assembled(prior.clusters)
+        assert all(lk.source is one[lk.source] for c in whole for lk in (*c.links, *c.statement_links))
+        assert all(qid is one[qid] for c in whole for st in c.statements for qid in st.quotes)
 
 
 def test_a_stores_clusters_are_read_whole_only_when_asked(tmp_path: Path, seeds_dir: Path) -> None:
