@@ -182,6 +182,14 @@ def test_scare_quotes_and_titles_are_not_speech() -> None:
     assert quotes_of(text) == []
 
 
+def test_a_title_in_quotation_marks_with_no_cue_is_not_speech() -> None:
+    """A quotation with no cue of its own takes the sentence's subject as its speaker ("Rubio bemoaned a
+    climate in which people “literally hate each other”"); words written as a title are a title."""
+    assert quotes_of("Clinton lingered on her memoir, “Hard Choices,” for most of the hour.") == []
+    shouted = quotes_of("Marco Rubio lingered on a crowd that was “SICK OF ALL THIS” by then.")
+    assert [(q.text, q.speaker) for q in shouted if q.kind == "partial"] == [("SICK OF ALL THIS", "Marco Rubio")]
+
+
 def test_headline_case_verbs_are_not_cues() -> None:
     assert quotes_of("Zelenskyy Proposes Prisoner Exchange: Soldiers for POWs Held in Russia") == []
 

@@ -490,6 +490,8 @@ def _quotation_attribution(
     if block is not None and q.outer_start == ps:
         return block, "direct", None
     words = len(text[q.start : q.end].split())
+    if not only_quote and _titled(text[q.start : q.end]):
+        return None, "direct", None  # with no cue of its own, "Meet the Press" is a title, not words said
     # 5. no cue at all, but the sentence's subject is a named person or a known speaker:
     # "Rubio bemoaned a climate in which people “literally hate each other”"
     subject = None if only_quote else _subject_of_sentence(st, toks, q)
@@ -499,6 +501,21 @@ def _quotation_attribution(
         inherited = _Attribution(st.last.speaker, st.last.mention, None, st.last.channel, list(st.last.via))
         return inherited, ("direct" if only_quote else "partial"), None
     return None, "direct", None
+
+
+_TITLE_WORD = re.compile(r"[^\W\d_][\w’'\-]*")
+_TITLE_SMALL = frozenset("a an and as at but by for from in into nor of on or the to vs with".split())
+_TITLE_MAX_WORDS = 8
+
+
+def _titled(quoted: str) -> bool:
+    """Whether ``quoted`` is written as a title is ("Meet the Press", "Tough Choices", "The Nightly Show
+    with Larry Wilmore"): a few words, each capitalised but the small ones, the first too. Words shouted in
+    capitals ("LOCK HER UP") are not a title."""
+    found = _TITLE_WORD.findall(quoted)
+    if not 2 <= len(found) <= _TITLE_MAX_WORDS or not found[0][0].isupper() or quoted.isupper():
+        return False
+    return all(w[0].isupper() or w in _TITLE_SMALL for w in found)
 
 
 def _subject_of_sentence(st: _State, toks: Sequence[Token], q: Quotation) -> _Attribution | None:
