@@ -66,7 +66,7 @@ from dataclasses import dataclass
 from importlib import resources
 from itertools import islice
 from sys import intern as _intern
-from types import MappingProxyType, TracebackType
+from types import TracebackType
 from typing import Any, NamedTuple, ParamSpec, TypeVar, get_args
 
 import numpy as np
@@ -78,6 +78,7 @@ from quotetrace.model import (
     FIDELITIES,
     Article,
     Edit,
+    EditOp,
     Link,
     Quote,
     QuoteKind,
@@ -453,15 +454,20 @@ def statement_to_row(st: Statement) -> list[Any]:
     return [st.id, st.speaker, st.text, st.origin, list(st.quotes), st.channel, _date_row(st.date), st.conflict]
 
 
-_NO_IDS: Mapping[str, str] = MappingProxyType({})
-
-
-def statement_from_row(row: Sequence[Any], ids: Mapping[str, str] = _NO_IDS) -> Statement:
-    """The statement of ``row``; quote ids found in ``ids`` are taken from it (see ``cluster_from_row``)."""
+def statement_from_row(row: Sequence[Any], strings: dict[str, str] | None = None) -> Statement:
+    """The statement of ``row``; its quote ids and speaker are taken from ``strings`` when there (see
+    ``cluster_from_row``), and added to it."""
     sid, speaker, text, origin, quotes, channel, date, conflict = row
-    get = ids.get
+    one = (strings if strings is not None else {}).setdefault
     return Statement(
-        sid, speaker, text, get(origin, origin), tuple(map(get, quotes, quotes)), channel, _date(date), conflict
+        sid,
+        None if speaker is None else one(speaker, speaker),
+        text,
+        one(origin, origin),
+        tuple([one(q, q) for q in quotes]),
+        channel,
+        _date(date),
+        conflict,
     )
 
 
@@ -479,22 +485,19 @@ def link_to_row(link: Link) -> list[Any]:
     ]
 
 
-def link_from_row(row: Sequence[Any], ids: Mapping[str, str] = _NO_IDS) -> Link:
-    """The link of ``row``; quote ids found in ``ids`` are taken from it (see ``cluster_from_row``)."""
+def link_from_row(row: Sequence[Any], strings: dict[str, str] | None = None) -> Link:
+    """The link of ``row``; its quote ids, fidelity and changed words are taken from ``strings`` when
+    there (see ``cluster_from_row``), and added to it."""
     source, target, score, fidelity, diff, target_start, target_end, conflict = row
-    return Link(
-        ids.get(source, source),
-        ids.get(target, target),
-        score,
-        _FIDELITY.get(fidelity, fidelity),
-        tuple(Edit(*e) for e in diff),
-        target_start,
-        target_end,
-        conflict,
-    )
+    one = (strings if strings is not None else {}).setdefault
+    edits = tuple([Edit(_OPS.get(op, op), a0, a1, one(a, a), b0, b1, one(b, b)) for op, a0, a1, a, b0, b1, b in diff])
+    ends = (one(source, source), one(target, target))
+    return Link(*ends, score, _FIDELITY.get(fidelity, fidelity), edits, target_start, target_end, conflict)
 
 
-_FIDELITY: dict[str, str] = {f: f for f in FIDELITIES}  # one string for each, not one per link read
+# one string for each, not one for each link or change read back
+_OPS: dict[str, Any] = {op: op for op in get_args(EditOp)}
+_FIDELITY: dict[str, Any] = {f: f for f in FIDELITIES}
 
 
 def cluster_to_row(c: Cluster) -> dict[str, Any]:
@@ -512,15 +515,16 @@ def cluster_from_row(
     quotes: Sequence[str],
     key: int | None = None,
     partners: Sequence[str] = (),
-    ids: Mapping[str, str] = _NO_IDS,
+    strings: dict[str, str] | None = None,
 ) -> Cluster:
-    """The cluster of ``row``. Quote ids read from it that ``ids`` holds are the strings it holds: the
-    clusters of a large story name the same quotes millions of times, each once in memory."""
+    """The cluster of ``row``. The strings it repeats (quote ids, speakers, fidelities, changed words)
+    are taken from ``strings`` when there, and added to it: the clusters of a large story name the
+    same quotes millions of times, and syndicated copies share their diffs, each once in memory."""
     return Cluster(
         tuple(quotes),
-        tuple(statement_from_row(r, ids) for r in row["statements"]),
-        tuple(link_from_row(r, ids) for r in row["links"]),
-        tuple(link_from_row(r, ids) for r in row["statement_links"]),
+        tuple(statement_from_row(r, strings) for r in row["statements"]),
+        tuple(link_from_row(r, strings) for r in row["links"]),
+        tuple(link_from_row(r, strings) for r in row["statement_links"]),
         key=key,
         partners=tuple(partners),
     )
@@ -1226,8 +1230,8 @@ class Store:
             for key, data in self._conn.execute("SELECT id, assembled FROM clusters ORDER BY id"):
                 n = at.get(key)
                 if n is not None:
-                    c = wanted[n]
-                    whole[n] = cluster_from_row(_loads(data), quotes=c.quotes, key=key, partners=c.partners, ids=ids)
+                    c, row = wanted[n], _loads(data)
+                    whole[n] = cluster_from_row(row, quotes=c.quotes, key=key, partners=c.partners, strings=ids)
                     found += 1
             if found < len(at):
                 raise StoreError(relinked)

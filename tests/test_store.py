@@ -451,6 +451,11 @@ def test_a_clusters_verdicts_come_back_as_they_were_verified(tmp_path: Path, see
         whole = prior.assembled(prior.clusters)
         assert all(lk.source is one[lk.source] for c in whole for lk in (*c.links, *c.statement_links))
         assert all(qid is one[qid] for c in whole for st in c.statements for qid in st.quotes)
+        # and the words a diff changed, which syndicated copies repeat
+        edits = [e for c in whole for lk in (*c.links, *c.statement_links) for e in lk.diff]
+        said: dict[str, str] = {}
+        assert len(edits) > len({e.b_text for e in edits})
+        assert all(said.setdefault(e.b_text, e.b_text) is e.b_text for e in edits)
 
 
 def test_a_stores_clusters_are_read_whole_only_when_asked(tmp_path: Path, seeds_dir: Path) -> None:
