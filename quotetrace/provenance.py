@@ -271,8 +271,8 @@ def _computed(verified: VerdictRows | None, fresh: Sequence[bool] | None) -> Seq
     if fresh is None:
         return verified
     flags = np.fromiter(fresh, np.bool_, len(fresh))
-    columns = verified.columns.take(verified.at())
-    return verified.where(flags[columns.orig] | flags[columns.rep])
+    at = verified.at()
+    return verified.where(flags[verified.columns.orig[at]] | flags[verified.columns.rep[at]])
 
 
 def _fresh(body: Sequence[Quote], prior: PriorLinks) -> tuple[bool, ...]:
@@ -506,6 +506,7 @@ class _Named(NamedTuple):
 
 
 def _named(body: Sequence[Quote], table: LinkTable, verdicts: Verdicts) -> _Named:
+    """The speaker, description flag and length of each quote the ``verdicts`` name (see ``_Named``)."""
     n = len(body)
     named_in = np.zeros(n, np.bool_)
     named_in[verdicts.orig] = True
@@ -671,9 +672,8 @@ def _rows_by_group(
     """The verdicts ``taken`` out of their list as rows (``VerdictRow``) of the groups ``made`` (a flag by
     group): each verdict with the group of its original and, when it is a conflict with another group,
     again with the group of its reproduction, in their order within each group. One copy of the columns
-    serves every group:
-    the first rows, sorted by the original's group, then the repeated ones, by the reproduction's.
-    Each group's partners are the quotes of other groups its rows name, by index; ``local`` is each
+    serves every group: the first rows, sorted by the original's group, then the repeated ones, by the
+    reproduction's. Each group's partners are the quotes of other groups its rows name, by index; ``local`` is each
     quote's position in its group's quotes, and a partner's follows them (see ``cluster_verdicts``)."""
     ids = np.array([q.id for q in body], dtype=object)
     verdicts = taken.pop()
