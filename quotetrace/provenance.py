@@ -682,8 +682,11 @@ def _rows_by_group(
     own = own[np.argsort(go[own], kind="stable")]
     again = np.flatnonzero((go != gr) & made[gr])
     again = again[np.argsort(gr[again], kind="stable")]
-    rows = verdicts.take(np.concatenate([own, again]))
-    del verdicts  # the last reference: a story's millions of verdicts are in ``rows`` now
+    order = np.concatenate([own, again])
+    columns = {name: getattr(verdicts, name) for name in _COLUMNS}
+    del verdicts  # the last reference: each column is let go as soon as it is copied in row order
+    rows = Verdicts(**{name: columns.pop(name)[order] for name in _COLUMNS})
+    del order
     groups = np.concatenate([go[own], gr[again]])
     split = len(own)
     # a verdict of two groups once: with its original's when that group is made here, else its repeat
