@@ -947,7 +947,7 @@ def merge_speakers(per_article: Sequence[Sequence[Speaker]]) -> tuple[list[Speak
         if rx != ry:
             parent[max(rx, ry)] = min(rx, ry)
 
-    kind = {n: Counter(s.kind for s in by_name[n]).most_common(1)[0][0] for n in names}
+    kind = {n: _most_common_kind(by_name[n]) for n in names}
     people = [n for n in names if kind[n] == "person" and n[:1].isupper()]
     full = [n for n in people if len(n.split()) > 1]
     by_initial: dict[str, list[str]] = defaultdict(list)  # full names by their surname's initial
@@ -1009,17 +1009,29 @@ def merge_speakers(per_article: Sequence[Sequence[Speaker]]) -> tuple[list[Speak
     merged: list[Speaker] = []
     rename: dict[str, str] = {}
     for g in groups.values():
-        counts = Counter(s.name for s in g)
-        person = Counter(s.kind for s in g).most_common(1)[0][0] == "person"
-        best = sorted(counts, key=lambda n: (-len(n.split()) if person else 0, -counts[n], n))[0]
-        aliases = {a for s in g for a in (s.name, *s.aliases) if a != best}
         kinds = Counter(s.kind for s in g)
+        if len({s.name for s in g}) == 1:  # most groups: one name, however many articles give it
+            best = g[0].name
+        else:
+            counts = Counter(s.name for s in g)
+            person = kinds.most_common(1)[0][0] == "person"
+            best = sorted(counts, key=lambda n: (-len(n.split()) if person else 0, -counts[n], n))[0]
+        aliases = {a for s in g for a in (s.name, *s.aliases) if a != best}
         handle = min((s.handle for s in g if s.handle), default=None)
         merged.append(Speaker(best, tuple(sorted(aliases)), max(kinds, key=lambda k: (kinds[k], k)), handle))
         for s in g:
             rename[s.name] = best
     merged.sort(key=lambda s: s.name)
     return merged, rename
+
+
+def _most_common_kind(speakers: Sequence[Speaker]) -> SpeakerKind:
+    """``Counter(s.kind for s in speakers).most_common(1)[0][0]``: of equally common kinds the first
+    given. Most names have one kind in every article, and a story has a hundred thousand names."""
+    first = speakers[0].kind
+    if all(s.kind == first for s in speakers):
+        return first
+    return Counter(s.kind for s in speakers).most_common(1)[0][0]
 
 
 def _same_full_names(names: Sequence[str], alike: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
