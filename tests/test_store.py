@@ -386,36 +386,24 @@ def test_a_version_2_store_drops_its_verdicts_and_links_afresh(
         assert prior is not None and prior.clusters
 
 
-def test_a_version_3_store_drops_its_json_verdicts_and_links_afresh(
-    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("version", "verdicts"),
+    [
+        (3, "x'00'"),  # verdicts as JSON rows; schema 4 reads packed records
+        (4, "NULL"),  # clusters joined by attribution conflicts; schema 5's are not
+    ],
+)
+def test_a_version_3_or_4_store_drops_its_clusters_and_links_afresh(
+    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch, version: int, verdicts: str
 ) -> None:
-    """Schema 3 kept verdicts as JSON rows; schema 4 reads packed records: the next trace links anew."""
+    """Clusters a later schema reads otherwise are dropped: the next trace links anew."""
     db = tmp_path / "s.db"
-    with _store_of_schema(db, 3, monkeypatch) as store:
+    with _store_of_schema(db, version, monkeypatch) as store:
         store.add(qt.read_articles(seeds_dir))
         store._conn.execute("INSERT INTO linked VALUES ('x.txt', 'v', '{\"x.txt#0-9d\": \"Lee\"}')")
         store._conn.execute(
-            "INSERT INTO clusters(quotes, assembled, verdicts) VALUES ('[\"x.txt#0-9d\"]', '{}', x'00')"
+            f"INSERT INTO clusters(quotes, assembled, verdicts) VALUES ('[\"x.txt#0-9d\"]', '{{}}', {verdicts})"
         )
-        store._set_meta("linker", store_module.linker_version())
-    with open_store(db) as store:
-        assert store.schema_version == 5 == SCHEMA_VERSION
-        assert store.prior_links() is None
-        assert store._conn.execute("SELECT COUNT(*) FROM clusters").fetchone() == (0,)
-        assert trace_store(store).to_json() == qt.trace(seeds_dir).to_json()
-        prior = store.prior_links()
-        assert prior is not None and prior.clusters
-
-
-def test_a_version_4_store_drops_its_clusters_joined_by_conflicts_and_links_afresh(
-    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Schema 4's clusters were joined by attribution conflicts; schema 5's are not: the next trace links anew."""
-    db = tmp_path / "s.db"
-    with _store_of_schema(db, 4, monkeypatch) as store:
-        store.add(qt.read_articles(seeds_dir))
-        store._conn.execute("INSERT INTO linked VALUES ('x.txt', 'v', '{\"x.txt#0-9d\": \"Lee\"}')")
-        store._conn.execute("INSERT INTO clusters(quotes, assembled, verdicts) VALUES ('[\"x.txt#0-9d\"]', '{}', NULL)")
         store._set_meta("linker", store_module.linker_version())
     with open_store(db) as store:
         assert store.schema_version == 5 == SCHEMA_VERSION

@@ -509,7 +509,7 @@ _TITLE_MAX_WORDS = 8
 
 
 def _titled(quoted: str) -> bool:
-    """Whether ``quoted`` is written as a title is ("Meet the Press", "Tough Choices", "The Nightly Show
+    """Whether ``quoted`` is written as titles are ("Meet the Press", "Tough Choices", "The Nightly Show
     with Larry Wilmore"): a few words, each capitalised but the small ones, the first too. Words shouted in
     capitals ("LOCK HER UP") are not a title."""
     found = _TITLE_WORD.findall(quoted)
