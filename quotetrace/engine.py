@@ -43,7 +43,7 @@ from typing import Any, Protocol, Self, TypeVar, overload
 import numpy as np
 
 from quotetrace.errors import QuotetraceError
-from quotetrace.extract import Extraction, extract_quotes
+from quotetrace.extract import Extraction, TaggerName, extract_quotes
 from quotetrace.match import (
     MAX_DF,
     SHINGLE,
@@ -89,7 +89,7 @@ class Engine(Protocol):
 
     @overload
     def extract(
-        self, articles: Sequence[Article], *, rules_only: bool = False, on_progress: OnProgress | None = None
+        self, articles: Sequence[Article], *, tagger: TaggerName = "fast", on_progress: OnProgress | None = None
     ) -> list[Extraction]: ...
 
     @overload
@@ -97,7 +97,7 @@ class Engine(Protocol):
         self,
         articles: Sequence[Article],
         *,
-        rules_only: bool = False,
+        tagger: TaggerName = "fast",
         on_progress: OnProgress | None = None,
         encode: Callable[[Extraction], T],
     ) -> list[T]: ...
@@ -106,7 +106,7 @@ class Engine(Protocol):
         self,
         articles: Sequence[Article],
         *,
-        rules_only: bool = False,
+        tagger: TaggerName = "fast",
         on_progress: OnProgress | None = None,
         encode: Callable[[Extraction], Any] | None = None,
     ) -> list[Any]:
@@ -150,16 +150,16 @@ def make_engine(
     return DaskEngine(scheduler=scheduler, workers=workers)
 
 
-def extract_chunk(articles: Sequence[Article], rules_only: bool = False) -> list[Extraction]:
+def extract_chunk(articles: Sequence[Article], tagger: TaggerName = "fast") -> list[Extraction]:
     """Extract each article of a chunk, in order (the unit of work both engines hand out)."""
-    return [extract_quotes(a, tagger=False if rules_only else None) for a in articles]
+    return [extract_quotes(a, tagger=tagger) for a in articles]
 
 
 def _extract_chunk(
-    articles: Sequence[Article], rules_only: bool = False, encode: Callable[[Extraction], Any] | None = None
+    articles: Sequence[Article], tagger: TaggerName = "fast", encode: Callable[[Extraction], Any] | None = None
 ) -> list[tuple[Any, int]]:
     """``extract_chunk``, each extraction encoded (when ``encode`` is given) and with its number of quotes."""
-    return [(ex if encode is None else encode(ex), len(ex.quotes)) for ex in extract_chunk(articles, rules_only)]
+    return [(ex if encode is None else encode(ex), len(ex.quotes)) for ex in extract_chunk(articles, tagger)]
 
 
 _Sliceable = TypeVar("_Sliceable", Sequence[Any], np.ndarray)
@@ -241,7 +241,7 @@ class LocalEngine:
         self,
         articles: Sequence[Article],
         *,
-        rules_only: bool = False,
+        tagger: TaggerName = "fast",
         on_progress: OnProgress | None = None,
         encode: Callable[[Extraction], Any] | None = None,
     ) -> list[Any]:
@@ -252,11 +252,11 @@ class LocalEngine:
         (the store extracts a batch at a time) until ``close``.
         """
         if self.jobs == 1 or len(articles) < 2:
-            return _extracted((_extract_chunk([a], rules_only, encode) for a in articles), len(articles), on_progress)
+            return _extracted((_extract_chunk([a], tagger, encode) for a in articles), len(articles), on_progress)
         if self._pool is None:
             self._pool = concurrent.futures.ProcessPoolExecutor(self.jobs, mp_context=_pool_context())
         chunks = _chunks(articles, self.jobs * CHUNKS_PER_WORKER)
-        done = self._pool.map(_extract_chunk, chunks, [rules_only] * len(chunks), [encode] * len(chunks))
+        done = self._pool.map(_extract_chunk, chunks, [tagger] * len(chunks), [encode] * len(chunks))
         return _extracted(done, len(articles), on_progress)
 
     def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> Verdicts:
@@ -546,7 +546,7 @@ class DaskEngine:
         self,
         articles: Sequence[Article],
         *,
-        rules_only: bool = False,
+        tagger: TaggerName = "fast",
         on_progress: OnProgress | None = None,
         encode: Callable[[Extraction], Any] | None = None,
     ) -> list[Any]:
@@ -556,7 +556,7 @@ class DaskEngine:
         if not articles:
             return []
         parts = min(len(articles), self.workers * CHUNKS_PER_WORKER)
-        bag = db.from_sequence(list(articles), npartitions=parts).map_partitions(_extract_chunk, rules_only, encode)
+        bag = db.from_sequence(list(articles), npartitions=parts).map_partitions(_extract_chunk, tagger, encode)
         done = found = 0
 
         def tell(chunk: list[tuple[Any, int]]) -> None:

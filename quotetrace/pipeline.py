@@ -16,7 +16,7 @@ from typing import IO, Any
 from quotetrace.engine import Engine, LocalEngine
 from quotetrace.errors import NoArticlesError, StoreError
 from quotetrace.export import iter_csv_parts, iter_json_parts
-from quotetrace.extract import Extraction, extract_source
+from quotetrace.extract import Extraction, TaggerName, extract_source
 from quotetrace.extract.speakers import merge_speakers
 from quotetrace.ingest import MAX_BYTES, read_articles, read_sources
 from quotetrace.memory import release
@@ -39,7 +39,7 @@ def trace(
     sources: Iterable[PathLike] | Sequence[SourceDocument] = (),
     semantic: bool | Embedder = False,
     max_bytes: int | None = MAX_BYTES,
-    rules_only: bool = False,
+    tagger: TaggerName = "fast",
     on_progress: OnProgress | None = None,
     engine: Engine | None = None,
 ) -> Trace:
@@ -52,8 +52,10 @@ def trace(
     ``semantic=True`` links reported speech by meaning too (needs the ``semantic`` extra;
     see ``quotetrace.semantic``); an ``Embedder`` object may be given instead. Input files
     larger than ``max_bytes`` (50 MB; None for no limit) are skipped with a warning.
-    ``rules_only=True`` extracts with the rules alone, without the learned tagger: about
-    three times faster, and blind to the attributions no rule describes (see ``extract.tagger``).
+    ``tagger`` is the learned tagger stacked on the rules: ``"fast"`` (the default),
+    ``"contextual"`` (MiniLM reads each sentence: more attributions found, about half a second
+    an article; the ``semantic`` extra, see ``extract.contextual``) or ``"rules"`` (the rules
+    alone: about three times faster, and blind to the attributions no rule describes).
     ``on_progress(stage, done, total)`` hears how far the work is: files read, articles
     extracted, quotes found, pairs verified (see ``quotetrace.progress``). ``engine`` runs
     extraction and linking: ``LocalEngine(jobs=N)`` (the default, in this process) or
@@ -75,7 +77,7 @@ def trace(
             paths = [p for p in items if not isinstance(p, Article)]
             articles = read_articles(paths, stdin=stdin, on_warning=warn, max_bytes=max_bytes, on_progress=on_progress)
     engine = engine or LocalEngine()
-    extractions = engine.extract(articles, rules_only=rules_only, on_progress=on_progress)
+    extractions = engine.extract(articles, tagger=tagger, on_progress=on_progress)
     docs = _source_documents(sources, warn, max_bytes)
     if docs:
         articles = (*articles, *(d.article for d in docs))
@@ -119,11 +121,11 @@ def _collector(on_warning: Callable[[str], None] | None) -> tuple[list[str], Cal
 
 
 def _keep_links(
-    store: Store, prov: Provenance, rules_only: bool, prior: PriorLinks | None, warn: Callable[[str], None]
+    store: Store, prov: Provenance, tagger: TaggerName, prior: PriorLinks | None, warn: Callable[[str], None]
 ) -> None:
     """Keep what linking found in ``store`` for the next trace; a read-only store still traces."""
     try:
-        store.save_links(prov, rules_only=rules_only, prior=prior)
+        store.save_links(prov, tagger=tagger, prior=prior)
     except StoreError as err:  # the next trace of the store links everything again
         warn(f"{err}: the links were not kept, and the next trace of the store will link everything again")
 
@@ -135,7 +137,7 @@ def trace_store(
     sources: Iterable[PathLike] | Sequence[SourceDocument] = (),
     semantic: bool | Embedder = False,
     max_bytes: int | None = MAX_BYTES,
-    rules_only: bool = False,
+    tagger: TaggerName = "fast",
     on_progress: OnProgress | None = None,
     engine: Engine | None = None,
     relink: bool = False,
@@ -144,7 +146,7 @@ def trace_store(
     gives on the same articles, without extracting them again, and linking incrementally.
 
     ``store`` is an open ``Store`` or the path of one. Articles the store holds from another
-    extractor (another quotetrace version; the tagger when ``rules_only``, or the reverse)
+    extractor (another quotetrace version, or another ``tagger``)
     are extracted again, and stored. ``sources``, ``semantic`` and ``max_bytes`` (for the
     source files) are as for ``trace``; ``engine`` finds and verifies the candidate pairs.
 
@@ -170,19 +172,19 @@ def trace_store(
                 sources=sources,
                 semantic=semantic,
                 max_bytes=max_bytes,
-                rules_only=rules_only,
+                tagger=tagger,
                 on_progress=on_progress,
                 engine=engine,
                 relink=relink,
             )
-    articles, extractions = store.corpus(rules_only=rules_only, on_progress=on_progress)
+    articles, extractions = store.corpus(tagger=tagger, on_progress=on_progress)
     if not articles:
         raise NoArticlesError(f"the store {store.path} holds no articles: add some with 'quotetrace add PATH... --db'")
     docs = _source_documents(sources, warn, max_bytes)
     all_articles = (*articles, *(d.article for d in docs))
     all_extractions = (*extractions, *(extract_source(d) for d in docs))
     embedder = (load_embedder() if semantic is True else semantic) or None
-    prior = None if relink else store.prior_links(rules_only=rules_only)
+    prior = None if relink else store.prior_links(tagger=tagger)
     result, prov = _assembled(
         all_articles,
         all_extractions,
@@ -194,7 +196,7 @@ def trace_store(
         prior=prior,
         record=True,
     )
-    _keep_links(store, prov, rules_only, prior, warn)
+    _keep_links(store, prov, tagger, prior, warn)
     return result
 
 
@@ -359,7 +361,7 @@ def stored_trace(
     sources: Iterable[PathLike] | Sequence[SourceDocument] = (),
     semantic: bool | Embedder = False,
     max_bytes: int | None = MAX_BYTES,
-    rules_only: bool = False,
+    tagger: TaggerName = "fast",
     on_progress: OnProgress | None = None,
     engine: Engine | None = None,
     relink: bool = False,
@@ -374,14 +376,14 @@ def stored_trace(
     """
     warnings, warn = _collector(on_warning)
 
-    corpus = store.link_corpus(rules_only=rules_only, on_progress=on_progress)
+    corpus = store.link_corpus(tagger=tagger, on_progress=on_progress)
     if not corpus.articles:
         raise NoArticlesError(f"the store {store.path} holds no articles: add some with 'quotetrace add PATH... --db'")
     docs = tuple(_source_documents(sources, warn, max_bytes))
     dated: dict[str, Dated] = {a.id: a for a in corpus.articles}
     dated.update((d.article.id, d.article) for d in docs)
     embedder = (load_embedder() if semantic is True else semantic) or None
-    prior = None if relink else store.prior_links(rules_only=rules_only)
+    prior = None if relink else store.prior_links(tagger=tagger)
     extractions = [*corpus.extractions, *(extract_source(d) for d in docs)]
     stored = sum(len(ex.quotes) for ex in corpus.extractions)
     corpus = dataclasses.replace(corpus, extractions=())  # the quotes live on in the linking's own list
@@ -408,5 +410,5 @@ def stored_trace(
         tuple(warnings),
         stored,
     )
-    _keep_links(store, prov, rules_only, prior, warn)
+    _keep_links(store, prov, tagger, prior, warn)
     return result

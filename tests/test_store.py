@@ -286,15 +286,15 @@ def test_the_extractor_changes_with_the_extraction_code(tmp_path: Path, monkeypa
 
 
 def test_another_extractor_s_results_are_extracted_again(tmp_path: Path, seeds_dir: Path) -> None:
-    assert extractor_version(rules_only=True) != extractor_version(rules_only=False)
+    assert extractor_version(tagger="rules") != extractor_version(tagger="fast")
     articles = qt.read_articles(seeds_dir)
     with open_store(tmp_path / "s.db") as store:
-        store.add(articles, rules_only=True)
-        assert store.add(articles, rules_only=True, extract=_never) == AddResult(unchanged=5)
+        store.add(articles, tagger="rules")
+        assert store.add(articles, tagger="rules", extract=_never) == AddResult(unchanged=5)
         tagged = store.extractions()  # asks for the tagger: extracted again, and stored
         assert tagged == tuple(qt.extract_quotes(a) for a in articles)
         assert store.add(articles, extract=_never) == AddResult(unchanged=5)
-        assert store.add(articles, rules_only=True) == AddResult(reextracted=5)
+        assert store.add(articles, tagger="rules") == AddResult(reextracted=5)
 
 
 # --- the file: schema version, migrations, errors -----------------------------------------------
@@ -695,8 +695,8 @@ def test_trace_db_takes_the_same_options_as_trace(tmp_path: Path, seeds_dir: Pat
     assert focused.exit_code == 0 and "digraph" in focused.stdout
     assert "refusing to overwrite the store" in assert_one_error(run("trace", "--db", db, "-o", db, "-f", "json"))
     with open_store(db) as store:
-        assert _unscored(trace_store(store, rules_only=True).to_json()) == _unscored(rules.stdout)
-        assert trace_store(store, rules_only=True, relink=True).to_json() == rules.stdout
+        assert _unscored(trace_store(store, tagger="rules").to_json()) == _unscored(rules.stdout)
+        assert trace_store(store, tagger="rules", relink=True).to_json() == rules.stdout
 
 
 def test_add_reports_skipped_inputs_like_trace(tmp_path: Path, seeds_dir: Path) -> None:

@@ -543,4 +543,4 @@ def test_rules_only_leaves_the_tagger_out(tmp_path: Path) -> None:
     ruled = runner.invoke(cli, ["quotes", str(path), "--format", "jsonl", "--rules-only"])
     assert tagged.exit_code == ruled.exit_code == 0
     assert len(tagged.output.splitlines()) == 1 and ruled.output == ""
-    assert len(trace(path).quotes) == 1 and trace(path, rules_only=True).quotes == ()
+    assert len(trace(path).quotes) == 1 and trace(path, tagger="rules").quotes == ()

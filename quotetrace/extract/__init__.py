@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -27,10 +27,10 @@ from quotetrace.extract.indirect import Frame, find_frames
 from quotetrace.extract.marks import Quotation, find_quotations
 from quotetrace.extract.segment import Token, paragraphs, sentences, tokens
 from quotetrace.extract.speakers import SpeakerResolver, clause_subject, mention_span, merge_speakers, subject_before
-from quotetrace.extract.tagger import Label, Tagged, attributions, load_tagger, roles_of
+from quotetrace.extract.tagger import MAX_TOKENS, Label, Tagged, attributions, load_tagger, roles_of
 from quotetrace.model import Article, Quote, QuoteKind, SourceDocument, Span, Speaker, SpeakerKind
 
-__all__ = ["Extraction", "extract_quotes", "extract_source", "merge_speakers"]
+__all__ = ["TAGGERS", "Extraction", "TaggerName", "extract_quotes", "extract_source", "merge_speakers", "named_tagger"]
 
 # A quotation this short with no reporting cue of its own is a scare quote or a title,
 # not speech ("the so-called 'special operation'"), unless a speaker is in context.
@@ -77,22 +77,53 @@ class _State:
 
 
 class SentenceTagger(Protocol):
-    """Labels one sentence's tokens (see ``quotetrace.extract.tagger``)."""
+    """Labels one sentence's tokens (see ``quotetrace.extract.tagger``). A tagger may also have a
+    ``reading(sentences)`` method: ``extract_quotes`` then gives it every sentence of an article (as
+    token texts) before reading it, and tags with the tagger it returns (the contextual tagger runs
+    MiniLM over them all at once)."""
 
     def tag(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> list[Label]: ...
 
 
-def extract_quotes(article: Article, *, tagger: SentenceTagger | Literal[False] | None = None) -> Extraction:
+# The taggers a caller can name: the shipped fast one, the contextual one (``extract.contextual``,
+# the ``semantic`` extra), or none (the rules alone).
+TaggerName = Literal["fast", "contextual", "rules"]
+TAGGERS: tuple[TaggerName, ...] = ("fast", "contextual", "rules")
+
+
+def named_tagger(name: TaggerName) -> SentenceTagger | None:
+    """The tagger called ``name``: None for ``rules``; the contextual one is loaded on first use
+    (``SemanticUnavailableError`` without the ``semantic`` extra)."""
+    if name == "rules":
+        return None
+    if name == "contextual":
+        from quotetrace.extract.contextual import load_contextual_tagger
+
+        return load_contextual_tagger()
+    if name == "fast":
+        return load_tagger()
+    raise ValueError(f"no tagger called {name!r}: choose one of {', '.join(TAGGERS)}")
+
+
+def extract_quotes(
+    article: Article, *, tagger: SentenceTagger | TaggerName | Literal[False] | None = None
+) -> Extraction:
     """Every attributed quote in ``article``, in reading order.
 
     Quotes in page furniture (``Latest Stories`` blocks, related links) are kept with
     ``section="related"`` so they never mix with the story. ``tagger`` is the learned
-    tagger stacked on the rules: the shipped model by default, ``False`` for rules only.
+    tagger stacked on the rules: the shipped fast model by default, a name of ``TAGGERS``
+    (``"contextual"``: see ``extract.contextual``), a tagger object, or ``False`` for the
+    rules alone.
     """
     text = article.text
-    st = _State(text, article, tagger=(load_tagger() if tagger is None else tagger) or None)
+    chosen = named_tagger(tagger) if isinstance(tagger, str) else load_tagger() if tagger is None else tagger
     # a line too long to be prose (a dump, a wall of quotation marks) is kept in the text, never read
     paras = [p for p in paragraphs(text) if not article.sections or article.section_at(p[0]) != "overlong"]
+    reading = getattr(chosen, "reading", None)
+    if reading is not None:  # a tagger that reads the whole article first (the contextual one)
+        chosen = reading(_sentence_words(text, paras))
+    st = _State(text, article, tagger=chosen or None)
     embeds = {e.para_start: e for e in find_embeds(text, paras)}
     author_lines = {e.author_start for e in embeds.values()}
     signed = {s.para_start: s for s in find_sign_offs(text, paras) if s.para_start not in embeds}
@@ -122,6 +153,17 @@ def extract_quotes(article: Article, *, tagger: SentenceTagger | Literal[False] 
     spoken = {q.speaker for q in quotes if q.speaker}
     speakers = tuple(s for s in st.resolver.speakers() if s.name in spoken)
     return Extraction(article.id, tuple(quotes), speakers)
+
+
+def _sentence_words(text: str, paras: Sequence[tuple[int, int]]) -> Iterator[list[str]]:
+    """The token texts of every sentence of ``paras``, as ``_paragraph`` cuts them (a superset of
+    those it tags: headlines, related links and embedded posts are cut too, and never tagged)."""
+    for ps, pe in paras:
+        protected = [(q.outer_start, q.outer_end) for q in find_quotations(text, ps, pe)]
+        for s, e in sentences(text, ps, pe, protected):
+            found = tokens(text, s, e, limit=MAX_TOKENS + 1)
+            if len(found) <= MAX_TOKENS:
+                yield [t.text for t in found]
 
 
 def extract_source(doc: SourceDocument) -> Extraction:

