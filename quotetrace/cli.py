@@ -25,7 +25,7 @@ from quotetrace import __version__
 from quotetrace.engine import ENGINES, Engine, EngineError, check_options, make_engine
 from quotetrace.errors import NoArticlesError, QuotetraceError
 from quotetrace.export import iter_json, to_csv, to_dict, to_gexf, to_graphml, to_node_link, write_atomic
-from quotetrace.extract import TAGGERS, TaggerName, extract_quotes, named_tagger
+from quotetrace.extract import TAGGERS, TaggerName, extract_quotes
 from quotetrace.graph import auto_focus, focus
 from quotetrace.ingest import MAX_BYTES, input_files, iter_articles, read_articles
 from quotetrace.match import Comparison
@@ -206,16 +206,18 @@ def _rules_only(ctx: click.Context, param: click.Parameter, value: bool) -> None
 
 
 def _tagger_choice(ctx: click.Context, param: click.Parameter, value: TaggerName) -> TaggerName:
-    """``--tagger``, ``rules`` with ``--rules-only``; the contextual tagger is loaded here, so that a
-    missing extra is one error before any work rather than one in every worker."""
+    """``--tagger``, ``rules`` with ``--rules-only``; the contextual tagger's extra and model are
+    checked here, so that a missing one is one error before any work rather than one in every worker."""
     if ctx.meta.get("quotetrace.rules_only"):
         if ctx.get_parameter_source("tagger") is click.core.ParameterSource.COMMANDLINE and value != "rules":
             raise click.BadParameter(f"--rules-only and --tagger {value} contradict each other", ctx, param)
         return "rules"
     if value == "contextual":
+        from quotetrace.extract.contextual import check_contextual
+
         try:
-            named_tagger(value)
-        except (QuotetraceError, FileNotFoundError, ValueError) as err:
+            check_contextual()
+        except (QuotetraceError, FileNotFoundError) as err:
             raise click.ClickException(str(err)) from None
     return value
 

