@@ -20,7 +20,7 @@ from quotetrace.cli import cli
 from quotetrace.engine import LocalEngine
 from quotetrace.extract import extract_quotes, named_tagger
 from quotetrace.extract.segment import tokens
-from quotetrace.extract.tagger import Tagger
+from quotetrace.extract.tagger import Tagger, load_tagger
 from quotetrace.store import extractor_version
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,6 +106,14 @@ def reference_labels(tagger: Tagger, text: str) -> list[str]:
     )
     scores = states @ tagger._w_out.T.astype(np.float64) + tagger._b_out
     return [tagger.labels[k] for k in scores.argmax(axis=1)]
+
+
+def test_a_model_without_contextual_inputs_ignores_any_given() -> None:
+    fast = load_tagger()
+    assert fast is not None and fast.reading([["a"]]) is fast
+    toks = tokens("The mayor said the bridge would reopen in May.")
+    flags, rule = [False] * len(toks), ["O"] * len(toks)
+    assert fast.tag(toks, flags, rule, np.ones((len(toks), 384), np.float32)) == fast.tag(toks, flags, rule)
 
 
 def test_the_compiled_decoder_reads_the_contextual_inputs_as_the_plain_model(contextual: Tagger) -> None:

@@ -508,9 +508,9 @@ class Tagger:
             return ["O"] * len(toks)
         index = _LABEL_INDEX
         # contextual vectors first, outside the lock: they are the slow part, and need no table
-        vectors = context
-        if vectors is None and self._context is not None:
-            vectors = self._context([t.text for t in toks])
+        vectors = None
+        if self._context is not None:  # a model without contextual inputs ignores any given
+            vectors = self._context([t.text for t in toks]) if context is None else context
         with self._lock:
             if len(self._rows) + len(toks) > self.MAX_ROWS:
                 self._clear_rows()  # between sentences: a sentence's rows must all stay where they are
