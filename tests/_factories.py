@@ -357,3 +357,27 @@ def tiny_trace(
     return Trace(
         (article,), (quote,), (Speaker(speaker, aliases=(speaker[:3],), kind="person"),), (statement,), (link,)
     )
+
+
+def write_brat_split(split: Path) -> Path:
+    """A two-article PolNeAR-style split at ``split`` (``text/`` and brat ``attributions/``): one
+    attribution each, source, cue and content, for training a tagger end to end."""
+    (split / "text").mkdir(parents=True)
+    (split / "attributions").mkdir()
+    texts = {
+        "a": "The mayor said the bridge would reopen in May.\n",
+        "b": "Officials warned that the storm would hit the coast.\n",
+    }
+    anns = {
+        "a": [("Source", "The mayor"), ("Cue", "said"), ("Content", "the bridge would reopen in May")],
+        "b": [("Source", "Officials"), ("Cue", "warned"), ("Content", "the storm would hit the coast")],
+    }
+    for stem, text in texts.items():
+        (split / "text" / f"{stem}.txt").write_text(text, encoding="utf-8")
+        lines = []
+        for i, (label, words) in enumerate(anns[stem], 1):
+            at = text.index(words)
+            lines.append(f"T{i}\t{label} {at} {at + len(words)}\t{words}")
+        lines.append("E1\tAttribution:T2 Content:T3 Cue:T2 Source:T1")
+        (split / "attributions" / f"{stem}_x.ann").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return split

