@@ -946,3 +946,17 @@ def test_the_particle_of_a_phrasal_cue_belongs_to_the_cue() -> None:
     art = article_from_text("Maddow pointed out that the bridge had been closed for a year.", id="a")
     found = [(q.text, q.cue.text if q.cue else None) for q in extract_quotes(art, tagger=False).quotes]
     assert found == [("that the bridge had been closed for a year", "pointed out")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab .,“”\"‘’'", max_size=60))
+def test_the_quote_mask_marks_the_tokens_that_start_inside_a_quotation(text: str) -> None:
+    """``_quote_mask`` finds each quotation's tokens by bisection: the same marks as asking every
+    token whether it starts inside one."""
+    from quotetrace.extract import _quote_mask
+    from quotetrace.extract.segment import tokens
+
+    toks = tokens(text)
+    quotations = find_quotations(text, 0, len(text))
+    expected = [any(q.outer_start <= t.start < q.outer_end for q in quotations) for t in toks]
+    assert _quote_mask(toks, quotations) == expected

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import operator
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -458,16 +459,18 @@ def _embed(st: _State, emb: Embed) -> None:
 
 
 def _quote_mask(toks: Sequence[Token], quotations: Sequence[Quotation]) -> list[bool]:
+    """Whether each token starts inside a quotation's marks (``quotations`` in order, never overlapping)."""
     mask = [False] * len(toks)
-    if not quotations:
-        return mask
-    qi = 0
-    for i, t in enumerate(toks):
-        while qi < len(quotations) and quotations[qi].outer_end <= t.start:
-            qi += 1
-        if qi < len(quotations) and quotations[qi].outer_start <= t.start < quotations[qi].outer_end:
-            mask[i] = True
+    lo = 0
+    for q in quotations:
+        lo = bisect.bisect_left(toks, q.outer_start, lo, key=_token_start)
+        hi = bisect.bisect_left(toks, q.outer_end, lo, key=_token_start)
+        mask[lo:hi] = [True] * (hi - lo)
+        lo = hi
     return mask
+
+
+_token_start = operator.itemgetter(0)
 
 
 def _quotation_attribution(
