@@ -684,20 +684,25 @@ def _cue_span(text: str, toks: Sequence[Token], f: Frame) -> Span:
 def _add_outer_relays(st: _State, toks: Sequence[Token], f: Frame, at: _Attribution, s: int, e: int) -> None:
     text = st.text
     tail = text[f.content_end : e]
-    m = re.search(
-        r",\s*((?:[A-Z][\w’'\-.]*\s+){1,4}|(?:the\s+)?[a-z]+\s+(?:[a-z]+\s+)?)"
-        r"(?:reported|reports|said|says|wrote)\b",
-        tail,
-    )
+    m = _OUTER_REPORTER.search(tail)
     if m and not f.inverted:
         who = m.group(1).strip()
         if who.lower() not in ("he", "she", "it", "they") and who not in at.via:
             at.via.append(_strip_det(who))
-    m2 = re.search(r",\s*according to\s+((?:[\w’'\-]+\s*){1,8}?)(?=\s*(?:,|\.|$|who\b))", tail)
+    m2 = _OUTER_ACCORDING.search(tail)
     if m2 and not f.according:
         who = m2.group(1).strip()
-        if who[:1].isupper() or re.match(r"(?:two|three|several|some|the)?\s*(?:lawmakers|officials|sources)", who):
+        if who[:1].isupper() or _UNNAMED_SOURCES.match(who):
             at.via.append(_strip_det(who) if who[:1].isupper() else who)
+
+
+# ", Yonhap reported" / ", according to two officials" after a reported clause: a relay of the report
+_OUTER_REPORTER = re.compile(
+    r",\s*((?:[A-Z][\w’'\-.]*\s+){1,4}|(?:the\s+)?[a-z]+\s+(?:[a-z]+\s+)?)(?:reported|reports|said|says|wrote)\b"
+)
+_OUTER_ACCORDING = re.compile(r",\s*according to\s+((?:[\w’'\-]+\s*){1,8}?)(?=\s*(?:,|\.|$|who\b))")
+_UNNAMED_SOURCES = re.compile(r"(?:two|three|several|some|the)?\s*(?:lawmakers|officials|sources)")
+_LEADING_THE = re.compile(r"^(?:the|The)\s+")
 
 
 def _with_agency(st: _State, via: list[str]) -> list[str]:
@@ -714,7 +719,7 @@ def _clean_mention(s: str) -> str:
 
 
 def _strip_det(s: str) -> str:
-    return re.sub(r"^(?:the|The)\s+", "", s.strip())
+    return _LEADING_THE.sub("", s.strip())
 
 
 _KIND_SUFFIX: dict[QuoteKind, str] = {"direct": "d", "partial": "p", "indirect": "i", "embed": "e"}

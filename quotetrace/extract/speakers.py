@@ -468,8 +468,12 @@ class _Entity:
     proper: bool = True
 
 
+_WORD = re.compile(r"\w+(?:[’'\-]\w+)*")
+_PAREN_ACRONYM = re.compile(r"\(([A-Z][A-Z0-9&.]{1,7})\)")
+
+
 def _words(s: str) -> list[str]:
-    return re.findall(r"\w+(?:[’'\-]\w+)*", s)
+    return _WORD.findall(s)
 
 
 def _is_list(mention: str) -> bool:
@@ -628,7 +632,7 @@ class SpeakerResolver:
         if party:
             mention = (mention[: party.start()] + mention[party.end() :]).strip()
             ws = _words(mention)
-        paren = re.search(r"\(([A-Z][A-Z0-9&.]{1,7})\)", mention)
+        paren = _PAREN_ACRONYM.search(mention)
         if paren:
             acronym = paren.group(1)
             mention = (mention[: paren.start()] + mention[paren.end() :]).strip()
