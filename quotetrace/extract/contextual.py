@@ -4,10 +4,13 @@ The shipped tagger (``extract.tagger``) reads each word's vector alone, so "clai
 input in "claimed victory" and "the claimed victory". This one also reads the word's hidden states
 in MiniLM (all-MiniLM-L6-v2, the model the ``semantic`` extra bundles) run over the whole sentence:
 the third of its six layers (the upper three are never run), the word's first word piece, projected
-to 64 numbers by a layer learned with the tagger. On a held-out quarter of PolNeAR train it scores
-content F1 0.657 where the fast tagger, trained the same way, scores 0.634 (docs/benchmarks.md), at
-the price of MiniLM: about a quarter of a second an article instead of 10 ms. It is for the reader
-who traces one story; a corpus of thousands keeps the fast default.
+to 64 numbers by a layer learned with the tagger. MiniLM's three layers were fine-tuned with the
+tagger; the model file holds what that changed, each weight matrix's change of low rank
+(``low_rank_tuning``), and ``MiniLMContext`` adds it back to the bundled MiniLM. On a held-out
+quarter of PolNeAR train it scores content F1 0.68 where the fast tagger, trained the same way,
+scores 0.64 (docs/benchmarks.md), at the price of MiniLM: about a quarter of a second an article
+instead of 10 ms. It is for the reader who traces one story; a corpus of thousands keeps the fast
+default.
 
     >>> from quotetrace.extract import extract_quotes
     >>> from quotetrace.extract.contextual import load_contextual_tagger
@@ -17,13 +20,13 @@ or ``quotetrace trace --tagger contextual``. ``pip install torch==2.13.0`` then
 ``pip install 'quotetrace[semantic]'`` (``make semantic``) brings what it needs; without it,
 ``load_contextual_tagger`` raises ``SemanticUnavailableError`` with that command. The model is
 trained by ``bench/train_tagger.py --contextual`` and shipped as ``data/tagger-lstm1-minilm.npz``:
-the tagger's arrays and the projection, no MiniLM weights.
+the tagger's arrays, the projection and the low-rank changes to MiniLM, not MiniLM itself.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -49,7 +52,7 @@ class MiniLMContext:
     float16, as the tagger was trained on them.
     """
 
-    def __init__(self, layers: Sequence[int]) -> None:
+    def __init__(self, layers: Sequence[int], tuning: Mapping[str, np.ndarray] | None = None) -> None:
         path = bundled_minilm("the contextual tagger", "torch", "transformers")
         import torch
         from transformers import AutoModel, AutoTokenizer
@@ -62,8 +65,25 @@ class MiniLMContext:
         if not self.layers or min(self.layers) < 0 or max(self.layers) > depth:
             raise ValueError(f"MiniLM has hidden states 0 to {depth}, not {self.layers}")
         model.encoder.layer = model.encoder.layer[: max(self.layers)]
+        if tuning:
+            _tune(model, tuning)
         self._model = model.eval()
         self.width = model.config.hidden_size * len(self.layers)
+
+    @property
+    def model(self) -> Any:
+        """The (truncated) MiniLM model itself, for training that fine-tunes it."""
+        return self._model
+
+    def pieces(self, words: Sequence[str]) -> tuple[list[int], list[int]]:
+        """The word pieces of a sentence as MiniLM reads it, and each word's first piece (-1 for a
+        word past ``MAX_PIECES``): what ``many`` reads, for training that runs MiniLM itself."""
+        enc = self._tokenizer([list(words)], is_split_into_words=True, truncation=True, max_length=MAX_PIECES)
+        first = [-1] * len(words)
+        for piece, word in enumerate(enc.word_ids(0)):
+            if word is not None and first[word] < 0:
+                first[word] = piece
+        return list(enc["input_ids"][0]), first
 
     def __call__(self, words: Sequence[str]) -> np.ndarray:
         return self.many([words])[0]
@@ -118,6 +138,63 @@ def check_contextual() -> None:
         raise FileNotFoundError(f"the contextual tagger's model {CONTEXT_MODEL} is not in this installation")
 
 
+# A fine-tuned model's changes to MiniLM's weights: ``tune.NAME.u`` and ``tune.NAME.v`` for a weight
+# matrix (the change is ``u @ v``, of low rank), ``tune.NAME`` for a bias or a norm's vector.
+TUNING = "tune."
+
+
+def low_rank_tuning(tuned: Mapping[str, Any], base: Mapping[str, Any], rank: int) -> dict[str, np.ndarray]:
+    """The changes fine-tuning made to MiniLM's parameters (``state_dict``s, before and after), each
+    weight matrix's cut to its ``rank`` largest singular values, in float16: what a model file holds.
+    Parameters left as they were are left out."""
+    out: dict[str, np.ndarray] = {}
+    for name, after in tuned.items():
+        change = (after.detach().double() - base[name].detach().double()).numpy()
+        if not change.any():
+            continue
+        if change.ndim == 2 and rank < min(change.shape):
+            u, s, vt = np.linalg.svd(change, full_matrices=False)
+            out[f"{TUNING}{name}.u"] = (u[:, :rank] * s[:rank]).astype(np.float16)
+            out[f"{TUNING}{name}.v"] = vt[:rank].astype(np.float16)
+        else:
+            out[TUNING + name] = change.astype(np.float16)
+    return out
+
+
+def _tune(model: Any, tuning: Mapping[str, np.ndarray]) -> None:
+    """Add a fine-tuned model's changes (``low_rank_tuning``) to MiniLM's parameters."""
+    import torch
+
+    params = dict(model.named_parameters())
+    changes: dict[str, np.ndarray] = {}
+    for key, value in tuning.items():
+        name = key.removeprefix(TUNING)
+        if name.endswith(".u"):
+            base = name.removesuffix(".u")
+            if f"{TUNING}{base}.v" not in tuning:
+                raise ValueError(f"not a contextual tagger model: {key} has no .v")
+            changes[base] = value.astype(np.float32) @ tuning[f"{TUNING}{base}.v"].astype(np.float32)
+        elif not name.endswith(".v"):
+            changes[name] = value.astype(np.float32)
+    with torch.no_grad():
+        for name, change in changes.items():
+            param = params.get(name)
+            if param is None or tuple(param.shape) != change.shape:
+                raise ValueError(
+                    f"not a contextual tagger model: MiniLM has no parameter {name} of shape {change.shape}"
+                )
+            param += torch.from_numpy(change)
+
+
+def context_tuning(model: bytes) -> dict[str, np.ndarray]:
+    """A contextual tagger model's changes to MiniLM's weights (none for a model trained on MiniLM as it is)."""
+    try:
+        with np.load(io.BytesIO(model), allow_pickle=False) as arrays:
+            return {k: arrays[k] for k in arrays.files if k.startswith(TUNING)}
+    except (OSError, ValueError) as err:
+        raise ValueError(f"not a contextual tagger model: {err}") from None
+
+
 def context_layers(model: bytes) -> tuple[int, ...]:
     """The MiniLM layers a contextual tagger model was trained on (``context_layers`` in its file)."""
     try:
@@ -137,7 +214,7 @@ def load_contextual_tagger() -> Tagger:
     if not res.is_file():
         raise FileNotFoundError(f"the contextual tagger's model {CONTEXT_MODEL} is not in this installation")
     blob = res.read_bytes()
-    context = MiniLMContext(context_layers(blob))
+    context = MiniLMContext(context_layers(blob), context_tuning(blob))
     tagger = Tagger(blob, context=context)
     if tagger.context_width != context.width:
         raise ValueError(f"{CONTEXT_MODEL} reads {tagger.context_width} numbers a word, MiniLM gives {context.width}")
