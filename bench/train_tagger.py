@@ -329,7 +329,7 @@ def fine_tune(
     minilm = context.model
     for p in minilm.embeddings.parameters():
         p.requires_grad_(False)
-    tuned = [p for p in minilm.encoder.parameters()]
+    tuned = list(minilm.encoder.parameters())
     opt = torch.optim.Adam(
         [
             {"params": tuned, "lr": args.tune_lr},
@@ -454,11 +454,12 @@ def main() -> None:
     index = {lab: i for i, lab in enumerate(LABELS)}
     contexts: list[np.ndarray | None] = [None] * len(sentences)
     context = None
+    words_of = [texts for texts, _, _, _ in sentences]
     if args.contextual:
         from quotetrace.extract.contextual import MiniLMContext
 
         context = MiniLMContext(layers)
-        contexts = list(context.many([texts for texts, _, _, _ in sentences]))
+        contexts = list(context.many(words_of))
     encoded = [
         (encoder.encode(texts, q, rule), [index[g] for g in gold], ctx)
         for (texts, q, rule, gold), ctx in zip(sentences, contexts, strict=True)
@@ -474,10 +475,10 @@ def main() -> None:
         from quotetrace.extract.contextual import MiniLMContext, low_rank_tuning
 
         base = {k: v.clone() for k, v in context.model.state_dict().items()}
-        fine_tune(model, context, [texts for texts, _, _, _ in sentences], encoded, args)
+        fine_tune(model, context, words_of, encoded, args)
         tuning = low_rank_tuning(context.model.state_dict(), base, args.tune_rank)
         # the vectors MiniLM gives as shipped (its change cut in rank, float16): what the decoder is checked on
-        contexts = list(MiniLMContext(layers, tuning).many([texts for texts, _, _, _ in sentences]))
+        contexts = list(MiniLMContext(layers, tuning).many(words_of))
         encoded = [(e, gold, ctx) for (e, gold, _), ctx in zip(encoded, contexts, strict=True)]
         kept = sum(v.size for v in tuning.values())
         print(f"MiniLM fine-tuned: {kept:,} numbers of its change kept (rank {args.tune_rank})")

@@ -79,11 +79,7 @@ class MiniLMContext:
         """The word pieces of a sentence as MiniLM reads it, and each word's first piece (-1 for a
         word past ``MAX_PIECES``): what ``many`` reads, for training that runs MiniLM itself."""
         enc = self._tokenizer([list(words)], is_split_into_words=True, truncation=True, max_length=MAX_PIECES)
-        first = [-1] * len(words)
-        for piece, word in enumerate(enc.word_ids(0)):
-            if word is not None and first[word] < 0:
-                first[word] = piece
-        return list(enc["input_ids"][0]), first
+        return list(enc["input_ids"][0]), _first_pieces(enc.word_ids(0), len(words))
 
     def __call__(self, words: Sequence[str]) -> np.ndarray:
         return self.many([words])[0]
@@ -115,13 +111,20 @@ class MiniLMContext:
         out = []
         for b, words in enumerate(sentences):
             vectors = np.zeros((len(words), self.width), np.float32)
-            seen: set[int] = set()
-            for piece, word in enumerate(enc.word_ids(b)):
-                if word is not None and word not in seen:
-                    seen.add(word)
-                    vectors[word] = joined[b, piece]
+            first = np.array(_first_pieces(enc.word_ids(b), len(words)), dtype=np.int64)
+            known = first >= 0
+            vectors[known] = joined[b, first[known]]
             out.append(vectors)
         return out
+
+
+def _first_pieces(word_ids: Sequence[int | None], words: int) -> list[int]:
+    """Each word's first word piece, from a tokenizer's ``word_ids``; -1 for a word cut off."""
+    first = [-1] * words
+    for piece, word in enumerate(word_ids):
+        if word is not None and first[word] < 0:
+            first[word] = piece
+    return first
 
 
 def check_contextual() -> None:
