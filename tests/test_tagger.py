@@ -266,7 +266,7 @@ def test_a_rule_clause_takes_the_bounds_the_tagger_reads_inside_it(text: str, ta
         ("Mr Lee said that the talks had failed.\n", [("C", "said that the talks had failed")]),
         # it would cut a report the rules found inside the clause
         ("The soldier said he was unaware of the war as his commanders told him it was training.\n",
-         [("C", "he was unaware of the war")]),
+         [("C", "he was unaware of the war"), ("S", "his commanders")]),
         # a single word
         ("Mr Lee said that the talks had failed.\n", [("C", "that")]),
         # content the tagger gives another source is that source's attribution, not the clause's bounds
@@ -284,6 +284,34 @@ def test_a_rule_clause_keeps_its_bounds(text: str, marked: list[tuple[str, str]]
     tagged = extract_quotes(art, tagger=Fixed({text.split()[0]: marked})).quotes
     assert [q for q in tagged if q.kind != "indirect" or q in ruled] == list(ruled)
     assert {(q.start, q.end) for q in ruled} <= {(q.start, q.end) for q in tagged}
+
+
+@pytest.mark.parametrize(
+    ("marked", "kept"),
+    [
+        ([], False),  # the tagger reads no part of the attribution
+        ([("C", "Since last November")], True),
+        ([("S", "the senator")], True),
+        ([("K", "has warned")], True),
+    ],
+)
+def test_a_rule_clause_the_tagger_reads_nothing_of_is_dropped(marked: list[tuple[str, str]], kept: bool) -> None:
+    text = "Since last November, the senator has warned about the debt.\n"
+    art = article_from_text(text, id="t.txt")
+    (ruled,) = extract_quotes(art, tagger=False).quotes
+    assert (ruled.text, ruled.speaker) == ("Since last November", "the senator")
+    quotes = extract_quotes(art, tagger=Fixed({"Since": marked})).quotes
+    assert (ruled in quotes) is kept
+
+
+def test_a_sentence_past_the_taggers_reach_keeps_its_rule_clauses() -> None:
+    class Short(Fixed):
+        max_tokens = 5  # longer sentences are all "O"
+
+    text = "Since last November, the senator has warned about the debt.\n"
+    art = article_from_text(text, id="t.txt")
+    ruled = extract_quotes(art, tagger=False).quotes
+    assert ruled and extract_quotes(art, tagger=Short({})).quotes == ruled
 
 
 def test_tagged_content_without_a_source_is_not_attributed_speech() -> None:
@@ -307,7 +335,12 @@ def test_headlines_are_not_tagged() -> None:
 
 def test_a_guessed_speaker_never_renames_a_known_one() -> None:
     text = "Volodymyr Zelensky said Kyiv was ready.\n\nZelensky Team Leader Ivan Petrov praised the offer.\n"
-    tagger = Fixed({"Zelensky": [("S", "Zelensky Team Leader Ivan Petrov"), ("K", "praised"), ("C", "the offer")]})
+    tagger = Fixed(
+        {
+            "Volodymyr": [("C", "Kyiv was ready")],
+            "Zelensky": [("S", "Zelensky Team Leader Ivan Petrov"), ("K", "praised"), ("C", "the offer")],
+        }
+    )
     quotes = extract_quotes(article_from_text(text, id="t.txt"), tagger=tagger).quotes
     assert quotes[0].speaker == "Volodymyr Zelensky"
 
