@@ -265,9 +265,9 @@ def _learned(st: _State, toks: Sequence[Token], in_quote: Sequence[bool], before
     """Add the attributions the learned tagger finds in a sentence that no rule quote already has.
 
     The rules' quotes of the sentence are the tagger's inputs. They are kept, with two
-    exceptions: a reported clause the tagger reads no content in is dropped
-    (``_untagged_clause``), and one whose end the tagger reads elsewhere is re-bounded
-    (``_rebound``). A tagged span with no source is not attributed speech and is left out.
+    exceptions: a reported clause the tagger reads no part of is dropped (``_untagged_clause``),
+    and one whose end the tagger reads elsewhere is re-bounded (``_rebound``). A tagged span with
+    no source is not attributed speech and is left out.
     """
     assert st.tagger is not None
     if not toks:
@@ -314,16 +314,16 @@ def _untagged_clause(q: Quote, starts: Sequence[int], labels: Sequence[Label]) -
     tagger reads the rules' labels among its inputs and the whole sentence besides; where it
     keeps none of them, the rules were most likely wrong. On a held-out quarter of PolNeAR train
     (docs/benchmarks.md, session 22) the contextual tagger reads nothing of 78 rule clauses, and
-    62 of them overlap no gold attribution's content by half or more. A clause whose speaker or cue it reads is kept
-    ("According to the Kremlin, the report is false": the fast tagger keeps the source and cue
-    and drops the content)."""
+    62 of them overlap no gold attribution's content by half or more. A clause whose speaker or
+    cue it reads is kept ("According to the Kremlin, the report is false": the fast tagger keeps
+    the source and cue and drops the content)."""
     if q.kind != "indirect":
         return False
     for role, span in (("C", q), ("S", q.speaker_mention), ("K", q.cue)):
         if span is None:
             continue
         a, b = bisect.bisect_left(starts, span.start), bisect.bisect_left(starts, span.end)
-        if any(lab != "O" and lab[-1] == role for lab in labels[a:b]):
+        if any(lab[-1] == role for lab in labels[a:b]):  # "B-C", "I-S", ...; "O" is no role
             return False
     return True
 
