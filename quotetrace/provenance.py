@@ -82,8 +82,8 @@ class Cluster:
     unless something it was assembled from changed: a quote or a conflict partner gone or fresh, or
     a new link or conflict of one of its quotes.
 
-    ``statements`` are numbered within the group (``"0"``, ``"1"``, ...) and ``statement_links``
-    name them so; the run numbers them corpus-wide. ``verdicts`` are the verified pairs that count
+    ``statements`` carry the ids the run gave them corpus-wide (see ``link_quotes``), and
+    ``statement_links`` name them so. ``verdicts`` are the verified pairs that count
     among the quotes and between one of them and a ``partners`` quote of another group (a conflict,
     kept with both groups) (``VerdictRow``); a group read back from a store (``key``, its row
     there) leaves them there until it must be assembled again.
@@ -106,7 +106,8 @@ class Provenance:
     taken from ``prior`` left out, and those of two speakers that are no attribution conflict, which
     decide nothing), ``clusters`` every group of linked quotes (those taken whole from
     ``prior`` keep their ``key``), and ``settled`` the speaker of every quote that was linked:
-    what the next run's ``PriorLinks`` is made of (``prior()``).
+    what the next run's ``PriorLinks`` is made of (``prior()``). ``numbered`` is the highest statement
+    number given so far (``S1``, ``S2``, ...), by this run or by those it built on.
     """
 
     quotes: tuple[Quote, ...]
@@ -115,11 +116,12 @@ class Provenance:
     verdicts: Sequence[VerdictRow] = ()
     settled: Mapping[str, str] = dataclasses.field(default_factory=dict)
     clusters: tuple[Cluster, ...] = ()
+    numbered: int = 0
 
     def prior(self, before: PriorLinks | None = None) -> PriorLinks:
         """What the next run builds on, in memory; ``before`` is the prior this run was given, which
         still holds the verdicts of the clusters taken from it."""
-        return PriorLinks(dict(self.settled), self.clusters, _in_memory(before))
+        return PriorLinks(dict(self.settled), self.clusters, _in_memory(before), numbered=self.numbered)
 
 
 def _in_memory(before: PriorLinks | None) -> Callable[[Sequence[Cluster]], Iterable[ClusterVerdicts]]:
@@ -168,7 +170,9 @@ class PriorLinks:
 
     ``clusters`` may come without their statements and links (a store reads those only for the
     clusters taken as they were, once the others are assembled): ``assembled(clusters)`` gives
-    them whole, in the order given.
+    them whole, in the order given, and ``statement_ids(clusters)`` the id of the statement each of
+    their quotes was in. ``numbered`` is the highest statement number given by then: a statement
+    keeps its id from run to run (see ``link_quotes``), and a new one is numbered above it.
 
     So two things can differ from a full run: the word weights (``idf_weights``) reported speech is
     compared with, computed then on a smaller corpus, and the probes of settled quotes
@@ -179,6 +183,13 @@ class PriorLinks:
     clusters: Sequence[Cluster]
     verdicts: Callable[[Sequence[Cluster]], Iterable[ClusterVerdicts]]
     assembled: Callable[[Sequence[Cluster]], Sequence[Cluster]] = tuple
+    statement_ids: Callable[[Sequence[Cluster]], Mapping[str, str]] = lambda clusters: statement_of(clusters)
+    numbered: int = 0
+
+
+def statement_of(clusters: Iterable[Cluster]) -> dict[str, str]:
+    """The id of the statement each quote of ``clusters`` is in, from the statements they hold."""
+    return {qid: st.id for c in clusters for st in c.statements for qid in st.quotes}
 
 
 def link_quotes(
@@ -207,6 +218,13 @@ def link_quotes(
     millions of verdicts, so they are left out otherwise). ``stamp=False`` leaves the quotes as
     they were given (``Provenance.quotes``), without their statement ids, which the statements
     list: a large story's quotes are not copied.
+
+    Statements are numbered ``S1``, ``S2``, ... in reading order of their first quote. On a prior
+    run a statement keeps its id: one taken whole keeps it as it was, and one assembled again takes
+    the id of the earlier statement it shares the most quotes with (each id once). The others, new,
+    are numbered in reading order above the highest number given before, so an id never moves to
+    another statement, and once its statement is gone it is not given again. The statements and
+    links are what linking everything afresh gives, but for their ids.
     """
     body = [q for q in quotes if q.section == "body" and q.speaker is not None and q.speech]
     known: dict[str, Words] = {}  # a reprinted quote's words are read once
@@ -233,6 +251,7 @@ def link_quotes(
         verdicts = (engine or LOCAL).verified_pairs(table, on_progress=on_progress)
     release()  # blocking's arrays, freed: back to the system before assembly allocates its own
     reused: list[Cluster] = []
+    redo: list[Cluster] = []
     among: Sequence[int] = range(len(body))
     if prior is not None and fresh is not None:
         linking, conflict = _counting(verdicts, _named(body, table, verdicts))
@@ -246,13 +265,16 @@ def link_quotes(
     release()
     # handed over, not kept here: _assemble drops what chose the parents once the links are made
     parts, used = _assemble(body, words, idf, table, chosen.pop(), among, order, articles, primary, semantic)
+    earlier = prior.statement_ids(redo) if prior is not None and redo else {}
+    parts, numbered = _with_ids(parts, order, earlier, prior.numbered if prior is not None else 0)
+    del earlier
     counted = [used]  # handed over: _clusters lets the verdicts go once it has them in rows by group
     del used
     new, verified = _clusters(body, among, parts, counted) if record else ([], None)
     del counted
     if prior is not None:
         reused = list(prior.assembled(reused))  # read only now, after the largest part of the work
-    statements, links = _numbered(parts, reused, order)
+    statements, links = _listed(parts, reused, order)
     if stamp:
         statement_of = {qid: st.id for st in statements for qid in st.quotes}
         out = tuple(dataclasses.replace(q, statement=statement_of.get(q.id)) for q in quotes)
@@ -260,7 +282,7 @@ def link_quotes(
         out = tuple(quotes)
     settled = {q.id: q.speaker for q in body if q.speaker is not None}
     computed = _computed(verified, fresh)
-    return Provenance(out, statements, links, computed, settled, (*new, *reused) if record else ())
+    return Provenance(out, statements, links, computed, settled, (*new, *reused) if record else (), numbered)
 
 
 def _computed(verified: VerdictRows | None, fresh: Sequence[bool] | None) -> Sequence[VerdictRow]:
@@ -393,7 +415,7 @@ def _assemble(
 
     parts = []
     for group in members.values():
-        sid = "0"  # provisional: a cluster numbers its statements from 0 (most hold one), the run all of them
+        sid = "0"  # provisional: the run numbers every statement once all are made (``_with_ids``)
         # ties (two quotes of one article at one offset, "her" and "her role in it") go by id: the order
         # must not hang on the order of ``group``, which differs between a full and an incremental run
         origin = min(
@@ -621,14 +643,9 @@ def _clusters(
         statements: list[Statement] = []
         links: list[Link] = []
         statement_links: list[Link] = []
-        for n, part in enumerate(of_group[root]):
-            sid = str(n)
-            if n == 0:  # numbered so already
-                statements.append(part.statement)
-                statement_links.extend(part.statement_links)
-            else:
-                statements.append(dataclasses.replace(part.statement, id=sid))
-                statement_links.extend(dataclasses.replace(lk, target=sid) for lk in part.statement_links)
+        for part in of_group[root]:
+            statements.append(part.statement)
+            statement_links.extend(part.statement_links)
             links.extend(part.links)
         out.append(
             Cluster(
@@ -729,35 +746,76 @@ def _bounds(groups: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.concatenate([[True], groups[1:] != groups[:-1], [True]]))
 
 
-def _numbered(
+def _with_ids(
+    parts: Sequence[_Part],
+    order: Mapping[str, tuple[int, dt.date, str, int]],
+    earlier: Mapping[str, str],
+    numbered: int,
+) -> tuple[list[_Part], int]:
+    """``parts`` with their statements' ids (see ``link_quotes``), and the highest number given by then.
+
+    ``earlier`` is the statement each quote of the clusters assembled again was in, ``numbered`` the
+    highest number given before. A statement takes the earlier id it shares the most quotes with,
+    the pairs with more shared quotes first, then in reading order of the new statement, then by the
+    lower number: so an id goes to one statement, and the outcome does not hang on the order of
+    ``parts``. The rest are numbered in reading order of their first quote, then by its id (two
+    quotes of one article at one offset tie), as a run with nothing before numbers them all."""
+    read = [(order[p.statement.quotes[0]], p.statement.quotes[0]) for p in parts]
+    ids: list[str | None] = [None] * len(parts)
+    if earlier:
+        pairs: list[tuple[int, tuple[tuple[int, dt.date, str, int], str], int, int, str]] = []
+        for n, part in enumerate(parts):
+            shared = Counter(earlier[qid] for qid in part.statement.quotes if qid in earlier)
+            pairs.extend((-count, read[n], _number(sid), n, sid) for sid, count in shared.items())
+        pairs.sort()
+        given: set[str] = set()
+        for *_, n, old in pairs:
+            if ids[n] is None and old not in given:
+                ids[n] = old
+                given.add(old)
+    for n in sorted((n for n in range(len(parts)) if ids[n] is None), key=read.__getitem__):
+        numbered += 1
+        ids[n] = f"S{numbered}"
+    out = []
+    for part, given_id in zip(parts, ids, strict=True):
+        sid = given_id or ""  # every part has its id by now
+        out.append(
+            part._replace(
+                statement=_renumbered(part.statement, sid),
+                statement_links=[_retargeted(lk, sid) for lk in part.statement_links],
+            )
+        )
+    return out, numbered
+
+
+def _number(sid: str) -> int:
+    """The number of statement id ``sid`` ("S12": 12)."""
+    return int(sid[1:])
+
+
+def _listed(
     parts: Sequence[_Part], reused: Sequence[Cluster], order: Mapping[str, tuple[int, dt.date, str, int]]
 ) -> tuple[tuple[Statement, ...], tuple[Link, ...]]:
-    """Every statement, numbered ``S1``, ``S2``, ... in reading order of its first quote, and every
-    link, in ``(source, target)`` order: those just assembled (``parts``) and those taken whole."""
-    # by the first quote's reading order, then its id: two quotes of one article at one offset tie
-    found: list[tuple[tuple[tuple[int, dt.date, str, int], str], Statement, Sequence[Link]]] = []
+    """Every statement, in reading order of its first quote (then its id: two quotes of one article at
+    one offset tie), and every link, in ``(source, target)`` order: those just assembled (``parts``)
+    and those taken whole, all with their ids given."""
+    # a statement lists its quotes in reading order (``_assemble``), so its first quote is the earliest
+    found: list[tuple[tuple[tuple[int, dt.date, str, int], str], Statement]] = []
     links: list[Link] = []
-    # a statement lists its quotes in that order (``_assemble``), so its first quote is the earliest
     for part in parts:
         first = part.statement.quotes[0]
-        found.append(((order[first], first), part.statement, part.statement_links))
+        found.append(((order[first], first), part.statement))
         links.extend(part.links)
+        links.extend(part.statement_links)
     for c in reused:
-        to_each: dict[str, list[Link]] = defaultdict(list)
-        for lk in c.statement_links:
-            to_each[lk.target].append(lk)
         for st in c.statements:
             first = st.quotes[0]
-            found.append(((order[first], first), st, to_each[st.id]))
+            found.append(((order[first], first), st))
         links.extend(c.links)
+        links.extend(c.statement_links)
     found.sort(key=lambda x: x[0])
-    statements = []
-    for n, (_, st, to_it) in enumerate(found, start=1):
-        sid = f"S{n}"
-        statements.append(_renumbered(st, sid))
-        links.extend(_retargeted(lk, sid) for lk in to_it)
     links.sort(key=lambda lk: (lk.source, lk.target))
-    return tuple(statements), tuple(links)
+    return tuple(st for _, st in found), tuple(links)
 
 
 def _renumbered(st: Statement, sid: str) -> Statement:

@@ -1198,7 +1198,8 @@ class Store:
         """What the last ``trace`` of this store found (see ``provenance.PriorLinks``), for the
         articles stored then with the same text, metadata and extractor; None when there is none
         to build on (never linked, or linked by another version of the linker)."""
-        if self._meta("linker") != linker_version():
+        numbered = self._meta("statements")  # the highest statement number given (see ``link_quotes``)
+        if self._meta("linker") != linker_version() or numbered is None:
             return None
         extractor = extractor_version(tagger=tagger)
         speakers: dict[str, str] = {}
@@ -1221,19 +1222,33 @@ class Store:
 
         relinked = f"the store {self.path} was linked again while it was traced: trace it again"
 
-        def verdicts(wanted: Sequence[Cluster]) -> Iterator[ClusterVerdicts]:
+        def column(wanted: Sequence[Cluster], name: str) -> Iterator[tuple[Cluster, Any]]:
+            """Each of ``wanted`` with its row's column ``name``, by key, a chunk of keys at a time."""
             by_key = {c.key: c for c in wanted if c.key is not None}
             keys = sorted(by_key)
             found = 0
             for start in range(0, len(keys), 500):  # SQLite limits the number of parameters
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for key, data in self._conn.execute(f"SELECT id, verdicts FROM clusters WHERE id IN ({marks})", chunk):
+                for key, data in self._conn.execute(f"SELECT id, {name} FROM clusters WHERE id IN ({marks})", chunk):
                     found += 1
-                    if data is not None:
-                        yield by_key[key], verdicts_from_blob(data)
+                    yield by_key[key], data
             if found < len(keys):
                 raise StoreError(relinked)
+
+        def verdicts(wanted: Sequence[Cluster]) -> Iterator[ClusterVerdicts]:
+            for c, data in column(wanted, "verdicts"):
+                if data is not None:
+                    yield c, verdicts_from_blob(data)
+
+        def statement_ids(wanted: Sequence[Cluster]) -> dict[str, str]:
+            # a statement's row is [id, speaker, text, origin, quotes, ...] (``statement_to_row``)
+            return {
+                get(qid, qid): sid
+                for _, data in column(wanted, "assembled")
+                for sid, _, _, _, quotes, *_ in _loads(data)["statements"]
+                for qid in quotes
+            }
 
         def assembled(wanted: Sequence[Cluster]) -> list[Cluster]:
             at = {c.key: n for n, c in enumerate(wanted) if c.key is not None}
@@ -1249,7 +1264,7 @@ class Store:
                 raise StoreError(relinked)
             return whole
 
-        return PriorLinks(speakers, clusters, verdicts, assembled)
+        return PriorLinks(speakers, clusters, verdicts, assembled, statement_ids, int(numbered))
 
     @_sqlite_errors
     def save_links(self, prov: Provenance, *, tagger: TaggerName = "fast", prior: PriorLinks | None = None) -> None:
@@ -1312,6 +1327,7 @@ class Store:
                         (_sql_text(aid), versions[aid], row),
                     )
             self._set_meta("linker", linker)
+            self._set_meta("statements", str(prov.numbered))
 
     def _meta(self, key: str) -> str | None:
         row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

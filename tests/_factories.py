@@ -11,6 +11,7 @@ the real seed texts, so ``article.text[q.start:q.end] == q.text`` holds as it mu
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -381,3 +382,18 @@ def write_brat_split(split: Path) -> Path:
         lines.append("E1\tAttribution:T2 Content:T3 Cue:T2 Source:T1")
         (split / "attributions" / f"{stem}_x.ann").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return split
+
+
+def named_by_quotes(trace_json: str) -> dict[str, Any]:
+    """A trace's JSON with each statement id replaced by the statement's quotes: two traces of one
+    story that differ only in how their statements are numbered (a store keeps the ids it gave) compare
+    equal."""
+    trace: dict[str, Any] = json.loads(trace_json)
+    named = {st["id"]: st["quotes"] for st in trace["statements"]}
+    for st in trace["statements"]:
+        st["id"] = st["quotes"]
+    for q in trace["quotes"]:
+        q["statement"] = named.get(q["statement"])
+    for lk in trace["links"]:
+        lk["target"] = named.get(lk["target"], lk["target"])
+    return trace

@@ -7,13 +7,13 @@ reach it through ``--scheduler``.
 from __future__ import annotations
 
 import dataclasses
-import json
 import socket
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from _factories import named_by_quotes
 from click.testing import CliRunner, Result
 
 import quotetrace
@@ -291,7 +291,7 @@ def test_an_incremental_trace_on_the_cluster_is_the_local_one(
             outputs.append(trace_store(store, engine=engine, relink=True).to_json())
     incremental, relinked = outputs[0::2], outputs[1::2]
     assert len(set(incremental)) == 1 and len(set(relinked)) == 1 and '"fidelity"' in outputs[0]
-    unscored = [json.loads(out) for out in outputs[:2]]
+    unscored = [named_by_quotes(out) for out in outputs[:2]]
     for data in unscored:
         for link in data["links"]:
             del link["score"]

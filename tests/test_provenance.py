@@ -429,12 +429,38 @@ def test_linking_on_a_prior_run_gives_the_full_result_whatever_changed(
     prior = before.prior()
     step = provenance.link_quotes(later, {}, prior=prior, record=True)
     full = provenance.link_quotes(later, {}, record=True)
-    assert (step.statements, step.links) == (full.statements, full.links)
+    assert _unnamed(step) == _unnamed(full)
+    _assert_ids_kept(before, step)
     # the same groups, each keeping the same verdicts (a conflict between two groups with both), once each
     assert sorted(map(_kept, step.clusters)) == sorted(map(_kept, full.clusters))
-    if again:  # nothing new: every group is taken as it was, partners and all
+    if again:  # nothing new: every group is taken as it was, partners and all, ids too
         third = provenance.link_quotes(later, {}, prior=step.prior(prior), record=True)
-        assert (third.statements, third.links) == (full.statements, full.links)
+        assert (third.statements, third.links, third.numbered) == (step.statements, step.links, step.numbered)
+
+
+def _unnamed(prov: provenance.Provenance) -> tuple[list[Any], list[Any]]:
+    """The statements and links of ``prov`` with each statement id replaced by its quotes, in order."""
+    named = {st.id: st.quotes for st in prov.statements}
+    statements = [dataclasses.replace(st, id="") for st in prov.statements]
+    links = [(lk.source, named.get(lk.target, lk.target), dataclasses.replace(lk, target="")) for lk in prov.links]
+    return statements, links
+
+
+def _assert_ids_kept(before: provenance.Provenance, after: provenance.Provenance) -> None:
+    """Statement ids are stable: a statement with the same quotes keeps its id, an id of ``before`` in
+    ``after`` names a statement with a quote of the one it named then, and new ones are numbered above."""
+    then = {st.id: set(st.quotes) for st in before.statements}
+    same = {st.quotes: st.id for st in before.statements}
+    ids = [st.id for st in after.statements]
+    assert len(set(ids)) == len(ids)
+    assert after.numbered >= before.numbered and all(1 <= int(sid[1:]) <= after.numbered for sid in ids)
+    for stmt in after.statements:
+        if stmt.quotes in same:
+            assert stmt.id == same[stmt.quotes]
+        if stmt.id in then:
+            assert then[stmt.id] & set(stmt.quotes)
+        else:
+            assert int(stmt.id[1:]) > before.numbered
 
 
 def _kept(c: provenance.Cluster) -> tuple[tuple[str, ...], tuple[str, ...], list[Any]]:
