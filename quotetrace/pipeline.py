@@ -154,8 +154,9 @@ def trace_store(
     ``trace_store`` verifies only the pairs of quotes that are new since (or whose speaker
     changed) and assembles again only the groups they reach. A group taken whole keeps the scores
     it was given, and old quotes keep the probes of the smaller corpus, so the result can differ
-    from a full linking (see ``provenance.PriorLinks``); ``relink=True`` links everything afresh,
-    and its result is exactly ``trace``'s.
+    from a full linking (see ``provenance.PriorLinks``), and each statement keeps the id it had (see
+    ``provenance.link_quotes``); ``relink=True`` links everything afresh, numbers the statements
+    from ``S1``, and its result is exactly ``trace``'s.
 
     >>> from quotetrace.store import open_store
     >>> with open_store("story.db") as store:  # doctest: +SKIP
