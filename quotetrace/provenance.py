@@ -153,6 +153,11 @@ def cluster_verdicts(c: Cluster) -> Verdicts:
     )
 
 
+def _statement_of(clusters: Iterable[Cluster]) -> dict[str, str]:
+    """The id of the statement each quote of ``clusters`` is in, from the statements they hold."""
+    return {qid: st.id for c in clusters for st in c.statements for qid in st.quotes}
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class PriorLinks:
     """What an earlier linking of the same corpus found, so that linking again after articles
@@ -183,13 +188,8 @@ class PriorLinks:
     clusters: Sequence[Cluster]
     verdicts: Callable[[Sequence[Cluster]], Iterable[ClusterVerdicts]]
     assembled: Callable[[Sequence[Cluster]], Sequence[Cluster]] = tuple
-    statement_ids: Callable[[Sequence[Cluster]], Mapping[str, str]] = lambda clusters: statement_of(clusters)
+    statement_ids: Callable[[Sequence[Cluster]], Mapping[str, str]] = _statement_of
     numbered: int = 0
-
-
-def statement_of(clusters: Iterable[Cluster]) -> dict[str, str]:
-    """The id of the statement each quote of ``clusters`` is in, from the statements they hold."""
-    return {qid: st.id for c in clusters for st in c.statements for qid in st.quotes}
 
 
 def link_quotes(
