@@ -546,6 +546,10 @@ def test_add_then_trace_db_gives_the_json_of_tracing_the_files(tmp_path: Path, s
     assert [st["id"] for st in after if tuple(st["quotes"]) in before] == [
         before[tuple(st["quotes"])] for st in after if tuple(st["quotes"]) in before
     ]
+    # the store remembers the highest number it gave: an id it gave is never given to a new statement
+    given = {int(sid[1:]) for sid in before.values()}
+    new = [int(st["id"][1:]) for st in after if st["id"] not in before.values()]
+    assert new and min(new) > max(given)
     assert run("trace", "--db", db, "--relink", "--format", "json").stdout == whole
 
 
