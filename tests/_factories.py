@@ -6,6 +6,8 @@ offer to hand over Kim Jong Un's soldiers, quoted verbatim, with ``organise`` fo
 ``organize`` and as a paraphrase; a National Intelligence Service briefing that
 reaches the articles via lawmakers, then Yonhap News Agency. Offsets are found in
 the real seed texts, so ``article.text[q.start:q.end] == q.text`` holds as it must.
+``write_brat_split`` writes a PolNeAR-like split; ``named_by_quotes`` compares two traces'
+JSON whatever their statements' numbers (a store's later traces keep the ids they gave).
 """
 
 from __future__ import annotations
