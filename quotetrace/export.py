@@ -68,7 +68,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 import networkx as nx
 
@@ -78,12 +78,15 @@ from quotetrace.model import Article, Edit, Link, Quote, Span, Speaker, Statemen
 from quotetrace.provenance import Dated, timeline
 
 __all__ = [
+    "Written",
     "iter_csv_parts",
     "iter_json",
     "iter_json_parts",
+    "link_record",
     "quote_record",
     "quote_record_of",
     "quotes_frame",
+    "statement_record",
     "to_csv",
     "to_dict",
     "to_gexf",
@@ -92,6 +95,14 @@ __all__ = [
     "to_node_link",
     "write_atomic",
 ]
+
+
+class Written(NamedTuple):
+    """A record as its JSON text already (``fastjson.dumps`` of it). A store keeps the records of
+    each group of linked quotes, and a trace that takes the group as it was writes them back as
+    they are (see ``pipeline.StoredTrace``)."""
+
+    text: str
 
 
 def _date(value: dt.date | None) -> str | None:
@@ -156,9 +167,12 @@ def _speaker(sp: Speaker) -> dict[str, Any]:
     return {"name": sp.name, "aliases": list(sp.aliases), "kind": sp.kind, "handle": sp.handle}
 
 
-def _statement(
+def statement_record(
     st: Statement, quotes: Mapping[str, Quote], articles: Mapping[str, Dated], links: Sequence[Link]
 ) -> dict[str, Any]:
+    """``st``'s JSON record. Its timeline looks its quotes up in ``quotes`` (their article and offset
+    are all it reads), their articles' dates in ``articles``, and their fidelity in ``links`` (those
+    to ``st`` are all it reads)."""
     return {
         "id": st.id,
         "speaker": st.speaker,
@@ -187,7 +201,8 @@ def _edit(e: Edit) -> dict[str, Any]:
     }
 
 
-def _link(ln: Link) -> dict[str, Any]:
+def link_record(ln: Link) -> dict[str, Any]:
+    """``ln``'s JSON record."""
     return {
         "source": ln.source,
         "target": ln.target,
@@ -222,6 +237,7 @@ def _records(trace: Trace) -> list[tuple[str, Iterator[Any]]]:
         trace.warnings,
         quote_index={q.id: q for q in trace.quotes},
         article_index={a.id: a for a in trace.articles},
+        timeline_links=trace.links,
     )
 
 
@@ -229,22 +245,30 @@ def _sections(
     articles: Iterable[Article],
     quotes: Iterable[Quote | dict[str, Any]],
     speakers: Iterable[Speaker],
-    statements: Iterable[Statement],
-    links: Sequence[Link],
+    statements: Iterable[Statement | Written],
+    links: Iterable[Link | Written],
     warnings: Iterable[str],
     *,
     quote_index: Mapping[str, Quote],
     article_index: Mapping[str, Dated],
+    timeline_links: Sequence[Link],
 ) -> list[tuple[str, Iterator[Any]]]:
-    """The records of each top-level key; statements' timelines look their quotes and articles up
-    in the indexes (a quote's article and offset, an article's date are all they read). A quote
-    may come as its record already (``quote_record``)."""
+    """The records of each top-level key; statements' timelines look their quotes, articles and
+    links up in the indexes (a quote's article and offset, an article's date, the links to the
+    statement are all they read). A quote may come as its record already (``quote_record``), a
+    statement or a link as its text (``Written``), which only ``iter_json_parts`` writes."""
     return [
         ("articles", (_article(a) for a in articles)),
         ("quotes", (q if isinstance(q, dict) else quote_record_of(q) for q in quotes)),
         ("speakers", (_speaker(s) for s in speakers)),
-        ("statements", (_statement(s, quote_index, article_index, links) for s in statements)),
-        ("links", (_link(ln) for ln in links)),
+        (
+            "statements",
+            (
+                s if isinstance(s, Written) else statement_record(s, quote_index, article_index, timeline_links)
+                for s in statements
+            ),
+        ),
+        ("links", (ln if isinstance(ln, Written) else link_record(ln) for ln in links)),
         ("warnings", iter(warnings)),
     ]
 
@@ -286,21 +310,24 @@ def iter_json_parts(
     articles: Iterable[Article],
     quotes: Iterable[Quote | dict[str, Any]],
     speakers: Iterable[Speaker],
-    statements: Iterable[Statement],
-    links: Sequence[Link],
+    statements: Iterable[Statement | Written],
+    links: Iterable[Link | Written],
     warnings: Iterable[str],
     *,
     quote_index: Mapping[str, Quote],
     article_index: Mapping[str, Dated],
+    timeline_links: Sequence[Link],
 ) -> Iterator[str]:
     """``iter_json`` of a trace given in parts, the articles and quotes read one at a time (from a
     store, see ``pipeline.stored_trace``): the same bytes as ``iter_json`` of the ``Trace`` they
-    make. A quote may come as its record (``quote_record``). ``quote_index`` and ``article_index``
-    are what statements' timelines look up: a quote's article and offset, an article's date."""
+    make. A quote may come as its record (``quote_record``), a statement or a link as its JSON text
+    (``Written``). ``quote_index``, ``article_index`` and ``timeline_links`` are what the timelines
+    of the statements given as ``Statement`` look up: a quote's article and offset, an article's
+    date, and the links to each of those statements."""
     return _written(
         _sections(
             articles, quotes, speakers, statements, links, warnings,
-            quote_index=quote_index, article_index=article_index,
+            quote_index=quote_index, article_index=article_index, timeline_links=timeline_links,
         )
     )  # fmt: skip
 
@@ -311,7 +338,8 @@ def _written(sections: Sequence[tuple[str, Iterator[Any]]]) -> Iterator[str]:
         yield f" {json.dumps(key)}: "
         empty = True
         for record in records:
-            yield ("[\n  " if empty else ",\n  ") + fastjson.dumps(record)
+            text = record.text if isinstance(record, Written) else fastjson.dumps(record)
+            yield ("[\n  " if empty else ",\n  ") + text
             empty = False
         yield "[]" if empty else "\n ]"
         yield ",\n" if n + 1 < len(sections) else "\n"

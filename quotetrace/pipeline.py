@@ -7,22 +7,23 @@ strings them together and collects the warnings of each.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import logging
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from quotetrace.engine import Engine, LocalEngine
 from quotetrace.errors import NoArticlesError, StoreError
-from quotetrace.export import iter_csv_parts, iter_json_parts
+from quotetrace.export import Written, iter_csv_parts, iter_json_parts
 from quotetrace.extract import Extraction, TaggerName, extract_source
 from quotetrace.extract.speakers import merge_speakers
 from quotetrace.ingest import MAX_BYTES, read_articles, read_sources
 from quotetrace.memory import release
 from quotetrace.model import Article, Link, Quote, SourceDocument, Speaker, Statement, Trace
 from quotetrace.progress import OnProgress
-from quotetrace.provenance import Dated, PriorLinks, Provenance, link_quotes
+from quotetrace.provenance import Cluster, Dated, PriorLinks, Provenance, link_quotes, reading_key
 from quotetrace.semantic import Embedder, load_embedder
 from quotetrace.store import LinkCorpus, Store, StoredArticle, open_store
 
@@ -267,6 +268,7 @@ def _linked(
     prior: PriorLinks | None,
     record: bool,
     stamp: bool = True,
+    whole: bool = True,
 ) -> tuple[list[Speaker], dict[str, str], Provenance]:
     """Corpus-wide speakers (and how each name was renamed), then the quotes, under those names,
     linked (``link_quotes``). ``extractions`` is emptied once read: a large story's speakers
@@ -290,6 +292,7 @@ def _linked(
         prior=prior,
         record=record,
         stamp=stamp,
+        whole=whole,
     )
     return speakers, rename, prov
 
@@ -299,7 +302,11 @@ class StoredTrace:
     """A store's trace (``stored_trace``), held lean: linking's result (statements, links,
     speakers, each quote's speaker and statement), while the articles' text and the quotes' spans
     stay in the store. ``iter_json`` reads them back a record at a time; the store must still be
-    open. ``documents`` are the source documents given besides (``trace(sources=...)``)."""
+    open. ``documents`` are the source documents given besides (``trace(sources=...)``).
+
+    ``statements`` and ``links`` are those linking assembled; the groups it took as they were
+    (``kept``) stay in the store too, and are read back as their JSON records (``iter_json``) or
+    whole (``iter_csv``)."""
 
     store: Store
     corpus: LinkCorpus  # without its extractions
@@ -311,36 +318,64 @@ class StoredTrace:
     rename: Mapping[str, str]
     warnings: tuple[str, ...]
     stored: int  # the first ``stored`` quotes are the store's, the others the documents'
+    kept: tuple[Cluster, ...] = ()
 
     def iter_json(self) -> Iterator[str]:
         """The trace's JSON (``export.iter_json``), byte for byte what ``trace_store`` gives, made a
-        record at a time from the store."""
+        record at a time from the store; the statements and links of the groups taken as they were
+        are copied from their records there."""
+        kept = self.store.cluster_records(self.kept)
         statement_of = self._statement_of()
+        statement_of.update((qid, sid) for r in kept for sid, quotes in r.statements for qid in quotes)
         records: Iterator[Quote | dict[str, Any]] = chain(
             self.store.full_quote_records(self.corpus, self.quotes[: self.stored], statement_of, self.rename),
             self._document_quotes(statement_of),
         )
+        quote_index = {q.id: q for q in self.quotes}
+        articles = self._articles()
+
+        def first_read(quotes: Sequence[str]) -> tuple[Any, ...]:
+            return reading_key(quote_index[quotes[0]], articles)
+
+        statements: Iterator[Statement | Written] = _merged(
+            ((first_read(st.quotes), st) for st in self.statements),
+            sorted(
+                ((first_read(quotes), Written(r.texts[n])) for r in kept for n, (_, quotes) in enumerate(r.statements)),
+                key=_first,
+            ),
+        )
+        links: Iterator[Link | Written] = _merged(
+            (((lk.source, lk.target), lk) for lk in self.links),
+            sorted(
+                ((ends, Written(r.texts[len(r.statements) + n])) for r in kept for n, ends in enumerate(r.links)),
+                key=_first,
+            ),
+        )
+        del kept
         return iter_json_parts(
             chain(self.store.full_articles(self.corpus), self.documents),
             records,
             self.speakers,
-            self.statements,
-            self.links,
+            statements,
+            links,
             self.warnings,
-            quote_index={q.id: q for q in self.quotes},
-            article_index=self._articles(),
+            quote_index=quote_index,
+            article_index=articles,
+            timeline_links=self.links,
         )
 
     def iter_csv(self) -> Iterator[str]:
         """The trace's CSV (``export.to_csv``), what ``trace_store`` gives, made a row at a time from the store."""
-        return iter_csv_parts(self._full_quotes(), self.links, self._articles())
-
-    def _full_quotes(self) -> Iterator[Quote]:
+        kept = self.store.read_clusters(self.kept)
         statement_of = self._statement_of()
-        return chain(
+        statement_of.update((qid, st.id) for c in kept for st in c.statements for qid in st.quotes)
+        links = (*self.links, *(lk for c in kept for lk in (*c.links, *c.statement_links)))
+        del kept
+        quotes = chain(
             self.store.full_quotes(self.corpus, self.quotes[: self.stored], statement_of, self.rename),
             self._document_quotes(statement_of),
         )
+        return iter_csv_parts(quotes, links, self._articles())
 
     def _statement_of(self) -> dict[str, str]:
         return {qid: st.id for st in self.statements for qid in st.quotes}
@@ -353,6 +388,18 @@ class StoredTrace:
         found: dict[str, StoredArticle | Article] = {a.id: a for a in self.corpus.articles}
         found.update((a.id, a) for a in self.documents)
         return found
+
+
+_T = TypeVar("_T")
+
+
+def _first(pair: tuple[Any, Any]) -> Any:
+    return pair[0]
+
+
+def _merged(*runs: Iterable[tuple[Any, _T]]) -> Iterator[_T]:
+    """The items of ``runs``, each a run of ``(key, item)`` sorted by key, as one run in key order."""
+    return (item for _, item in heapq.merge(*runs, key=_first))
 
 
 def stored_trace(
@@ -398,6 +445,7 @@ def stored_trace(
         prior=prior,
         record=True,
         stamp=False,
+        whole=False,
     )
     result = StoredTrace(
         store,
@@ -410,6 +458,7 @@ def stored_trace(
         rename,
         tuple(warnings),
         stored,
+        prov.kept,
     )
     _keep_links(store, prov, tagger, prior, warn)
     return result

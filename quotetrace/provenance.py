@@ -107,7 +107,9 @@ class Provenance:
     decide nothing), ``clusters`` every group of linked quotes (those taken whole from
     ``prior`` keep their ``key``), and ``settled`` the speaker of every quote that was linked:
     what the next run's ``PriorLinks`` is made of (``prior()``). ``numbered`` is the highest statement
-    number given so far (``S1``, ``S2``, ...), by this run or by those it built on.
+    number given so far (``S1``, ``S2``, ...), by this run or by those it built on. ``kept`` are the
+    clusters taken whole from ``prior`` and left unread (``link_quotes(whole=False)``): their statements
+    and links are not in ``statements`` and ``links``, and the quotes are not stamped with them.
     """
 
     quotes: tuple[Quote, ...]
@@ -117,6 +119,7 @@ class Provenance:
     settled: Mapping[str, str] = dataclasses.field(default_factory=dict)
     clusters: tuple[Cluster, ...] = ()
     numbered: int = 0
+    kept: tuple[Cluster, ...] = ()
 
     def prior(self, before: PriorLinks | None = None) -> PriorLinks:
         """What the next run builds on, in memory; ``before`` is the prior this run was given, which
@@ -203,6 +206,7 @@ def link_quotes(
     prior: PriorLinks | None = None,
     record: bool = False,
     stamp: bool = True,
+    whole: bool = True,
 ) -> Provenance:
     """Cluster ``quotes`` into statements and link each reproduction to its parent.
 
@@ -217,7 +221,9 @@ def link_quotes(
     ``record=True`` keeps the verdicts and clusters for a store (a large story's run has many
     millions of verdicts, so they are left out otherwise). ``stamp=False`` leaves the quotes as
     they were given (``Provenance.quotes``), without their statement ids, which the statements
-    list: a large story's quotes are not copied.
+    list: a large story's quotes are not copied. ``whole=False`` leaves the clusters taken whole from
+    ``prior`` unread (``Provenance.kept``): a store writes their statements and links as it keeps
+    them (see ``pipeline.StoredTrace``).
 
     Statements are numbered ``S1``, ``S2``, ... in reading order of their first quote. On a prior
     run a statement keeps its id: one taken whole keeps it as it was, and one assembled again takes
@@ -272,9 +278,9 @@ def link_quotes(
     del used
     new, verified = _clusters(body, among, parts, counted) if record else ([], None)
     del counted
-    if prior is not None:
+    if prior is not None and whole:
         reused = list(prior.assembled(reused))  # read only now, after the largest part of the work
-    statements, links = _listed(parts, reused, order)
+    statements, links = _listed(parts, reused if whole else (), order)
     if stamp:
         statement_of = {qid: st.id for st in statements for qid in st.quotes}
         out = tuple(dataclasses.replace(q, statement=statement_of.get(q.id)) for q in quotes)
@@ -282,7 +288,8 @@ def link_quotes(
         out = tuple(quotes)
     settled = {q.id: q.speaker for q in body if q.speaker is not None}
     computed = _computed(verified, fresh)
-    return Provenance(out, statements, links, computed, settled, (*new, *reused) if record else (), numbered)
+    kept = () if whole else tuple(reused)
+    return Provenance(out, statements, links, computed, settled, (*new, *reused) if record else (), numbered, kept)
 
 
 def _computed(verified: VerdictRows | None, fresh: Sequence[bool] | None) -> Sequence[VerdictRow]:
@@ -1025,6 +1032,12 @@ def _semantic_parents(
         root = [new if r == old else r for r in root]  # the statements merged: keep roots current
         out[body[i].id] = score
     return out
+
+
+def reading_key(q: Quote, articles: Mapping[str, Dated]) -> tuple[tuple[int, dt.date, str, int], str]:
+    """The place of a statement whose first quote is ``q`` in the order ``link_quotes`` lists the
+    statements: embedded posts first, then by article date, article id and offset, then by quote id."""
+    return _precedence(q, articles), q.id
 
 
 def _precedence(q: Quote, articles: Mapping[str, Dated]) -> tuple[int, dt.date, str, int]:

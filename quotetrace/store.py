@@ -32,16 +32,22 @@ The file is the user's project, so it is plain SQLite (the standard library's
 ``linked(article, version, quotes)`` (schema 2; from schema 3 ``quotes`` maps each quote to its speaker)
     The articles the last ``trace`` linked, with what they were then (text, metadata and
     extractor, as one digest), and the speaker each linked quote was linked under.
-``clusters(id, quotes, assembled, verdicts)`` (schema 3; schema 2's ``verdicts`` table is gone; from
+``clusters(id, quotes, partners, verdicts)`` (schema 3; schema 2's ``verdicts`` table is gone; from
 schema 4 an id is never used twice)
     The groups of quotes that verified pairs join (see ``provenance.Cluster``): the quote ids,
-    what linking made of them (statements and links, JSON) and the pairs it verified among them
-    (from schema 4, packed records of ``VERDICT_RECORD``: the original and the reproduction as
-    positions in ``quotes``, then the comparison's fields, compressed with zlib; NULL for a quote
-    linked to nothing). The next trace takes a group whose
+    the quotes of other clusters its attribution conflicts name (schema 5), and the pairs it
+    verified among them (from schema 4, packed records of ``VERDICT_RECORD``: the original and the
+    reproduction as positions in ``quotes`` and ``partners``, then the comparison's fields,
+    compressed with zlib; NULL for a quote linked to nothing). The next trace takes a group whose
     quotes are all as they were and that no new quote reaches as it is, and verifies and assembles
     only the rest (see ``provenance.PriorLinks``); ``meta.linker`` names the linking code, so
-    another version links everything again.
+    another version links everything again, and ``meta.statements`` is the highest statement
+    number given (a statement keeps its id from trace to trace).
+``records(cluster, statements, links, texts)`` (schema 6, in place of the clusters' ``assembled``)
+    What linking made of each cluster: its statements and links as the JSON trace writes them
+    (``ClusterRecords``), with the statements' ids and quotes, and the links' sources and targets.
+    A trace that takes the cluster as it was copies the texts into its JSON, and reads them
+    back into objects for any other output (``cluster_from_records``).
 
 Articles are written one batch (``BATCH_SIZE``) per transaction: a run that is killed
 loses only the batch it was writing, and every batch it reported as stored is there.
@@ -89,7 +95,15 @@ from quotetrace.model import (
     Statement,
 )
 from quotetrace.progress import OnProgress
-from quotetrace.provenance import Cluster, ClusterVerdicts, PriorLinks, Provenance, Verdicts, cluster_verdicts
+from quotetrace.provenance import (
+    Cluster,
+    ClusterVerdicts,
+    Dated,
+    PriorLinks,
+    Provenance,
+    Verdicts,
+    cluster_verdicts,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -174,7 +188,27 @@ def _v5(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM meta WHERE key = 'linker'")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5]
+def _v6(conn: sqlite3.Connection) -> None:
+    """Each cluster's statements and links as their JSON records (``ClusterRecords``), which a trace
+    that takes the cluster as it was writes out as they are, in place of the ``assembled`` column.
+    Schema 5's clusters have none: they are dropped, and the next trace links the store afresh (it
+    would anyway: the linking code changed with them). Cluster ids go on from where they were."""
+    (seq,) = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'clusters'").fetchone()
+    conn.execute("DROP TABLE clusters")
+    conn.execute(
+        "CREATE TABLE clusters (id INTEGER PRIMARY KEY AUTOINCREMENT, quotes TEXT NOT NULL,"
+        " partners TEXT NOT NULL DEFAULT '[]', verdicts BLOB)"
+    )
+    conn.execute("INSERT INTO sqlite_sequence(name, seq) VALUES ('clusters', ?)", (seq,))
+    conn.execute(
+        "CREATE TABLE records (cluster INTEGER PRIMARY KEY REFERENCES clusters(id) ON DELETE CASCADE,"
+        " statements TEXT NOT NULL, links TEXT NOT NULL, texts TEXT NOT NULL)"
+    )
+    conn.execute("DELETE FROM linked")
+    conn.execute("DELETE FROM meta WHERE key = 'linker'")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 """Migration ``i`` takes a store from schema version ``i`` to ``i + 1``; append, never edit."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -462,84 +496,98 @@ def article_from_row(row: dict[str, Any]) -> Article:
     )
 
 
-def statement_to_row(st: Statement) -> list[Any]:
-    return [st.id, st.speaker, st.text, st.origin, list(st.quotes), st.channel, _date_row(st.date), st.conflict]
+class ClusterRecords(NamedTuple):
+    """A cluster's statements and links as their JSON records (``export.statement_record`` and
+    ``link_record``), which a trace that takes the cluster as it was writes out as they are (see
+    ``pipeline.StoredTrace``), with what places them in the trace: each statement's id and quotes
+    (in reading order), each link's source and target."""
+
+    statements: list[tuple[str, list[str]]]
+    links: list[tuple[str, str]]
+    texts: list[str]  # the statements' records, then the links', in the order above
 
 
-def statement_from_row(row: Sequence[Any], strings: dict[str, str] | None = None) -> Statement:
-    """The statement of ``row``; its quote ids and speaker are taken from ``strings`` when there (see
-    ``cluster_from_row``), and added to it."""
-    sid, speaker, text, origin, quotes, channel, date, conflict = row
-    one = (strings if strings is not None else {}).setdefault
-    return Statement(
-        sid,
-        None if speaker is None else one(speaker, speaker),
-        text,
-        one(origin, origin),
-        tuple([one(q, q) for q in quotes]),
-        channel,
-        _date(date),
-        conflict,
+def cluster_records(c: Cluster, quotes: Mapping[str, Quote], articles: Mapping[str, Dated]) -> ClusterRecords:
+    """``c``'s records (its links, then its statement links); the statements' timelines look their
+    quotes up in ``quotes`` and their articles' dates in ``articles`` (see ``export.statement_record``)."""
+    links = (*c.links, *c.statement_links)
+    texts = [fastjson.dumps(export.statement_record(st, quotes, articles, c.statement_links)) for st in c.statements]
+    texts.extend(fastjson.dumps(export.link_record(lk)) for lk in links)
+    ends = [(lk.source, lk.target) for lk in links]
+    return ClusterRecords([(st.id, list(st.quotes)) for st in c.statements], ends, texts)
+
+
+def records_to_row(records: ClusterRecords) -> tuple[str | bytes, str | bytes, str | bytes]:
+    """The columns of the ``records`` table: the ids as JSON, the texts a line each (a JSON text has
+    no line break: JSON writes one inside a string as ``\\n``)."""
+    return _dumps(records.statements), _dumps(records.links), _sql_text("\n".join(records.texts))
+
+
+def records_from_row(statements: str | bytes, links: str | bytes, texts: str | bytes) -> ClusterRecords:
+    """The inverse of ``records_to_row``."""
+    return ClusterRecords(
+        [(sid, quotes) for sid, quotes in _loads(statements)],
+        [(source, target) for source, target in _loads(links)],
+        _text(texts).split("\n"),
     )
 
 
-def link_to_row(link: Link) -> list[Any]:
-    diff = [[e.op, e.a_start, e.a_end, e.a_text, e.b_start, e.b_end, e.b_text] for e in link.diff]
-    return [
-        link.source,
-        link.target,
-        link.score,
-        link.fidelity,
-        diff,
-        link.target_start,
-        link.target_end,
-        link.conflict,
-    ]
-
-
-def link_from_row(row: Sequence[Any], strings: dict[str, str] | None = None) -> Link:
-    """The link of ``row``; its quote ids, fidelity and changed words are taken from ``strings`` when
-    there (see ``cluster_from_row``), and added to it."""
-    source, target, score, fidelity, diff, target_start, target_end, conflict = row
-    one = (strings if strings is not None else {}).setdefault
-    edits = tuple([Edit(_OPS.get(op, op), a0, a1, one(a, a), b0, b1, one(b, b)) for op, a0, a1, a, b0, b1, b in diff])
-    ends = (one(source, source), one(target, target))
-    return Link(*ends, score, _FIDELITY.get(fidelity, fidelity), edits, target_start, target_end, conflict)
-
-
-# one string for each, not one for each link or change read back
-_OPS: dict[str, Any] = {op: op for op in get_args(EditOp)}
-_FIDELITY: dict[str, Any] = {f: f for f in FIDELITIES}
-
-
-def cluster_to_row(c: Cluster) -> dict[str, Any]:
-    """What linking made of a cluster (its quotes and verdicts are stored beside it)."""
-    return {
-        "statements": [statement_to_row(st) for st in c.statements],
-        "links": [link_to_row(lk) for lk in c.links],
-        "statement_links": [link_to_row(lk) for lk in c.statement_links],
-    }
-
-
-def cluster_from_row(
-    row: dict[str, Any],
+def cluster_from_records(
+    records: ClusterRecords,
     *,
     quotes: Sequence[str],
     key: int | None = None,
     partners: Sequence[str] = (),
     strings: dict[str, str] | None = None,
 ) -> Cluster:
-    """The cluster of ``row``. The strings it repeats (quote ids, speakers, fidelities, changed words)
-    are taken from ``strings`` when there, and added to it: the clusters of a large story name the
-    same quotes millions of times, and syndicated copies share their diffs, each once in memory."""
+    """The cluster whose records ``cluster_records`` made: equal to it, but for its verdicts (a link's
+    score is read from its record, which rounds it to one decimal: linking gives no more). The
+    strings it repeats (quote ids, speakers, fidelities, changed words) are taken from ``strings``
+    when there, and added to it: the clusters of a large story name the same quotes millions of
+    times, and syndicated copies share their diffs, each once in memory."""
+    one = (strings if strings is not None else {}).setdefault
+    n = len(records.statements)
+    statements = []
+    for text in records.texts[:n]:
+        r = _loads(text)
+        speaker = r["speaker"]
+        statements.append(
+            Statement(
+                r["id"],
+                None if speaker is None else one(speaker, speaker),
+                r["text"],
+                one(r["origin"], r["origin"]),
+                tuple([one(q, q) for q in r["quotes"]]),
+                r["channel"],
+                _date(r["date"]),
+                r["conflict"],
+            )
+        )
+    ids = {st.id for st in statements}
+    links: list[Link] = []
+    statement_links: list[Link] = []
+    for text, (source, target) in zip(records.texts[n:], records.links, strict=True):
+        r = _loads(text)
+        edits = tuple(
+            [
+                Edit(_OPS[e["op"]], e["a_start"], e["a_end"], one(e["a_text"], e["a_text"]),
+                     e["b_start"], e["b_end"], one(e["b_text"], e["b_text"]))
+                for e in r["diff"]
+            ]
+        )  # fmt: skip
+        link = Link(
+            one(source, source), one(target, target), r["score"], _FIDELITY[r["fidelity"]], edits,
+            r["target_start"], r["target_end"], r["conflict"],
+        )  # fmt: skip
+        (statement_links if target in ids else links).append(link)  # a statement link names its statement
     return Cluster(
-        tuple(quotes),
-        tuple(statement_from_row(r, strings) for r in row["statements"]),
-        tuple(link_from_row(r, strings) for r in row["links"]),
-        tuple(link_from_row(r, strings) for r in row["statement_links"]),
-        key=key,
-        partners=tuple(partners),
+        tuple(quotes), tuple(statements), tuple(links), tuple(statement_links), key=key, partners=tuple(partners)
     )
+
+
+# one string for each, not one for each link or change read back
+_OPS: dict[str, Any] = {op: op for op in get_args(EditOp)}
+_FIDELITY: dict[str, Any] = {f: f for f in FIDELITIES}
 
 
 def content_hash(text: str) -> str:
@@ -1220,51 +1268,81 @@ class Store:
             quoted, partnered = tuple(get(q, q) for q in named), tuple(get(q, q) for q in others)
             clusters.append(Cluster(quoted, (), (), (), key=key, partners=partnered))
 
-        relinked = f"the store {self.path} was linked again while it was traced: trace it again"
+        relinked = self._relinked()
 
-        def column(wanted: Sequence[Cluster], name: str) -> Iterator[tuple[Cluster, Any]]:
-            """Each of ``wanted`` with its row's column ``name``, by key, a chunk of keys at a time."""
+        def column(wanted: Sequence[Cluster], query: str) -> Iterator[tuple[Cluster, Any]]:
+            """Each of ``wanted`` with the column ``query`` selects (``SELECT key, column ... WHERE key
+            IN``), by key, a chunk of keys at a time."""
             by_key = {c.key: c for c in wanted if c.key is not None}
             keys = sorted(by_key)
             found = 0
             for start in range(0, len(keys), 500):  # SQLite limits the number of parameters
                 chunk = keys[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                for key, data in self._conn.execute(f"SELECT id, {name} FROM clusters WHERE id IN ({marks})", chunk):
+                for key, data in self._conn.execute(f"{query} ({marks})", chunk):
                     found += 1
                     yield by_key[key], data
             if found < len(keys):
                 raise StoreError(relinked)
 
         def verdicts(wanted: Sequence[Cluster]) -> Iterator[ClusterVerdicts]:
-            for c, data in column(wanted, "verdicts"):
+            for c, data in column(wanted, "SELECT id, verdicts FROM clusters WHERE id IN"):
                 if data is not None:
                     yield c, verdicts_from_blob(data)
 
         def statement_ids(wanted: Sequence[Cluster]) -> dict[str, str]:
-            # a statement's row is [id, speaker, text, origin, quotes, ...] (``statement_to_row``)
             return {
                 get(qid, qid): sid
-                for _, data in column(wanted, "assembled")
-                for sid, _, _, _, quotes, *_ in _loads(data)["statements"]
+                for _, data in column(wanted, "SELECT cluster, statements FROM records WHERE cluster IN")
+                for sid, quotes in _loads(data)
                 for qid in quotes
             }
 
         def assembled(wanted: Sequence[Cluster]) -> list[Cluster]:
-            at = {c.key: n for n, c in enumerate(wanted) if c.key is not None}
-            whole = list(wanted)
-            found = 0
-            for key, data in self._conn.execute("SELECT id, assembled FROM clusters ORDER BY id"):
-                n = at.get(key)
-                if n is not None:
-                    c, row = wanted[n], _loads(data)
-                    whole[n] = cluster_from_row(row, quotes=c.quotes, key=key, partners=c.partners, strings=ids)
-                    found += 1
-            if found < len(at):
-                raise StoreError(relinked)
-            return whole
+            return self.read_clusters(wanted, strings=ids)
 
         return PriorLinks(speakers, clusters, verdicts, assembled, statement_ids, int(numbered))
+
+    def _relinked(self) -> str:
+        return f"the store {self.path} was linked again while it was traced: trace it again"
+
+    def _rows_of(self, wanted: Sequence[Cluster], query: str) -> Iterator[tuple[int, list[Any]]]:
+        """``(n, row)`` for each cluster ``wanted[n]``, by a scan of ``query`` (a cluster's key, then the
+        row's columns, in key order). Raises ``StoreError`` when one is gone: the store was linked
+        again since."""
+        at = {c.key: n for n, c in enumerate(wanted) if c.key is not None}
+        found = 0
+        for key, *row in self._conn.execute(query):
+            n = at.get(key)
+            if n is not None:
+                found += 1
+                yield n, row
+        if found < len(at):
+            raise StoreError(self._relinked())
+
+    @_sqlite_errors
+    def read_clusters(self, clusters: Sequence[Cluster], *, strings: dict[str, str] | None = None) -> list[Cluster]:
+        """``clusters`` (read from this store by ``prior_links``) whole: with the statements and links
+        linking made of them (``cluster_from_records``), in the order given. ``strings`` interns what
+        they repeat."""
+        whole = list(clusters)
+        for n, records in enumerate(self.cluster_records(clusters)):
+            c = clusters[n]
+            whole[n] = cluster_from_records(records, quotes=c.quotes, key=c.key, partners=c.partners, strings=strings)
+        return whole
+
+    @_sqlite_errors
+    def cluster_records(self, clusters: Sequence[Cluster]) -> list[ClusterRecords]:
+        """The JSON records of ``clusters`` (read from this store by ``prior_links``), in the order given:
+        a trace that takes them as they were writes these out (see ``pipeline.StoredTrace``)."""
+        found: list[ClusterRecords | None] = [None] * len(clusters)
+        for n, (statements, links, texts) in self._rows_of(
+            clusters, "SELECT cluster, statements, links, texts FROM records ORDER BY cluster"
+        ):
+            found[n] = records_from_row(statements, links, texts)
+        if any(r is None for r in found):  # a cluster of another process's linking, or none read from here
+            raise StoreError(self._relinked())
+        return [r for r in found if r is not None]
 
     @_sqlite_errors
     def save_links(self, prov: Provenance, *, tagger: TaggerName = "fast", prior: PriorLinks | None = None) -> None:
@@ -1273,14 +1351,18 @@ class Store:
         document) is not kept: its quotes are linked afresh next time."""
         extractor = extractor_version(tagger=tagger)
         with self._write():
-            versions = {
-                _text(aid): _linked_version(ahash, extractor, meta, sections)
-                for aid, ahash, meta, sections in self._conn.execute(
-                    "SELECT a.id, a.hash, a.meta, a.sections FROM articles a "
-                    "JOIN extractions e ON e.article = a.id WHERE e.extractor = ? AND e.hash = a.hash",
-                    (extractor,),
-                )
-            }
+            versions: dict[str, str] = {}
+            dated: dict[str, StoredArticle] = {}
+            dates = _Dates()
+            for aid, ahash, meta, sections in self._conn.execute(
+                "SELECT a.id, a.hash, a.meta, a.sections FROM articles a "
+                "JOIN extractions e ON e.article = a.id WHERE e.extractor = ? AND e.hash = a.hash",
+                (extractor,),
+            ):
+                article = _text(aid)
+                versions[article] = _linked_version(ahash, extractor, meta, sections)
+                facts = _loads(meta)
+                dated[article] = StoredArticle(article, ahash, dates(facts.get("date")), facts.get("outlet"))
             linker = linker_version()
             if prior is None or self._meta("linker") != linker:
                 self._conn.execute("DELETE FROM linked")
@@ -1293,20 +1375,29 @@ class Store:
                     chunk = gone[start : start + 500]
                     self._conn.execute(f"DELETE FROM clusters WHERE id IN ({','.join('?' * len(chunk))})", chunk)
             linked: set[str] = set()
+            new: list[Cluster] = []
             for c in prov.clusters:
                 if not all(qid.rpartition("#")[0] in versions for qid in c.quotes):
                     continue
                 linked.update(c.quotes)
-                if c.key is not None and c.key in kept:
-                    continue
-                self._conn.execute(
-                    "INSERT INTO clusters(quotes, partners, assembled, verdicts) VALUES (?, ?, ?, ?)",
+                if c.key is None or c.key not in kept:
+                    new.append(c)
+            # the quotes the new clusters' timelines read (their article and offset)
+            wanted = {qid for c in new for qid in c.quotes}
+            read = {q.id: q for q in prov.quotes if q.id in wanted}
+            del wanted
+            for c in new:
+                key = self._conn.execute(
+                    "INSERT INTO clusters(quotes, partners, verdicts) VALUES (?, ?, ?)",
                     (
                         _dumps(list(c.quotes)),
                         _dumps(list(c.partners)),
-                        _dumps(cluster_to_row(c)),
                         verdicts_to_blob(cluster_verdicts(c)) if c.verdicts else None,
                     ),
+                ).lastrowid
+                self._conn.execute(
+                    "INSERT INTO records(cluster, statements, links, texts) VALUES (?, ?, ?, ?)",
+                    (key, *records_to_row(cluster_records(c, read, dated))),
                 )
             by_article: dict[str, dict[str, str]] = defaultdict(dict)
             for qid, speaker in prov.settled.items():

@@ -50,8 +50,7 @@ from quotetrace.store import (
     Store,
     article_from_row,
     article_to_row,
-    cluster_from_row,
-    cluster_to_row,
+    cluster_from_records,
     extractor_version,
     open_store,
     pack_extraction,
@@ -362,7 +361,7 @@ def test_a_version_1_store_gains_the_link_tables_and_traces_as_before(
         store.add(qt.read_articles(seeds_dir))
         assert store.schema_version == 1
     with open_store(db) as store:
-        assert store.schema_version == 5 == SCHEMA_VERSION
+        assert store.schema_version == 6 == SCHEMA_VERSION
         assert store.prior_links() is None  # never linked: the first trace links everything
         assert trace_store(store).to_json() == qt.trace(seeds_dir).to_json()
         assert store.prior_links() is not None
@@ -392,9 +391,10 @@ def test_a_version_2_store_drops_its_verdicts_and_links_afresh(
     [
         (3, "x'00'"),  # verdicts as JSON rows; schema 4 reads packed records
         (4, "NULL"),  # clusters joined by attribution conflicts; schema 5's are not
+        (5, "NULL"),  # clusters without their records; schema 6 writes those out as they are
     ],
 )
-def test_a_version_3_or_4_store_drops_its_clusters_and_links_afresh(
+def test_a_version_3_to_5_store_drops_its_clusters_and_links_afresh(
     tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch, version: int, verdicts: str
 ) -> None:
     """Clusters a later schema reads otherwise are dropped: the next trace links anew."""
@@ -407,7 +407,7 @@ def test_a_version_3_or_4_store_drops_its_clusters_and_links_afresh(
         )
         store._set_meta("linker", store_module.linker_version())
     with open_store(db) as store:
-        assert store.schema_version == 5 == SCHEMA_VERSION
+        assert store.schema_version == 6 == SCHEMA_VERSION
         assert store.prior_links() is None
         assert store._conn.execute("SELECT COUNT(*) FROM clusters").fetchone() == (0,)
         assert trace_store(store).to_json() == qt.trace(seeds_dir).to_json()
@@ -464,6 +464,33 @@ def test_a_stores_clusters_are_read_whole_only_when_asked(tmp_path: Path, seeds_
             prior.assembled(prior.clusters)
         with pytest.raises(StoreError, match="linked again while it was traced"):
             list(prior.verdicts(prior.clusters))
+        with pytest.raises(StoreError, match="linked again while it was traced"):
+            store.cluster_records(prior.clusters)
+
+
+def test_a_stores_clusters_keep_their_statements_and_links_as_the_json_writes_them(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    """The records a store keeps of each cluster are the trace's own JSON records, placed by the
+    statements' ids and quotes and the links' ends: a trace that takes the cluster copies them."""
+    with open_store(tmp_path / "s.db") as store:
+        store.add(qt.read_articles(seeds_dir))
+        written = trace_store(store).to_json().splitlines()
+        prior = store.prior_links()
+        assert prior is not None
+        kept = store.cluster_records(prior.clusters[::-1])
+        whole = prior.assembled(prior.clusters[::-1])
+        for records, c in zip(kept, whole, strict=True):
+            assert records.statements == [(st.id, list(st.quotes)) for st in c.statements]
+            links = (*c.links, *c.statement_links)
+            assert records.links == [(lk.source, lk.target) for lk in links]
+            assert len(records.texts) == len(c.statements) + len(links)
+        texts = [text for records in kept for text in records.texts]
+        assert sorted(texts) == sorted(
+            line.strip().rstrip(",")
+            for line in written
+            if line.startswith('  {"id":"S') or line.startswith('  {"source"')
+        )
 
 
 def test_a_store_from_a_newer_quotetrace_is_a_clear_error(tmp_path: Path) -> None:
@@ -564,14 +591,17 @@ def test_add_extracts_in_processes_with_jobs(tmp_path: Path, seeds_dir: Path) ->
     assert bad.exit_code == 2  # --jobs belongs to the local engine, as for trace
 
 
-def test_clusters_go_to_rows_and_back(seeds_dir: Path) -> None:
+def test_clusters_go_to_records_and_back(seeds_dir: Path) -> None:
+    """A cluster kept as its JSON records (``records`` rows) is read back equal, but for its verdicts,
+    which are kept beside it: nothing the records leave out or round (scores) is lost."""
     articles = qt.read_articles(seeds_dir)
     extractions = [extract_quotes(a) for a in articles]
     prov = link_quotes([q for ex in extractions for q in ex.quotes], {a.id: a for a in articles}, record=True)
     assert any(c.links and c.statement_links for c in prov.clusters) and any(c.partners for c in prov.clusters)
+    quotes, dated = {q.id: q for q in prov.quotes}, {a.id: a for a in articles}
     for c in prov.clusters:
-        row = json.loads(json.dumps(cluster_to_row(c)))
-        back = cluster_from_row(row, quotes=c.quotes, key=7, partners=c.partners)
+        row = store_module.records_to_row(store_module.cluster_records(c, quotes, dated))
+        back = cluster_from_records(store_module.records_from_row(*row), quotes=c.quotes, key=7, partners=c.partners)
         assert back == dataclasses.replace(c, verdicts=(), key=7)
 
 
@@ -645,6 +675,12 @@ def test_a_stored_trace_writes_the_json_of_trace_store(tmp_path: Path, seeds_dir
         # built on the links kept by the first trace, the same way
         assert _stored_json(lean) == trace_store(whole).to_json()
         assert named_by_quotes(_stored_json(lean)) == named_by_quotes(qt.trace(list(articles)).to_json())
+        # nothing new since: every cluster is taken as it was, its records copied into the JSON, its links
+        # read whole for the CSV
+        again = stored_trace(lean)
+        assert again.kept and not again.statements
+        assert "".join(again.iter_json()) == trace_store(whole).to_json()
+        assert "".join(stored_trace(lean).iter_csv()) == to_csv(trace_store(whole))
         with_post = _stored_json(lean, sources=[sources], relink=True)
         assert with_post == trace_store(whole, sources=[sources], relink=True).to_json()
         assert with_post == qt.trace(list(articles), sources=[sources]).to_json()
