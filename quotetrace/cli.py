@@ -30,6 +30,7 @@ from quotetrace.graph import auto_focus, focus
 from quotetrace.ingest import MAX_BYTES, input_files, iter_articles, read_articles
 from quotetrace.match import Comparison
 from quotetrace.match import compare as compare_texts
+from quotetrace.memory import collector_paused
 from quotetrace.model import Quote, Trace
 from quotetrace.pipeline import StoredTrace, stored_trace, trace_store
 from quotetrace.pipeline import trace as run_trace
@@ -912,5 +913,7 @@ def add(
 
 
 def main() -> None:
-    """Entry point of the ``quotetrace`` console script."""
-    cli(prog_name="quotetrace")
+    """Entry point of the ``quotetrace`` console script: Python's cycle collector is paused for the
+    command (``memory.collector_paused``), the JSON written included."""
+    with collector_paused():
+        cli(prog_name="quotetrace")

@@ -20,7 +20,7 @@ from quotetrace.export import Written, iter_csv_parts, iter_json_parts
 from quotetrace.extract import Extraction, TaggerName, extract_source
 from quotetrace.extract.speakers import merge_speakers
 from quotetrace.ingest import MAX_BYTES, read_articles, read_sources
-from quotetrace.memory import release
+from quotetrace.memory import collector_paused, release
 from quotetrace.model import Article, Link, Quote, SourceDocument, Speaker, Statement, Trace
 from quotetrace.progress import OnProgress
 from quotetrace.provenance import Cluster, Dated, PriorLinks, Provenance, link_quotes, reading_key
@@ -32,6 +32,7 @@ LOGGER = logging.getLogger(__name__)
 PathLike = str | os.PathLike[str]
 
 
+@collector_paused()
 def trace(
     inputs: PathLike | Iterable[PathLike] | Sequence[Article],
     *,
@@ -131,6 +132,7 @@ def _keep_links(
         warn(f"{err}: the links were not kept, and the next trace of the store will link everything again")
 
 
+@collector_paused()
 def trace_store(
     store: Store | PathLike,
     *,
@@ -402,6 +404,7 @@ def _merged(*runs: Iterable[tuple[Any, _T]]) -> Iterator[_T]:
     return (item for _, item in heapq.merge(*runs, key=_first))
 
 
+@collector_paused()
 def stored_trace(
     store: Store,
     *,
