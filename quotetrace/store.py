@@ -1306,27 +1306,29 @@ class Store:
     def _relinked(self) -> str:
         return f"the store {self.path} was linked again while it was traced: trace it again"
 
-    def _rows_of(self, wanted: Sequence[Cluster], query: str) -> Iterator[tuple[int, list[Any]]]:
-        """``(n, row)`` for each cluster ``wanted[n]``, by a scan of ``query`` (a cluster's key, then the
-        row's columns, in key order). Raises ``StoreError`` when one is gone: the store was linked
-        again since."""
-        at = {c.key: n for n, c in enumerate(wanted) if c.key is not None}
+    def _records_of(self, clusters: Sequence[Cluster]) -> Iterator[tuple[int, ClusterRecords]]:
+        """``(n, records)`` for each cluster ``clusters[n]`` (read from this store by ``prior_links``),
+        in the order of a scan of the ``records`` table. Raises ``StoreError`` when one is not there:
+        the store was linked again since."""
+        at = {c.key: n for n, c in enumerate(clusters)}
         found = 0
-        for key, *row in self._conn.execute(query):
+        for key, statements, links, texts in self._conn.execute(
+            "SELECT cluster, statements, links, texts FROM records ORDER BY cluster"
+        ):
             n = at.get(key)
             if n is not None:
                 found += 1
-                yield n, row
-        if found < len(at):
+                yield n, records_from_row(statements, links, texts)
+        if found < len(clusters):
             raise StoreError(self._relinked())
 
     @_sqlite_errors
     def read_clusters(self, clusters: Sequence[Cluster], *, strings: dict[str, str] | None = None) -> list[Cluster]:
         """``clusters`` (read from this store by ``prior_links``) whole: with the statements and links
-        linking made of them (``cluster_from_records``), in the order given. ``strings`` interns what
-        they repeat."""
+        linking made of them (``cluster_from_records``), in the order given, each made as its row is
+        read. ``strings`` interns what they repeat."""
         whole = list(clusters)
-        for n, records in enumerate(self.cluster_records(clusters)):
+        for n, records in self._records_of(clusters):
             c = clusters[n]
             whole[n] = cluster_from_records(records, quotes=c.quotes, key=c.key, partners=c.partners, strings=strings)
         return whole
@@ -1335,14 +1337,8 @@ class Store:
     def cluster_records(self, clusters: Sequence[Cluster]) -> list[ClusterRecords]:
         """The JSON records of ``clusters`` (read from this store by ``prior_links``), in the order given:
         a trace that takes them as they were writes these out (see ``pipeline.StoredTrace``)."""
-        found: list[ClusterRecords | None] = [None] * len(clusters)
-        for n, (statements, links, texts) in self._rows_of(
-            clusters, "SELECT cluster, statements, links, texts FROM records ORDER BY cluster"
-        ):
-            found[n] = records_from_row(statements, links, texts)
-        if any(r is None for r in found):  # a cluster of another process's linking, or none read from here
-            raise StoreError(self._relinked())
-        return [r for r in found if r is not None]
+        found = dict(self._records_of(clusters))
+        return [found[n] for n in range(len(clusters))]
 
     @_sqlite_errors
     def save_links(self, prov: Provenance, *, tagger: TaggerName = "fast", prior: PriorLinks | None = None) -> None:
