@@ -29,7 +29,7 @@ import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -78,48 +78,31 @@ class Words:
     """A text's words, normalised for comparison, with their offsets in the text.
 
     Word ``i`` is ``text[starts[i]:ends[i]]``. A story's linking holds one of these per distinct
-    quote, so they are compact: each normalised word shared with every text that has it, and the
-    offsets, in arrays of machine integers (a tuple of pairs costs about 15 times as much), made
-    only when first read. Blocking and word weights read the words of every quote of a story;
-    the offsets are read only where two texts are found alike (``compare``), and an incremental
-    trace compares the texts of a few quotes only.
+    quote, so they are compact: offsets in arrays of machine integers (a tuple of pairs costs
+    about 15 times as much), and each normalised word shared with every text that has it.
     """
 
     text: str
     norm: tuple[str, ...]
+    starts: array[int]
+    ends: array[int]
     content: tuple[str, ...]  # stemmed content words, distinct and sorted, for paraphrase scoring
-    _offsets: tuple[array[int], array[int]] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def of(cls, text: str) -> Words:
         folded = _folded(text)
         if folded is not None:  # one pass over the whole text
-            norm = tuple(map(sys.intern, _WORD.findall(folded)))
+            found = list(_WORD.finditer(folded))
+            norm = tuple(map(sys.intern, [m.group() for m in found]))
         else:
-            norm = tuple(map(_fold, _WORD.findall(text)))
-        # content words as a sorted tuple (a fifth of a frozenset's size): a story of 100,000
-        # articles holds half a million of these
+            found = list(_WORD.finditer(text))
+            norm = tuple(_fold(m.group()) for m in found)
+        # offsets as 4-byte integers, content words as a sorted tuple (a fifth of a frozenset's
+        # size): a story of 100,000 articles holds half a million of these
+        starts = array("i", [m.start() for m in found])
+        ends = array("i", [m.end() for m in found])
         content = tuple(sorted({_stem(x) for x in norm if x not in STOPWORDS and not x.isdigit()}))
-        return cls(text, norm, content)
-
-    @property
-    def starts(self) -> array[int]:
-        return self._spans()[0]
-
-    @property
-    def ends(self) -> array[int]:
-        return self._spans()[1]
-
-    def _spans(self) -> tuple[array[int], array[int]]:
-        """The words' offsets, found again in the text ``of`` read them from (folded, where each
-        character stays where it was), and kept. Two threads may both make them: the same arrays."""
-        found = self._offsets
-        if found is None:
-            folded = _folded(self.text)
-            words = list(_WORD.finditer(self.text if folded is None else folded))
-            found = array("i", [m.start() for m in words]), array("i", [m.end() for m in words])
-            object.__setattr__(self, "_offsets", found)  # a cache: the value never changes
-        return found
+        return cls(text, norm, starts, ends, content)
 
     def __len__(self) -> int:
         return len(self.norm)

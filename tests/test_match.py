@@ -510,15 +510,6 @@ def test_words_fold_a_whole_text_as_they_fold_each_word(text: str) -> None:
     assert list(zip(w.starts, w.ends, w.norm, strict=True)) == slow
 
 
-def test_words_find_their_offsets_when_first_read_and_keep_them() -> None:
-    """Blocking reads every quote's words, comparing only a few quotes' offsets: those are made when read."""
-    w = Words.of("We will organise the exchange")
-    assert w._offsets is None  # blocking and word weights read no offsets
-    starts = w.starts
-    assert w.starts is starts and list(starts) == [0, 3, 8, 17, 21] and list(w.ends) == [2, 7, 16, 20, 29]
-    assert w == Words.of(w.text) and hash(w) == hash(Words.of(w.text))
-
-
 def _pairs_by_steps(texts: Sequence[Words], probes: int, budget: int, fan_out: int) -> set[tuple[int, int]]:
     """Blocking as an engine runs it, one pure step at a time (``quotetrace.engine``): the reference."""
     own = [shingles(w) for w in texts]
