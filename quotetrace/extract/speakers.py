@@ -959,11 +959,8 @@ def merge_speakers(per_article: Sequence[Sequence[Speaker]]) -> tuple[list[Speak
     for n in full:
         by_initial[_surname(n)[:1].lower()].append(n)
         by_first[n.split()[0]].append(n)
-    surnames_by_initial = {initial: [_surname(n).lower() for n in block] for initial, block in by_initial.items()}
-    for initial, block in by_initial.items():
-        # two full names are one person only with surnames at least 85 alike: rapidfuzz finds those
-        # pairs in the block at C speed, and only they are compared in full
-        for i, j in _same_full_names(block, _alike(surnames_by_initial[initial], surnames_by_initial[initial])):
+    for block in by_initial.values():
+        for i, j in _same_full_names(block):
             union(block[i], block[j])
     lone: dict[str, list[str]] = defaultdict(list)  # one-word names, by initial
     for n in people:
@@ -971,13 +968,18 @@ def merge_speakers(per_article: Sequence[Sequence[Speaker]]) -> tuple[list[Speak
             lone[n[:1].lower()].append(n)
     for initial, alone in lone.items():
         # the full names a lone name is: those it starts ("Lee Seong-kweun"), and those whose
-        # surname is at least 85 like it (``_same_person`` for a one-word name, at C speed)
-        block = by_initial.get(initial, [])
+        # surname is at least 85 like it (``_same_person`` for a one-word name, at C speed), each
+        # surname scored once however many full names carry it
+        with_surname: dict[str, list[str]] = defaultdict(list)
+        for f in by_initial.get(initial, ()):
+            with_surname[_surname(f).lower()].append(f)
+        surnames = list(with_surname)
         alike: dict[int, list[int]] = defaultdict(list)
-        for i, j in _alike([n.lower() for n in alone], surnames_by_initial.get(initial, [])):
+        for i, j in _alike([n.lower() for n in alone], surnames):
             alike[i].append(j)
         for i, n in enumerate(alone):
-            meant = {find(f) for f in by_first.get(n, ())} | {find(block[j]) for j in alike[i]}
+            meant = {find(f) for f in by_first.get(n, ())}
+            meant.update(find(f) for j in alike[i] for f in with_surname[surnames[j]])
             if len(meant) == 1:
                 union(n, meant.pop())
     org_key: dict[str, str] = {}
@@ -992,7 +994,11 @@ def merge_speakers(per_article: Sequence[Sequence[Speaker]]) -> tuple[list[Speak
                 org_key[k] = n
     # "South Korean intelligence": a description joins the one organisation of the corpus whose
     # name holds its head word and whose mentions name its place (South Korea's National Intelligence Service)
-    named_orgs = [n for n in names if kind[n] == "organization" and n.split()[-1][:1].isupper()]
+    named_orgs: dict[str, list[str]] = defaultdict(list)  # by each word of their name
+    for n in names:
+        if kind[n] == "organization" and n.split()[-1][:1].isupper():
+            for w in dict.fromkeys(n.split()):
+                named_orgs[w].append(n)
     for n in names:
         words = n.split()
         if kind[n] != "organization" or len(words) < 2 or not words[-1].islower():
@@ -1002,8 +1008,8 @@ def merge_speakers(per_article: Sequence[Sequence[Speaker]]) -> tuple[list[Speak
         head, place = words[-1].capitalize(), [w.lower() for w in words[:-1]]
         meant = {
             find(o)
-            for o in named_orgs
-            if head in o.split() and _names_place(place, [o, *(a for sp in by_name[o] for a in sp.aliases)])
+            for o in named_orgs.get(head, ())
+            if _names_place(place, [o, *(a for sp in by_name[o] for a in sp.aliases)])
         }
         if len(meant) == 1:
             union(n, meant.pop())
@@ -1038,36 +1044,63 @@ def _most_common_kind(speakers: Sequence[Speaker]) -> SpeakerKind:
     return Counter(s.kind for s in speakers).most_common(1)[0][0]
 
 
-def _same_full_names(names: Sequence[str], alike: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The pairs ``(i, j)``, ``i < j``, of ``alike`` (full names whose surnames share an initial and are
-    at least 85 alike) that ``_same_person`` joins: for such a pair it asks only that the first names
-    be at least 80 alike, and a story's names make millions of such pairs, scored here at C speed."""
-    pairs = [(i, j) for i, j in alike if j > i]
-    if not pairs:
-        return []
-    first = [n.split()[0].lower() for n in names]
-    scores = process.cpdist([first[i] for i, _ in pairs], [first[j] for _, j in pairs], scorer=fuzz.ratio,
-                            score_cutoff=80, dtype=np.float32, workers=-1)  # fmt: skip
-    return [p for p, score in zip(pairs, scores.tolist(), strict=True) if score]
+def _same_full_names(names: Sequence[str]) -> list[tuple[int, int]]:
+    """Pairs ``(i, j)`` of ``names`` (full names whose surnames share an initial) that join them into
+    the groups ``_same_person`` makes: one person has surnames at least 85 alike and first names at
+    least 80 alike. Not every such pair, but as many as make the same groups.
+
+    Each distinct surname and each distinct first name is scored once, at C speed: a large story has
+    thousands of full names with one surname ("Smith", or "by" from a byline read as a name), and
+    the pairs of those names, made one by one, were quadratic in time and memory (8,000 names with
+    one surname: 34 s and 8 GB)."""
+    surnames = [_surname(n).lower() for n in names]
+    firsts = [n.split()[0].lower() for n in names]
+    pairs: list[tuple[int, int]] = []
+    # names with one surname and one first name are one person: joined to the first of them
+    key_of: dict[tuple[str, str], int] = {}
+    firsts_of: dict[str, list[str]] = defaultdict(list)  # each surname's distinct first names
+    for i, key in enumerate(zip(surnames, firsts, strict=True)):
+        j = key_of.setdefault(key, i)
+        if j != i:
+            pairs.append((j, i))
+        else:
+            firsts_of[key[0]].append(key[1])
+    distinct = list(firsts_of)
+    # each pair of alike surnames, (u, v) with u <= v, once: their first names scored against each other
+    alike_to: dict[int, list[int]] = defaultdict(list)
+    for u, v in _alike(distinct, distinct):
+        if u <= v:
+            alike_to[u].append(v)
+    for u, others in alike_to.items():
+        mine = firsts_of[distinct[u]]
+        theirs = [(v, f) for v in others for f in firsts_of[distinct[v]]]
+        for x, y in _alike(mine, [f for _, f in theirs], cutoff=80):
+            v, f = theirs[y]
+            a, b = key_of[distinct[u], mine[x]], key_of[distinct[v], f]
+            if a != b:
+                pairs.append((min(a, b), max(a, b)))
+    return pairs
 
 
 # Rows of names scored at once by ``_alike``: a block of 1,000 by the 10,000 surnames of one initial
 # is 40 MB of scores.
 _ALIKE_ROWS = 1000
+# Below this many scores a ``cdist`` call runs in the calling thread: starting threads costs more.
+_ALIKE_CELLS = 100_000
 
 
-def _alike(names: Sequence[str], choices: Sequence[str]) -> Iterator[tuple[int, int]]:
-    """Every ``(i, j)`` with ``fuzz.ratio(names[i], choices[j]) >= 85``, ``i`` ascending: rapidfuzz's
-    ``cdist`` scores a block of rows at a time on every core (a 100,000-article story has some
-    100,000 names, and one ``process.extract`` call per name cost half a minute)."""
+def _alike(names: Sequence[str], choices: Sequence[str], *, cutoff: float = 85) -> Iterator[tuple[int, int]]:
+    """Every ``(i, j)`` with ``fuzz.ratio(names[i], choices[j]) >= cutoff``, ``i`` ascending: rapidfuzz's
+    ``cdist`` scores a block of rows at a time, on every core when the block is large (a 100,000-article
+    story has some 100,000 names, and one ``process.extract`` call per name cost half a minute)."""
     if not names or not choices:
         return
     for lo in range(0, len(names), _ALIKE_ROWS):
-        scores = process.cdist(
-            names[lo : lo + _ALIKE_ROWS], choices, scorer=fuzz.ratio, score_cutoff=85, dtype=np.float32, workers=-1
-        )
-        rows, cols = np.nonzero(scores)
-        yield from zip((rows + lo).tolist(), cols.tolist(), strict=True)
+        rows = names[lo : lo + _ALIKE_ROWS]
+        scores = process.cdist(rows, choices, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=np.float32,
+                               workers=-1 if len(rows) * len(choices) > _ALIKE_CELLS else 1)  # fmt: skip
+        found, cols = np.nonzero(scores)
+        yield from zip((found + lo).tolist(), cols.tolist(), strict=True)
 
 
 def _names_place(place: Sequence[str], mentions: Sequence[str]) -> bool:
