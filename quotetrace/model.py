@@ -115,6 +115,15 @@ class Quote:
     speech: bool = True
 
 
+def with_linking(q: Quote, speaker: str | None, via: tuple[str, ...], statement: str | None) -> Quote:
+    """``q`` with the speaker, intermediaries and statement that linking gave it: what
+    ``dataclasses.replace`` makes, at a tenth of its cost (a large story renames half a million quotes)."""
+    return Quote(
+        q.id, q.article, q.start, q.end, q.text, q.kind, speaker, q.speaker_mention, q.cue, q.channel,
+        via, q.section, statement, q.truncated, q.date, q.speech,
+    )  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Speaker:
     """A person or organisation that speaks, with every name it goes by in the corpus."""

@@ -21,7 +21,7 @@ from quotetrace.extract import Extraction, TaggerName, extract_source
 from quotetrace.extract.speakers import merge_speakers
 from quotetrace.ingest import MAX_BYTES, read_articles, read_sources
 from quotetrace.memory import collector_paused, release
-from quotetrace.model import Article, Link, Quote, SourceDocument, Speaker, Statement, Trace
+from quotetrace.model import Article, Link, Quote, SourceDocument, Speaker, Statement, Trace, with_linking
 from quotetrace.progress import OnProgress
 from quotetrace.provenance import Cluster, Dated, PriorLinks, Provenance, link_quotes, reading_key
 from quotetrace.semantic import Embedder, load_embedder
@@ -281,7 +281,7 @@ def _linked(
         for q in ex.quotes:
             name = rename.get(q.speaker, q.speaker) if q.speaker else None
             via = tuple(rename.get(v, v) for v in q.via)
-            quotes.append(q if (name == q.speaker and via == q.via) else dataclasses.replace(q, speaker=name, via=via))
+            quotes.append(q if (name == q.speaker and via == q.via) else with_linking(q, name, via, q.statement))
     extractions.clear()
     release()  # a large story's speakers, read and merged
     prov = link_quotes(

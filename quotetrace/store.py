@@ -93,6 +93,7 @@ from quotetrace.model import (
     Span,
     Speaker,
     Statement,
+    with_linking,
 )
 from quotetrace.progress import OnProgress
 from quotetrace.provenance import (
@@ -431,19 +432,10 @@ def _link_quote(q: Quote) -> Quote:
     return dataclasses.replace(q, speaker_mention=None, cue=None, via=())
 
 
-def _with_links(q: Quote, speaker: str | None, via: tuple[str, ...], statement: str | None) -> Quote:
-    """The whole quote ``q`` with the speaker, intermediaries and statement linking gave it
-    (``dataclasses.replace``, at a tenth of its cost: a story has a million quotes)."""
-    return Quote(
-        q.id, q.article, q.start, q.end, q.text, q.kind, speaker, q.speaker_mention, q.cue, q.channel,
-        via, q.section, statement, q.truncated, q.date, q.speech,
-    )  # fmt: skip
-
-
 def _linked_quote(q: Quote, lean: Quote, statement_of: Mapping[str, str], rename: Mapping[str, str]) -> Quote:
     """``q`` with what linking made of it: its lean self's speaker, its statement, its intermediaries renamed."""
     via = tuple(rename.get(v, v) for v in q.via) if q.via else q.via
-    return _with_links(q, lean.speaker, via, statement_of.get(q.id))
+    return with_linking(q, lean.speaker, via, statement_of.get(q.id))
 
 
 def speaker_to_row(speaker: Speaker) -> dict[str, Any]:

@@ -154,3 +154,13 @@ def test_extraction_offsets_hold_and_are_deterministic(text: str) -> None:
     assert len({q.id for q in first.quotes}) == len(first.quotes)
     again = qt.extract_quotes(qt.article_from_text(text, id="x"))
     assert again == first
+
+
+def test_with_linking_is_replace(seed_trace: qt.Trace) -> None:
+    """``model.with_linking`` builds a ``Quote`` field by field: it must stay what ``dataclasses.replace`` makes."""
+    from quotetrace.model import with_linking
+
+    for q in seed_trace.quotes:
+        via = (*q.via, "Yonhap")
+        expected = dataclasses.replace(q, speaker="Someone", via=via, statement="S99")
+        assert with_linking(q, "Someone", via, "S99") == expected
