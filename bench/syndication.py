@@ -8,9 +8,11 @@ three in ten, with one word respelled in the rest, dated over a month. Prints, f
 copies, the statements the copies fall into (one story, so ideally a handful: the whole post and its
 cuts) and the links between them, and the seconds linking took (extraction excluded).
 
-Blocking skips a word 3-gram held by more than ``match.MAX_DF`` quotes as boilerplate, counting each
-copy of a reprinted quote, so a statement quoted by more than about that many articles loses every
-probe it had, and its copies stop meeting (docs/benchmarks.md, session 26).
+Blocking skips a word 3-gram held by more than ``match.MAX_DF`` quotes as boilerplate. Until session 27 it
+counted each copy of a reprinted quote, so a statement quoted by more than about that many articles lost
+every probe it had and its copies stopped meeting (1,284 statements for 1,500 copies); now the copies of
+one quote under one speaker are blocked as their first copy (``provenance.Reprints``), and stay one
+statement however many there are (docs/benchmarks.md, sessions 26 and 27).
 """
 
 from __future__ import annotations

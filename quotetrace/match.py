@@ -412,6 +412,9 @@ SHINGLE = 3
 # 1.0 M pairs to verify with 100, 1.5 M with 200 and 2.6 M with none, against 0.7 M with 50.
 PROBES = 6
 BUDGET = 50
+# A gram held by more texts than this is boilerplate ("one of the"). Linking blocks only the first of the
+# quotes that repeat the same words under one speaker (``provenance.Reprints``), so a statement syndicated
+# to thousands of articles counts once here, not once per copy.
 MAX_DF = 1000
 FAN_OUT = 40
 # the middle word of a gapped 3-gram; never a word, since a word has at least one character

@@ -241,20 +241,23 @@ def link_quotes(
     index = {q.id: i for i, q in enumerate(body)}
 
     idf = idf_weights(words)
-    fresh = None if prior is None else _fresh(body, prior)
     table = LinkTable(
         tuple(words),
         tuple(q.kind == "indirect" for q in body),
         tuple(earlier_first[q.id] for q in body),
         tuple(q.speaker or "" for q in body),
         idf,
-        fresh,
     )
     del known, earlier_first  # the table holds what linking reads of them
+    copies = reprints(table)
+    fresh = None if prior is None else _fresh(body, prior, index, copies)
+    if fresh is not None:
+        table = dataclasses.replace(table, fresh=fresh)
     if fresh is not None and not any(fresh):
         verdicts = Verdicts.of(())  # nothing new: every pair was verified then, and no blocking finds one
     else:
-        verdicts = (engine or LOCAL).verified_pairs(table, on_progress=on_progress)
+        verdicts = _verified(table, copies, engine or LOCAL, on_progress)
+    del copies
     release()  # blocking's arrays, freed: back to the system before assembly allocates its own
     reused: list[Cluster] = []
     redo: list[Cluster] = []
@@ -304,10 +307,28 @@ def _computed(verified: VerdictRows | None, fresh: Sequence[bool] | None) -> Seq
     return verified.where(flags[verified.columns.orig[at]] | flags[verified.columns.rep[at]])
 
 
-def _fresh(body: Sequence[Quote], prior: PriorLinks) -> tuple[bool, ...]:
-    """Whether each quote is fresh (see ``PriorLinks``): new, re-spoken, or in no cluster of ``prior``."""
-    clustered = {qid for c in prior.clusters for qid in c.quotes}
-    return tuple(prior.speakers.get(q.id) != q.speaker or q.id not in clustered for q in body)
+def _fresh(body: Sequence[Quote], prior: PriorLinks, index: Mapping[str, int], copies: Reprints) -> tuple[bool, ...]:
+    """Whether each quote is fresh (see ``PriorLinks``): new, re-spoken, or in no cluster of ``prior``;
+    and every quote of a group of reprints (``Reprints``) that such a quote joined, or that a quote
+    left since (gone, or under another speaker now): the group's lead may be another, and only its
+    lead's pairs were found then."""
+    n = len(body)
+    clustered: set[str] = set()
+    left = np.zeros(len(copies.codes), np.bool_)  # by group
+    for c in prior.clusters:
+        clustered.update(c.quotes)
+        at = [index.get(qid) for qid in c.quotes]
+        if None in at:  # a quote gone: which group it was in is not known, so every group of its cluster
+            left[copies.group[[i for i in at if i is not None]]] = True
+    own = np.fromiter((prior.speakers.get(q.id) != q.speaker or q.id not in clustered for q in body), np.bool_, n)
+    left[copies.group[own]] = True
+    for i in np.flatnonzero(own).tolist():
+        before = prior.speakers.get(body[i].id)
+        if before is not None and body[i].id in clustered:  # re-spoken: the group it left
+            g = copies.group_of(i, before)
+            if g is not None:
+                left[g] = True
+    return tuple((own | left[copies.group]).tolist())
 
 
 def _reusable(
@@ -372,6 +393,215 @@ def _with_settled(
     if len(first) < len(joined):
         joined = joined.take(np.sort(first))
     return joined.in_pair_order()
+
+
+# ---------------------------------------------------------------- reprints
+#
+# A syndicated statement is quoted in the same words, under the same speaker, by hundreds of
+# articles. The best parent of each such copy is the first of them (a verbatim match beats any
+# other, and of equals the embedded post, then the earliest: ``_parent_key``), so blocking needs
+# only that first copy, its group's lead. Every other copy is paired with its lead, and with the
+# quotes that its lead meets in the same words (another speaker's, reported speech of them) or in
+# an attribution conflict, the only pairs in which a copy's own verdict can count. Pairing every
+# copy with every other made a statement quoted by n articles cost n squared pairs, and past
+# ``match.MAX_DF`` copies blocking took its words for boilerplate and its copies fell apart
+# (bench/syndication.py).
+
+
+class Reprints(NamedTuple):
+    """The quotes of a ``LinkTable`` grouped by their words (as compared: ``Words.norm``), speaker and
+    kind (reported speech or not). ``lead[i]`` is the first quote of ``i``'s group in reading order
+    (``i`` itself for a lead; of quotes at one place, the lowest index); ``group[i]`` is its group, the
+    place of its ``code`` in ``codes``."""
+
+    lead: np.ndarray
+    group: np.ndarray
+    codes: np.ndarray  # each group's code, sorted: (norm * speakers + speaker) * 2 + indirect
+    norm: np.ndarray  # by quote: a number per distinct sequence of words
+    speaker: np.ndarray  # by quote: a number per speaker
+    unnamed: np.ndarray  # by speaker number: a description, not a name (``_unnamed``)
+    names: Mapping[str, int]  # the speaker numbers
+    indirect: np.ndarray  # by quote
+
+    def group_of(self, i: int, speaker: str) -> int | None:
+        """The group quote ``i``'s words and kind are in under ``speaker``, if any quote is."""
+        who = self.names.get(speaker)
+        if who is None:
+            return None
+        code = (int(self.norm[i]) * len(self.names) + who) * 2 + int(self.indirect[i])
+        g = int(np.searchsorted(self.codes, code))
+        return g if g < len(self.codes) and self.codes[g] == code else None
+
+
+def reprints(table: LinkTable) -> Reprints:
+    """The groups of reprints of ``table``'s quotes, and their leads (see ``Reprints``)."""
+    n = len(table.words)
+    owner, rows = shared_rows(table.words)
+    numbered: dict[tuple[str, ...], int] = {}
+    norm = np.fromiter((numbered.setdefault(w.norm, len(numbered)) for w in rows), np.int64, len(rows))[owner]
+    del numbered, rows, owner
+    names: dict[str, int] = {}
+    speaker = np.fromiter((names.setdefault(s, len(names)) for s in table.speakers), np.int64, n)
+    unnamed = np.fromiter(map(_unnamed, names), np.bool_, len(names))
+    indirect = np.fromiter(table.indirect, np.bool_, n)
+    code = (norm * len(names) + speaker) * 2 + indirect
+    order = np.argsort(code, kind="stable")
+    opens = np.ones(n, np.bool_)
+    opens[1:] = code[order][1:] != code[order][:-1]
+    starts = np.flatnonzero(opens)
+    size = np.diff(np.append(starts, n))
+    group = np.empty(n, np.int64)
+    group[order] = np.repeat(np.arange(len(starts)), size)
+    lead = np.arange(n)
+    members = order[np.repeat(size > 1, size)]  # the quotes of groups of more than one, group by group
+    if len(members):
+        g = group[members]
+        earlier = _earlier_rank([table.earlier_first[i] for i in members.tolist()])  # greater is earlier
+        by = np.lexsort((members, -earlier, g))
+        first = by[np.append(True, g[by][1:] != g[by][:-1])]
+        lead_of = np.empty(len(starts), np.int64)
+        lead_of[g[first]] = members[first]
+        lead[members] = lead_of[g]
+    return Reprints(lead, group, code[order][starts], norm, speaker, unnamed, names, indirect)
+
+
+def _verified(table: LinkTable, copies: Reprints, engine: PairFinder, on_progress: OnProgress | None) -> Verdicts:
+    """Every verified pair of ``table``, in pair order: those of the leads, found and verified by
+    ``engine``, then those the copies take part in (``_inherited_pairs``), verified here."""
+    n = len(table.words)
+    leads = np.flatnonzero(copies.lead == np.arange(n))
+    if len(leads) == n:
+        return engine.verified_pairs(table, on_progress=on_progress)
+    at = leads.tolist()
+    fresh = table.fresh
+    sub = LinkTable(
+        tuple(table.words[i] for i in at),
+        tuple(table.indirect[i] for i in at),
+        tuple(table.earlier_first[i] for i in at),
+        tuple(table.speakers[i] for i in at),
+        table.idf,
+        None if fresh is None else tuple(fresh[i] for i in at),
+    )
+    del at
+    found = engine.verified_pairs(sub, on_progress=on_progress)
+    del sub
+    # leads are numbered in order, so their pairs keep their order
+    found = dataclasses.replace(found, orig=leads[found.orig], rep=leads[found.rep])
+    inherited = verify_pairs(table, unpack_pairs(_inherited_pairs(table, copies, found)))
+    return _merged(found, inherited)
+
+
+def _merged(a: Verdicts, b: Verdicts) -> Verdicts:
+    """The verdicts of ``a`` and ``b``, each in pair order and with no pair in common, as one in pair order:
+    each column made once (joining, then sorting, held a story's millions of verdicts three times)."""
+    ka = (np.minimum(a.orig, a.rep) << 32) | np.maximum(a.orig, a.rep)
+    kb = (np.minimum(b.orig, b.rep) << 32) | np.maximum(b.orig, b.rep)
+    at = np.searchsorted(ka, kb) + np.arange(len(kb))  # b's places among all
+    del ka, kb
+    from_a = np.ones(len(a) + len(b), np.bool_)
+    from_a[at] = False
+    columns = []
+    for name in _COLUMNS:
+        x, y = getattr(a, name), getattr(b, name)
+        out = np.empty(len(x) + len(y), x.dtype)
+        out[from_a] = x
+        out[at] = y
+        columns.append(out)
+    return Verdicts(*columns)
+
+
+def _inherited_pairs(table: LinkTable, copies: Reprints, found: Verdicts) -> np.ndarray:
+    """The pairs of the quotes that are not leads (``Reprints``), packed (``match.pack_pairs``): each with
+    its lead; with the leads in the same words that may be a better parent (``_family_pairs``); and with
+    the quotes in other words its lead is paired with in a possible attribution conflict (``found``: two
+    speakers, not both described, not a paraphrase, a score of at least ``CONFLICT_SCORE``)."""
+    n = len(copies.lead)
+    copy = np.flatnonzero(copies.lead != np.arange(n))
+    by_lead = copy[np.argsort(copies.lead[copy], kind="stable")]
+    parts = [_packed(copies.lead[copy], copy), _family_pairs(table, copies, copy)]
+    o, r = found.orig, found.rep
+    so, sr = copies.speaker[o], copies.speaker[r]
+    conflict = np.flatnonzero(
+        (copies.norm[o] != copies.norm[r])
+        & (so != sr)
+        & ~(copies.unnamed[so] & copies.unnamed[sr])
+        & (found.fidelity != _FIDELITY_CODE["paraphrase"])
+        & (found.score >= CONFLICT_SCORE)
+    )
+    o, r = o[conflict], r[conflict]
+    # a copy of the reproduction reproduces the original as its lead does; a copy of the original is the
+    # other's original only when the two are as long, and then which is earlier decides the way round
+    long = np.fromiter((len(table.words[i]) for i in o.tolist()), np.int64, len(o))
+    same = long == np.fromiter((len(table.words[i]) for i in r.tolist()), np.int64, len(r))
+    for of, other in ((r, o), (o[same], r[same])):
+        members, leads = _members(by_lead, copies.lead[by_lead], of)
+        parts.append(_packed(members, np.repeat(other, leads)))
+    return distinct(np.concatenate(parts))
+
+
+def _members(items: np.ndarray, keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ``items`` whose key (``keys``, sorted) is each of ``wanted`` in turn, and how many each has."""
+    lo = np.searchsorted(keys, wanted, side="left")
+    count = np.searchsorted(keys, wanted, side="right") - lo
+    first = np.cumsum(count) - count
+    return items[np.repeat(lo - first, count) + np.arange(int(count.sum()))], count
+
+
+def _family_pairs(table: LinkTable, copies: Reprints, copy: np.ndarray) -> np.ndarray:
+    """The pairs of the ``copy`` quotes with the leads of other groups in the same words (another
+    speaker, the other kind) that may be their best parent, packed.
+
+    All such pairs are verbatim, so a copy's best parent of one speaker, or best version under another
+    speaker, is the first of those leads that may be its original (of its kind and earlier, or a
+    quotation when the copy is reported speech). So, of each kind: for a copy of a named speaker the
+    earliest two leads (one of them another speaker's); for a described speaker's ("the soldier") the
+    earliest two of named speakers (an attribution conflict) and of described ones (two descriptions may
+    be one person); and its own speaker's lead of the other kind. A handful of pairs a copy, however many
+    speakers the words travel under.
+    """
+    n = len(copies.lead)
+    leads = np.flatnonzero(copies.lead == np.arange(n))
+    held = np.bincount(copies.norm[leads], minlength=n)  # leads per sequence of words
+    copy = copy[held[copies.norm[copy]] > 1]
+    shared = leads[held[copies.norm[leads]] > 1]
+    if not len(copy):
+        return np.empty(0, np.int64)
+    earlier = _earlier_rank([table.earlier_first[i] for i in shared.tolist()])  # greater is earlier
+    described = copies.unnamed[copies.speaker[shared]]
+    unnamed = copies.unnamed[copies.speaker[copy]]
+    parts = []
+    # a named speaker's copy: any other speaker's words conflict; a described speaker's: a named speaker's
+    # conflict, another description's may be the same person's
+    for among, of in (
+        (np.ones(len(shared), np.bool_), copy[~unnamed]),
+        (~described, copy[unnamed]),
+        (described, copy[unnamed]),
+    ):
+        x, e = shared[among], earlier[among]
+        family, kind = copies.norm[x], copies.indirect[x]
+        by = np.lexsort((x, -e, kind, family))  # by words and kind, the earliest first
+        x, family, kind = x[by], family[by], kind[by]
+        opens = np.ones(len(x), np.bool_)
+        opens[1:] = (family[1:] != family[:-1]) | (kind[1:] != kind[:-1])
+        starts = np.flatnonzero(opens)
+        place = np.arange(len(x)) - np.repeat(starts, np.diff(np.append(starts, len(x))))
+        first_two = place < 2
+        found, count = _members(x[first_two], family[first_two], copies.norm[of])
+        parts.append(_packed(np.repeat(of, count), found))
+    # its own speaker's words of the other kind
+    flipped = copies.codes[copies.group[copy]] ^ 1
+    g = np.minimum(np.searchsorted(copies.codes, flipped), len(copies.codes) - 1)
+    has = copies.codes[g] == flipped
+    lead_of = np.empty(len(copies.codes), np.int64)
+    lead_of[copies.group[leads]] = leads
+    parts.append(_packed(copy[has], lead_of[g[has]]))
+    return np.concatenate(parts)
+
+
+def _packed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The pairs ``(a[k], b[k])`` as ``match.pack_pairs`` numbers them, low index first."""
+    out: np.ndarray = (np.minimum(a, b) << 32) | np.maximum(a, b)
+    return out
 
 
 class _Part(NamedTuple):

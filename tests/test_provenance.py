@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -394,12 +395,14 @@ _TEXTS = (
     "hand over Kim Jong Un's soldiers to him",
 )
 _SPEAKERS = ("Volodymyr Zelensky", "Kim Jong Un", "the soldier", "a soldier")
+_KINDS = ("direct", "direct", "indirect", "embed")
 _RUN = st.lists(
     st.tuples(
         st.integers(0, len(_TEXTS) - 1),
         st.sampled_from(_SPEAKERS),
         st.integers(0, 4),  # the article
         st.sampled_from(("first", "both", "later", "respoken")),
+        st.sampled_from(_KINDS),
     ),
     min_size=1,
     max_size=12,
@@ -409,20 +412,20 @@ _RUN = st.lists(
 @settings(max_examples=150, deadline=None)
 @given(_RUN, st.booleans())
 def test_linking_on_a_prior_run_gives_the_full_result_whatever_changed(
-    quotes: list[tuple[int, str, int, str]], again: bool
+    quotes: list[tuple[int, str, int, str, str]], again: bool
 ) -> None:
     """Quotes added, gone and given another speaker between two runs, attribution conflicts within and
-    between linked groups: linking on the first run's groups gives what linking everything gives (and
-    so does a third run on the second's)."""
+    between linked groups, reprints whose first copy comes, goes or changes speaker: linking on the first
+    run's groups gives what linking everything gives (and so does a third run on the second's)."""
     made = [
-        qt.Quote(f"q{k}", f"{article}.txt", k, k + len(_TEXTS[t]), _TEXTS[t], "direct", who)
-        for k, (t, who, article, _) in enumerate(quotes)
+        qt.Quote(f"q{k}", f"{article}.txt", k, k + len(_TEXTS[t]), _TEXTS[t], kind, who)  # type: ignore[arg-type]
+        for k, (t, who, article, _, kind) in enumerate(quotes)
     ]
     other = {_SPEAKERS[0]: _SPEAKERS[1], _SPEAKERS[1]: _SPEAKERS[0], _SPEAKERS[2]: _SPEAKERS[0]}
-    first = [q for q, (*_, when) in zip(made, quotes, strict=True) if when in ("first", "both", "respoken")]
+    first = [q for q, (*_, when, _) in zip(made, quotes, strict=True) if when in ("first", "both", "respoken")]
     later = [
         dataclasses.replace(q, speaker=other.get(q.speaker or "", _SPEAKERS[2])) if when == "respoken" else q
-        for q, (*_, when) in zip(made, quotes, strict=True)
+        for q, (*_, when, _) in zip(made, quotes, strict=True)
         if when != "first"
     ]
     before = provenance.link_quotes(first, {}, record=True)
@@ -436,6 +439,65 @@ def test_linking_on_a_prior_run_gives_the_full_result_whatever_changed(
     if again:  # nothing new: every group is taken as it was, partners and all, ids too
         third = provenance.link_quotes(later, {}, prior=step.prior(prior), record=True)
         assert (third.statements, third.links, third.numbered) == (step.statements, step.links, step.numbered)
+
+
+# the same words in another case and with other quotation marks: reprints of the texts above
+_REPRINTS = (*_TEXTS, _TEXTS[0].upper(), _OFFER.replace("'", "’").rstrip("."))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, len(_REPRINTS) - 1),
+            st.sampled_from(_SPEAKERS),
+            st.integers(0, 4),
+            st.sampled_from(_KINDS),
+        ),
+        min_size=1,
+        max_size=16,
+    )
+)
+def test_reprints_paired_through_their_first_copy_link_as_every_pair_would(
+    quotes: list[tuple[int, str, int, str]],
+) -> None:
+    """A quote in the same words as another, under its speaker and of its kind, is paired with the first
+    of them and with what that first copy meets in the same words or in an attribution conflict, not with
+    every other copy (``provenance.Reprints``): the statements and links are those of pairing all copies."""
+    made = [
+        qt.Quote(f"q{k}", f"{article}.txt", k, k + len(_REPRINTS[t]), _REPRINTS[t], kind, who)  # type: ignore[arg-type]
+        for k, (t, who, article, kind) in enumerate(quotes)
+    ]
+    through_leads = provenance.link_quotes(made, {})
+    alone = provenance.reprints
+
+    def every_quote_a_lead(table: LinkTable) -> provenance.Reprints:
+        return alone(table)._replace(lead=np.arange(len(table.words)))
+
+    with mock.patch.object(provenance, "reprints", every_quote_a_lead):
+        every_pair = provenance.link_quotes(made, {})
+    assert (through_leads.statements, through_leads.links) == (every_pair.statements, every_pair.links)
+
+
+def test_a_statement_quoted_by_more_articles_than_blocking_counts_stays_one() -> None:
+    """Blocking leaves out words more than ``match.MAX_DF`` quotes hold, as boilerplate: the copies of a
+    post reprinted by 1,500 articles count once (bench/syndication.py), and stay one statement."""
+    cut = " ".join(_OFFER.split()[:9])
+    made = [
+        qt.Quote(f"q{k}", f"{k:04d}.txt", 0, 90, _OFFER if k % 3 else cut, "direct", "Volodymyr Zelensky")
+        for k in range(1500)
+    ]
+    prov = provenance.link_quotes(made, {})
+    assert len(prov.statements) == 1
+    assert prov.statements[0].text == _OFFER and prov.statements[0].origin == "q1"
+    parents = {lk.source: lk for lk in prov.links if not lk.target.startswith("S")}
+    assert len(parents) == 1499
+    # each copy under the first copy of its words, the first cut under the first whole post
+    assert parents.pop("q0").target == "q1"
+    assert {(made[int(src[1:])].text, lk.target, lk.fidelity) for src, lk in parents.items()} == {
+        (_OFFER, "q1", "verbatim"),
+        (cut, "q0", "verbatim"),
+    }
 
 
 def _unnamed(prov: provenance.Provenance) -> tuple[list[Any], list[Any]]:
