@@ -58,6 +58,8 @@ def main() -> None:
     ap.add_argument("--copies", default="500,1000,1100,1500,2000", help="numbers of copies, comma-separated")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    warm = articles(3, args.seed)
+    assemble(warm, [extract_quotes(a) for a in warm])  # numba compiles linking's loops once, untimed
     for copies in (int(c) for c in args.copies.split(",")):
         arts = articles(copies, args.seed)
         extractions = [extract_quotes(a) for a in arts]

@@ -9,6 +9,11 @@ link, however many names the words travel under), and both statements are flagge
 
 The statement's origin is the best primary evidence in the corpus: an embedded post,
 else the most complete quotation, earliest first.
+
+A syndicated story repeats one quote's words under one speaker in hundreds of articles. Only
+the first of such copies is blocked (``Reprints``); every other copy is paired with it and with
+the few quotes that may be a better parent, so linking concludes what pairing every copy with
+every other would, in pairs linear in the number of copies.
 """
 
 from __future__ import annotations
@@ -487,7 +492,11 @@ def _verified(table: LinkTable, copies: Reprints, engine: PairFinder, on_progres
     del sub
     # leads are numbered in order, so their pairs keep their order
     found = dataclasses.replace(found, orig=leads[found.orig], rep=leads[found.rep])
-    inherited = verify_pairs(table, unpack_pairs(_inherited_pairs(table, copies, found)))
+    pairs = _inherited_pairs(table, copies, found)
+    if fresh is not None:  # those of two settled quotes were verified then (see ``PriorLinks``)
+        flags = np.fromiter(fresh, np.bool_, n)
+        pairs = pairs[flags[pairs >> 32] | flags[pairs & 0xFFFFFFFF]]
+    inherited = verify_pairs(table, unpack_pairs(pairs))
     return _merged(found, inherited)
 
 
