@@ -577,6 +577,12 @@ def pack_pairs(pairs: Iterable[tuple[int, int]]) -> np.ndarray:
     return distinct((flat[0::2] << 32) | flat[1::2])
 
 
+def packed_pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The index pairs ``(a[k], b[k])`` as ``pack_pairs`` numbers them (low index first), in their order."""
+    out: np.ndarray = (np.minimum(a, b) << 32) | np.maximum(a, b)
+    return out
+
+
 def unpack_pairs(packed: np.ndarray) -> Iterator[tuple[int, int]]:
     """The pairs ``pack_pairs`` numbered, in their order, made a slice at a time (a pair as a tuple
     of Python ints costs some 100 bytes, and a story has millions)."""
@@ -765,7 +771,7 @@ def _short_pairs(rows: _Rows, fresh: np.ndarray, *, incremental: bool, fan_out: 
     if incremental:
         wanted = fresh[a] | fresh[b]
         a, b = a[wanted], b[wanted]
-    return distinct((np.minimum(a, b) << 32) | np.maximum(a, b))
+    return distinct(packed_pairs(a, b))
 
 
 # The compiled loops of blocking, over flat arrays: rows (distinct texts) own consecutive

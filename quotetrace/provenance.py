@@ -40,6 +40,7 @@ from quotetrace.match import (
     distinct,
     idf_weights,
     packed_candidate_pairs,
+    packed_pairs,
     shared_rows,
     unpack_pairs,
 )
@@ -503,10 +504,7 @@ def _verified(table: LinkTable, copies: Reprints, engine: PairFinder, on_progres
 def _merged(a: Verdicts, b: Verdicts) -> Verdicts:
     """The verdicts of ``a`` and ``b``, each in pair order and with no pair in common, as one in pair order:
     each column made once (joining, then sorting, held a story's millions of verdicts three times)."""
-    ka = (np.minimum(a.orig, a.rep) << 32) | np.maximum(a.orig, a.rep)
-    kb = (np.minimum(b.orig, b.rep) << 32) | np.maximum(b.orig, b.rep)
-    at = np.searchsorted(ka, kb) + np.arange(len(kb))  # b's places among all
-    del ka, kb
+    at = np.searchsorted(packed_pairs(a.orig, a.rep), packed_pairs(b.orig, b.rep)) + np.arange(len(b))  # b's places
     from_a = np.ones(len(a) + len(b), np.bool_)
     from_a[at] = False
     columns = []
@@ -527,7 +525,7 @@ def _inherited_pairs(table: LinkTable, copies: Reprints, found: Verdicts) -> np.
     n = len(copies.lead)
     copy = np.flatnonzero(copies.lead != np.arange(n))
     by_lead = copy[np.argsort(copies.lead[copy], kind="stable")]
-    parts = [_packed(copies.lead[copy], copy), _family_pairs(table, copies, copy)]
+    parts = [packed_pairs(copies.lead[copy], copy), _family_pairs(table, copies, copy)]
     o, r = found.orig, found.rep
     so, sr = copies.speaker[o], copies.speaker[r]
     conflict = np.flatnonzero(
@@ -544,7 +542,7 @@ def _inherited_pairs(table: LinkTable, copies: Reprints, found: Verdicts) -> np.
     same = long == np.fromiter((len(table.words[i]) for i in r.tolist()), np.int64, len(r))
     for of, other in ((r, o), (o[same], r[same])):
         members, leads = _members(by_lead, copies.lead[by_lead], of)
-        parts.append(_packed(members, np.repeat(other, leads)))
+        parts.append(packed_pairs(members, np.repeat(other, leads)))
     return distinct(np.concatenate(parts))
 
 
@@ -596,21 +594,15 @@ def _family_pairs(table: LinkTable, copies: Reprints, copy: np.ndarray) -> np.nd
         place = np.arange(len(x)) - np.repeat(starts, np.diff(np.append(starts, len(x))))
         first_two = place < 2
         found, count = _members(x[first_two], family[first_two], copies.norm[of])
-        parts.append(_packed(np.repeat(of, count), found))
+        parts.append(packed_pairs(np.repeat(of, count), found))
     # its own speaker's words of the other kind
     flipped = copies.codes[copies.group[copy]] ^ 1
     g = np.minimum(np.searchsorted(copies.codes, flipped), len(copies.codes) - 1)
     has = copies.codes[g] == flipped
     lead_of = np.empty(len(copies.codes), np.int64)
     lead_of[copies.group[leads]] = leads
-    parts.append(_packed(copy[has], lead_of[g[has]]))
+    parts.append(packed_pairs(copy[has], lead_of[g[has]]))
     return np.concatenate(parts)
-
-
-def _packed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The pairs ``(a[k], b[k])`` as ``match.pack_pairs`` numbers them, low index first."""
-    out: np.ndarray = (np.minimum(a, b) << 32) | np.maximum(a, b)
-    return out
 
 
 class _Part(NamedTuple):
@@ -1624,8 +1616,7 @@ class Verdicts:
 
     def in_pair_order(self) -> Verdicts:
         """Sorted by ``(min(orig, rep), max(orig, rep))``, the order every engine returns; stable."""
-        lo, hi = np.minimum(self.orig, self.rep), np.maximum(self.orig, self.rep)
-        return self.take(np.argsort((lo << 32) | hi, kind="stable"))
+        return self.take(np.argsort(packed_pairs(self.orig, self.rep), kind="stable"))
 
     def comparison(self, k: int) -> Comparison:
         return Comparison(
