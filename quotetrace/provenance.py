@@ -35,6 +35,7 @@ from quotetrace.match import (
     Comparison,
     Words,
     compare,
+    compared_fields,
     consensus,
     content_paraphrase,
     distinct,
@@ -1740,7 +1741,8 @@ def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> Verdicts
         if fresh is not None and not (fresh[i] or fresh[j]):
             continue  # verified by an earlier run (see ``PriorLinks``)
         orig, rep = _orient(i, j, table)
-        key = (id(words[orig]), id(words[rep]), indirect[rep])
+        wo, wr, reported = words[orig], words[rep], indirect[rep]
+        key = (id(wo), id(wr), reported)
         at = compared.get(key)
         if at is None:
             if len(compared) >= _COMPARED:
@@ -1748,10 +1750,10 @@ def verify_pairs(table: LinkTable, pairs: Iterable[tuple[int, int]]) -> Verdicts
                 done.append(_verdicts_of(origs, reps, found, pick))
                 origs, reps, pick, found = array("q"), array("q"), array("q"), []
                 compared.clear()
-            cmp = compare(words[orig], words[rep], paraphrase=indirect[rep], weights=idf, diff=False)
+            cmp = compared_fields(wo, wr, paraphrase=reported, weights=idf)
             at = compared[key] = -1 if cmp is None else len(found)
             if cmp is not None:
-                found.append(_fields(cmp))
+                found.append((cmp[0], cmp[1], cmp[3], cmp[4], cmp[5]))
         if at >= 0:
             origs.append(orig)
             reps.append(rep)

@@ -591,3 +591,25 @@ def test_texts_of_the_same_words_compare_as_aligning_them_does(
         (hi - lo) / len(a),
     )
     assert compare(a, b, paraphrase=paraphrase, open_end=paraphrase) == expected
+
+
+_TIES = ["no", "peace", "Korea", "will", "organise", "organize", "a", "the", "it's", "soldiers"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_TIES), min_size=0, max_size=14), min_size=2, max_size=6), st.booleans())
+def test_verification_fields_are_compare_with_words_aligned_as_lists(texts: list[list[str]], paraphrase: bool) -> None:
+    """Verification takes ``compare``'s fields without a ``Comparison`` (``compared_fields``), and both hand
+    rapidfuzz the words as tuples: the same alignments as lists of them give, with many equal words to tie."""
+    words = [Words.of(" ".join(t)) for t in texts]
+    weights = match.idf_weights(words)
+    for a, b in itertools.permutations(words, 2):
+        want = compare(a, b, paraphrase=paraphrase, weights=weights, diff=False)
+        assert match.compared_fields(a, b, paraphrase=paraphrase, weights=weights) == (
+            None if want is None else dataclasses.astuple(want)
+        )
+        if a.norm and b.norm:
+            as_lists = [tuple(x) for x in match.Indel.opcodes(list(a.norm), list(b.norm)).as_matching_blocks()]
+            assert [tuple(x) for x in match.Indel.opcodes(a.norm, b.norm).as_matching_blocks()] == as_lists
+            lists = [tuple(x) for x in match.Levenshtein.opcodes(list(a.norm), list(b.norm))]
+            assert [tuple(x) for x in match.Levenshtein.opcodes(a.norm, b.norm)] == lists
