@@ -24,6 +24,7 @@ the number of jobs, workers or partitions never changes the result.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import gc
 import importlib
 import logging
@@ -31,6 +32,7 @@ import math
 import multiprocessing
 import operator
 import os
+import pickle
 import socket
 import sys
 import threading
@@ -48,7 +50,9 @@ from quotetrace.extract import Extraction, TaggerName, extract_quotes
 from quotetrace.match import (
     MAX_DF,
     SHINGLE,
+    distinct,
     key_pairs,
+    packed_pairs,
     probe_keys,
     shingles,
     short_key_pairs,
@@ -76,6 +80,12 @@ ENGINES = ("local", "dask")
 CHUNKS_PER_WORKER = 4
 # Pairs verified per task: a few milliseconds of work each at the seed story's quote lengths.
 PAIRS_PER_CHUNK = 2000
+# Verification goes to worker processes only with at least this many pairs for each quote they must be
+# sent. Measured on a 100,000-article story (docs/benchmarks.md, session 28): a quote's words cost about
+# 32 µs to pickle and unpickle, a pair about 15 µs to verify, so two workers save 7.5 µs a pair. A full
+# trace verifies 18 pairs a quote (two processes: 60 s saved of 420); an incremental one far fewer
+# (6 s lost of 144).
+SHIPPED_PAIRS = 5
 
 
 class EngineError(QuotetraceError):
@@ -191,9 +201,9 @@ def _extracted(chunks: Iterable[list[tuple[Any, int]]], total: int, on_progress:
 _TABLE: LinkTable | None = None  # a pool worker's copy of the table, sent once when it starts
 
 
-def _install_table(table: LinkTable) -> None:
+def _install_table(pickled: bytes) -> None:
     global _TABLE
-    _TABLE = table
+    _TABLE = pickle.loads(pickled)
 
 
 def _verified(chunks: Iterable[tuple[Sized, Verdicts]], total: int | None, on_progress: OnProgress | None) -> Verdicts:
@@ -214,6 +224,29 @@ def _verify_chunk(pairs: np.ndarray) -> Verdicts:
     """Verify a chunk of packed pairs (``match.pack_pairs``) against the table the pool was given."""
     assert _TABLE is not None, "the pool was started without its table"
     return verify_pairs(_TABLE, unpack_pairs(pairs))
+
+
+def _named_part(table: LinkTable, pairs: np.ndarray) -> tuple[LinkTable, np.ndarray, np.ndarray | None]:
+    """The part of ``table`` that ``pairs`` (packed) name, the pairs numbered in it, and the index in
+    ``table`` of each of its quotes (None: the part is the whole table).
+
+    Workers are sent the part: an incremental run verifies the pairs of a few fresh quotes, and
+    pickling a large story's whole table to each worker took longer than verifying them. Numbered
+    in the table's order, the part's pairs sort as the table's did."""
+    named = distinct(np.concatenate([pairs >> 32, pairs & 0xFFFFFFFF]))
+    if len(named) == len(table.words):
+        return table, pairs, None
+    at = named.tolist()
+    part = LinkTable(
+        tuple(table.words[k] for k in at),
+        tuple(table.indirect[k] for k in at),
+        tuple(table.earlier_first[k] for k in at),
+        tuple(table.speakers[k] for k in at),
+        table.idf,
+        None if table.fresh is None else tuple(table.fresh[k] for k in at),
+    )
+    local = packed_pairs(np.searchsorted(named, pairs >> 32), np.searchsorted(named, pairs & 0xFFFFFFFF))
+    return part, local, named
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -272,16 +305,22 @@ class LocalEngine:
         return _extracted(done, len(articles), on_progress)
 
     def verified_pairs(self, table: LinkTable, *, on_progress: OnProgress | None = None) -> Verdicts:
-        """Blocking in memory (the fast path), then verification here or in ``jobs`` processes."""
+        """Blocking in memory (the fast path), then verification here, or in ``jobs`` processes when
+        the pairs are many enough for what sending the workers their quotes costs."""
         pairs = local_pairs(table)
-        if self.jobs == 1 or len(pairs) < 2 * PAIRS_PER_CHUNK:
+        part, local, named = _named_part(table, pairs) if self.jobs > 1 else (table, pairs, None)
+        if self.jobs == 1 or len(pairs) < max(2 * PAIRS_PER_CHUNK, SHIPPED_PAIRS * len(part.words)):
             chunks = _chunks(pairs, math.ceil(len(pairs) / PAIRS_PER_CHUNK))
             return _verified(((c, verify_pairs(table, unpack_pairs(c))) for c in chunks), len(pairs), on_progress)
-        chunks = _chunks(pairs, max(self.jobs * CHUNKS_PER_WORKER, len(pairs) // (4 * PAIRS_PER_CHUNK)))
+        chunks = _chunks(local, max(self.jobs * CHUNKS_PER_WORKER, len(local) // (4 * PAIRS_PER_CHUNK)))
+        # pickled once here, not once a worker as it starts: a large story's table takes seconds to pickle
+        pickled = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
+        del part
         with concurrent.futures.ProcessPoolExecutor(
-            self.jobs, mp_context=_pool_context(), initializer=_install_table, initargs=(table,)
+            self.jobs, mp_context=_pool_context(), initializer=_install_table, initargs=(pickled,)
         ) as pool:
-            return _verified(zip(chunks, pool.map(_verify_chunk, chunks), strict=True), len(pairs), on_progress)
+            found = _verified(zip(chunks, pool.map(_verify_chunk, chunks), strict=True), len(pairs), on_progress)
+        return found if named is None else dataclasses.replace(found, orig=named[found.orig], rep=named[found.rep])
 
     def close(self) -> None:
         """Stop the extraction processes, if any were started (verification's end with each call)."""

@@ -6,6 +6,7 @@ reach it through ``--scheduler``.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import socket
 import sys
@@ -18,7 +19,16 @@ from click.testing import CliRunner, Result
 
 import quotetrace
 from quotetrace.cli import cli
-from quotetrace.engine import DaskEngine, EngineError, LocalEngine, extract_chunk, make_engine
+from quotetrace.engine import (
+    PAIRS_PER_CHUNK,
+    SHIPPED_PAIRS,
+    DaskEngine,
+    EngineError,
+    LocalEngine,
+    _named_part,
+    extract_chunk,
+    make_engine,
+)
 from quotetrace.export import to_json
 from quotetrace.ingest import article_from_text, read_articles
 from quotetrace.match import Words, idf_weights, unpack_pairs
@@ -121,7 +131,7 @@ def test_each_pair_of_texts_is_compared_once_and_means_the_same(
     """Reprints share their ``Words``: verification compares each pair of texts once, and every
     pair of quotes gets the verdict comparing them alone gives, however few pairs it remembers."""
     from quotetrace import provenance
-    from quotetrace.match import compare
+    from quotetrace.match import compare, compared_fields
     from quotetrace.provenance import Verdict, verify_pairs
 
     table = reprint_table(seeds_dir, 600)
@@ -141,18 +151,36 @@ def test_each_pair_of_texts_is_compared_once_and_means_the_same(
     def counted(*args: object, **kwargs: object) -> object:
         nonlocal calls
         calls += 1
-        return compare(*args, **kwargs)  # type: ignore[arg-type]
+        return compared_fields(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(provenance, "compare", counted)
+    monkeypatch.setattr(provenance, "compared_fields", counted)
     assert list(verify_pairs(table, pairs)) == alone
-    assert len(shared) < 600 and calls < len(pairs)
+    assert len(shared) < 600 and 0 < calls < len(pairs)
     monkeypatch.setattr(provenance, "_COMPARED", 3)
     assert list(verify_pairs(table, pairs)) == alone
 
 
-def test_local_processes_verify_the_same_pairs(seeds_dir: Path) -> None:
+def test_local_processes_verify_the_same_pairs(seeds_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     table = reprint_table(seeds_dir, 3000)
     assert LocalEngine(jobs=2).verified_pairs(table) == LOCAL.verified_pairs(table)
+    # an incremental run: the workers would get only the quotes the fresh pairs name, numbered afresh
+    fresh = dataclasses.replace(table, fresh=tuple(k < 100 for k in range(3000)))
+    pairs = local_pairs(fresh)
+    part, local, named = _named_part(fresh, pairs)
+    assert named is not None and len(part.words) < 3000 and len(local) == len(pairs)
+    assert [part.words[k] is fresh.words[i] for k, i in enumerate(named.tolist())] == [True] * len(named)
+    assert (named[local >> 32] == pairs >> 32).all() and (named[local & 0xFFFFFFFF] == pairs & 0xFFFFFFFF).all()
+    expected = LOCAL.verified_pairs(fresh)
+    assert 2 * PAIRS_PER_CHUNK < len(pairs) < SHIPPED_PAIRS * len(part.words)
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a pool was started")
+
+    with monkeypatch.context() as mp:  # too few pairs for each quote the workers would be sent: verified here
+        mp.setattr(concurrent.futures, "ProcessPoolExecutor", no_pool)
+        assert LocalEngine(jobs=2).verified_pairs(fresh) == expected
+    monkeypatch.setattr("quotetrace.engine.SHIPPED_PAIRS", 0)  # sent anyway: the same verdicts
+    assert LocalEngine(jobs=2).verified_pairs(fresh) == expected
 
 
 def test_extraction_comes_back_in_input_order(cluster: DaskEngine, corpora: dict[str, tuple[Article, ...]]) -> None:
