@@ -88,7 +88,9 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=10_000, help="articles in the story so far [10000]")
     ap.add_argument("--new", type=int, default=100, help="articles that arrive next [100]")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--jobs", type=int, default=1, help="extraction processes for add [1]")
+    ap.add_argument(
+        "--jobs", type=int, default=1, help="processes for add's extraction and for the traces' verification [1]"
+    )
     ap.add_argument("--rules-only", action="store_true", help="extract with the rules alone")
     ap.add_argument("--keep", type=Path, metavar="DIR", help="work in DIR (new or empty) and keep it, with copies")
     args = ap.parse_args()
@@ -119,8 +121,9 @@ def main() -> None:
             ("trace --relink (afresh)", [str(QUOTETRACE), "trace", "--db", db, "--relink", "-q"], work / "fresh.json"),
         ]
         for label, cmd, out in steps:
-            if args.rules_only and cmd[1] == "trace":
-                cmd.append("--rules-only")
+            if cmd[1] == "trace":
+                # a trace verifies in processes when its pairs are many for the quotes it would send them
+                cmd += ["--jobs", str(args.jobs)] + (["--rules-only"] if args.rules_only else [])
             if out is not None:
                 cmd += ["-f", "json", "-o", str(out)]
             run = bench_scale.measure(cmd, args.size, label, out=None, env=env)
