@@ -24,7 +24,6 @@ the number of jobs, workers or partitions never changes the result.
 from __future__ import annotations
 
 import concurrent.futures
-import dataclasses
 import gc
 import importlib
 import logging
@@ -236,15 +235,7 @@ def _named_part(table: LinkTable, pairs: np.ndarray) -> tuple[LinkTable, np.ndar
     named = distinct(np.concatenate([pairs >> 32, pairs & 0xFFFFFFFF]))
     if len(named) == len(table.words):
         return table, pairs, None
-    at = named.tolist()
-    part = LinkTable(
-        tuple(table.words[k] for k in at),
-        tuple(table.indirect[k] for k in at),
-        tuple(table.earlier_first[k] for k in at),
-        tuple(table.speakers[k] for k in at),
-        table.idf,
-        None if table.fresh is None else tuple(table.fresh[k] for k in at),
-    )
+    part = table.part(named.tolist())
     local = packed_pairs(np.searchsorted(named, pairs >> 32), np.searchsorted(named, pairs & 0xFFFFFFFF))
     return part, local, named
 
@@ -320,7 +311,7 @@ class LocalEngine:
             self.jobs, mp_context=_pool_context(), initializer=_install_table, initargs=(pickled,)
         ) as pool:
             found = _verified(zip(chunks, pool.map(_verify_chunk, chunks), strict=True), len(pairs), on_progress)
-        return found if named is None else dataclasses.replace(found, orig=named[found.orig], rep=named[found.rep])
+        return found if named is None else found.renumbered(named)
 
     def close(self) -> None:
         """Stop the extraction processes, if any were started (verification's end with each call)."""

@@ -479,21 +479,12 @@ def _verified(table: LinkTable, copies: Reprints, engine: PairFinder, on_progres
     leads = np.flatnonzero(copies.lead == np.arange(n))
     if len(leads) == n:
         return engine.verified_pairs(table, on_progress=on_progress)
-    at = leads.tolist()
     fresh = table.fresh
-    sub = LinkTable(
-        tuple(table.words[i] for i in at),
-        tuple(table.indirect[i] for i in at),
-        tuple(table.earlier_first[i] for i in at),
-        tuple(table.speakers[i] for i in at),
-        table.idf,
-        None if fresh is None else tuple(fresh[i] for i in at),
-    )
-    del at
+    sub = table.part(leads.tolist())
     found = engine.verified_pairs(sub, on_progress=on_progress)
     del sub
     # leads are numbered in order, so their pairs keep their order
-    found = dataclasses.replace(found, orig=leads[found.orig], rep=leads[found.rep])
+    found = found.renumbered(leads)
     pairs = _inherited_pairs(table, copies, found)
     if fresh is not None:  # those of two settled quotes were verified then (see ``PriorLinks``)
         flags = np.fromiter(fresh, np.bool_, n)
@@ -1535,6 +1526,17 @@ class LinkTable:
     idf: Mapping[str, float]
     fresh: tuple[bool, ...] | None = None  # None: every quote; else pairs of two settled quotes are known
 
+    def part(self, at: Sequence[int]) -> LinkTable:
+        """The quotes at ``at`` (increasing indices), numbered from 0 in that order."""
+        return LinkTable(
+            tuple(self.words[k] for k in at),
+            tuple(self.indirect[k] for k in at),
+            tuple(self.earlier_first[k] for k in at),
+            tuple(self.speakers[k] for k in at),
+            self.idf,
+            None if self.fresh is None else tuple(self.fresh[k] for k in at),
+        )
+
 
 class Verdict(NamedTuple):
     """A verified pair: quote ``rep`` reproduces quote ``orig`` as ``comparison`` says (no word diff)."""
@@ -1610,6 +1612,11 @@ class Verdicts:
             columns.append(np.concatenate(pieces[k]))
             pieces[k] = []
         return cls(*columns)
+
+    def renumbered(self, index: np.ndarray) -> Verdicts:
+        """These verdicts of a ``LinkTable.part``, with the quotes numbered as in the table it was cut from
+        (``index``: each of the part's quotes' index there)."""
+        return dataclasses.replace(self, orig=index[self.orig], rep=index[self.rep])
 
     def take(self, index: np.ndarray) -> Verdicts:
         """The verdicts at ``index`` (positions, or a mask), in its order."""
