@@ -201,7 +201,11 @@ _TABLE: LinkTable | None = None  # a pool worker's copy of the table, sent once 
 
 
 def _install_table(pickled: bytes) -> None:
+    """A verification worker's start: the table it is sent, and its cycle collector paused for the
+    rest of its life, as the trace's is in the process that started it (``memory.collector_paused``).
+    The table is millions of objects, and each full pass of the collector went over all of them."""
     global _TABLE
+    gc.disable()
     _TABLE = pickle.loads(pickled)
 
 

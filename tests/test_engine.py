@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
+import gc
+import pickle
 import socket
 import sys
 from collections.abc import Iterator, Sequence
@@ -25,7 +27,9 @@ from quotetrace.engine import (
     DaskEngine,
     EngineError,
     LocalEngine,
+    _install_table,
     _named_part,
+    _pool_context,
     extract_chunk,
     make_engine,
 )
@@ -181,6 +185,29 @@ def test_local_processes_verify_the_same_pairs(seeds_dir: Path, monkeypatch: pyt
         assert LocalEngine(jobs=2).verified_pairs(fresh) == expected
     monkeypatch.setattr("quotetrace.engine.SHIPPED_PAIRS", 0)  # sent anyway: the same verdicts
     assert LocalEngine(jobs=2).verified_pairs(fresh) == expected
+
+
+class _CollectorState:
+    """Read back (unpickled) as whether the cycle collector is running as it is read."""
+
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        return gc.isenabled, ()
+
+
+def _worker_table() -> object:
+    import quotetrace.engine
+
+    return quotetrace.engine._TABLE
+
+
+def test_a_verification_worker_reads_its_table_with_the_cycle_collector_paused() -> None:
+    # the table is millions of objects at scale: at 100,000 articles, full passes of the collector
+    # were 5 of the 12 s a worker took to read it (docs/benchmarks.md, session 29)
+    with concurrent.futures.ProcessPoolExecutor(
+        1, mp_context=_pool_context(), initializer=_install_table, initargs=(pickle.dumps(_CollectorState()),)
+    ) as pool:
+        assert pool.submit(_worker_table).result() is False  # the "table": whether it ran as the table was read
+        assert pool.submit(gc.isenabled).result() is False  # nor after
 
 
 def test_extraction_comes_back_in_input_order(cluster: DaskEngine, corpora: dict[str, tuple[Article, ...]]) -> None:
