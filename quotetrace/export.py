@@ -357,7 +357,7 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes | Iterable[str]
     if isinstance(data, str | bytes | bytearray | memoryview):
         pieces: Iterable[bytes] = [data.encode("utf-8") if isinstance(data, str) else bytes(data)]
     elif isinstance(data, Iterable):
-        pieces = (piece.encode("utf-8") for piece in data)
+        pieces = _utf8_blocks(data)
     else:
         raise TypeError(f"data must be str, bytes or pieces of str; got {type(data).__name__}")
     directory, name = os.path.split(os.path.abspath(target))
@@ -381,6 +381,22 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes | Iterable[str]
             raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
         raise
     _sync_directory(directory)
+
+
+def _utf8_blocks(pieces: Iterable[str], size: int = 1 << 20) -> Iterator[bytes]:
+    """``pieces`` as UTF-8, joined into blocks of about ``size`` characters: a large trace's JSON is
+    millions of records, and encoding and writing each alone took longer than the bytes need."""
+    block: list[str] = []
+    held = 0
+    for piece in pieces:
+        block.append(piece)
+        held += len(piece)
+        if held >= size:
+            yield "".join(block).encode("utf-8")
+            block.clear()
+            held = 0
+    if held:
+        yield "".join(block).encode("utf-8")
 
 
 def _sync_directory(directory: str) -> None:

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 from _factories import A001, A004, sample_trace
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quotetrace.errors import OutputError
-from quotetrace.export import iter_json, to_dict, to_json, write_atomic
+from quotetrace.export import _utf8_blocks, iter_json, to_dict, to_json, write_atomic
 from quotetrace.model import Edit, Link, Quote, Section, Span, Speaker, Statement
 
 ARTICLE_KEYS = ["id", "path", "title", "outlet", "agency", "date", "url", "byline", "sections", "length"]
@@ -234,3 +236,13 @@ def test_write_atomic_failure_midway_keeps_old_file(tmp_path: Path, monkeypatch:
 def test_write_atomic_rejects_other_types(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="str, bytes or pieces of str; got int"):
         write_atomic(tmp_path / "x", 5)  # type: ignore[arg-type]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=40)), st.integers(1, 100))
+def test_pieces_are_written_in_blocks_of_the_same_text(pieces: list[str], size: int) -> None:
+    blocks = list(_utf8_blocks(iter(pieces), size))
+    assert b"".join(blocks) == "".join(pieces).encode("utf-8")
+    # each block but the last holds at least ``size`` characters, the last at least one
+    assert all(len(b.decode("utf-8")) >= size for b in blocks[:-1])
+    assert all(blocks)
