@@ -842,7 +842,10 @@ def _read_bytes(file: Path, shown: str, max_bytes: int | None) -> bytes:
     """The bytes of ``file``; ``InputError`` naming ``shown`` when it cannot be read or is too large.
 
     The size is checked before reading, so a huge file costs nothing, and a pipe or device
-    is never opened (reading it could block for ever).
+    is never opened (reading it could block for ever). A file is read as large as it said it
+    was, and one byte more: asked for ``max_bytes + 1`` at once, Python allocated that much for
+    every file (50 MB by default) before reading a few kilobytes. A file that grew since is read
+    on, up to the limit.
     """
     try:
         info = file.stat()
@@ -850,7 +853,10 @@ def _read_bytes(file: Path, shown: str, max_bytes: int | None) -> bytes:
             raise InputError(f"{shown}: not a regular file (a pipe, socket or device); skipped")
         _check_size(shown, info.st_size, max_bytes)
         with file.open("rb") as fh:
-            data = fh.read(-1 if max_bytes is None else max_bytes + 1)
+            want = info.st_size + 1
+            data = fh.read(want)
+            if len(data) == want:  # it grew while we looked: on, to one byte past the limit (want <= it + 1)
+                data += fh.read(-1 if max_bytes is None else max_bytes + 1 - len(data))
     except OSError as err:
         raise InputError(_cannot_read(file, shown, err)) from None
     _check_size(shown, len(data), max_bytes)  # it grew while we looked

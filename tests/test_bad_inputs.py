@@ -869,3 +869,38 @@ def test_hostile_json_keeps_the_text_exactly(hostile: Path) -> None:
     assert data["articles"][0]["title"] == HOSTILE_META["title"]
     _assert_offsets(data, {HOSTILE_NAME: HOSTILE_TEXT})
     assert any("\x01win\x0b" in q["text"] for q in data["quotes"])
+
+
+def _said_smaller(monkeypatch: pytest.MonkeyPatch, file: Path, by: int) -> None:
+    """``file`` says it is ``by`` bytes smaller than it is, as a file does that grows after it is looked at."""
+    real = Path.stat
+
+    def stat(self: Path, *args: Any, **kwargs: Any) -> os.stat_result:
+        info = real(self, *args, **kwargs)
+        if self != file:
+            return info
+        fields = list(info)
+        fields[6] -= by  # st_size
+        return os.stat_result(fields)
+
+    monkeypatch.setattr(Path, "stat", stat)
+
+
+def test_a_file_that_grows_as_it_is_read_is_read_whole_or_refused_past_the_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = folder_with_good(tmp_path)
+    growing = folder / "growing.txt"
+    growing.write_text(GOOD * 40, encoding="utf-8")  # about 3 kB
+    size = growing.stat().st_size
+    whole = {a.id: a.text for a in library(folder)[0]}
+    _said_smaller(monkeypatch, growing, 1000)
+    articles, warnings = library(folder)
+    assert warnings == [] and {a.id: a.text for a in articles} == whole
+    # it said it was under the limit, and is over it by the time it is read
+    articles, warnings = library(folder, max_bytes=size - 500)
+    assert [a.id for a in articles] == ["good.txt"]
+    assert warnings == [
+        f"{growing}: too large ({size - 499:,} bytes, the limit is {size - 500:,} bytes); skipped "
+        "(raise the limit with --max-bytes, or max_bytes= in Python)"
+    ]
