@@ -229,14 +229,22 @@ def _verify_chunk(pairs: np.ndarray) -> Verdicts:
     return verify_pairs(_TABLE, unpack_pairs(pairs))
 
 
-def _named_part(table: LinkTable, pairs: np.ndarray) -> tuple[LinkTable, np.ndarray, np.ndarray | None]:
-    """The part of ``table`` that ``pairs`` (packed) name, the pairs numbered in it, and the index in
-    ``table`` of each of its quotes (None: the part is the whole table).
+def _named(pairs: np.ndarray) -> np.ndarray:
+    """The quotes ``pairs`` (packed) name, in order."""
+    return distinct(np.concatenate([pairs >> 32, pairs & 0xFFFFFFFF]))
+
+
+def _named_part(
+    table: LinkTable, pairs: np.ndarray, named: np.ndarray | None = None
+) -> tuple[LinkTable, np.ndarray, np.ndarray | None]:
+    """The part of ``table`` that ``pairs`` (packed) name (``named``, when known already), the pairs
+    numbered in it, and the index in ``table`` of each of its quotes (None: the part is the whole table).
 
     Workers are sent the part: an incremental run verifies the pairs of a few fresh quotes, and
     pickling a large story's whole table to each worker took longer than verifying them. Numbered
     in the table's order, the part's pairs sort as the table's did."""
-    named = distinct(np.concatenate([pairs >> 32, pairs & 0xFFFFFFFF]))
+    if named is None:
+        named = _named(pairs)
     if len(named) == len(table.words):
         return table, pairs, None
     part = table.part(named.tolist())
@@ -303,10 +311,12 @@ class LocalEngine:
         """Blocking in memory (the fast path), then verification here, or in ``jobs`` processes when
         the pairs are many enough for what sending the workers their quotes costs."""
         pairs = local_pairs(table)
-        part, local, named = _named_part(table, pairs) if self.jobs > 1 else (table, pairs, None)
-        if self.jobs == 1 or len(pairs) < max(2 * PAIRS_PER_CHUNK, SHIPPED_PAIRS * len(part.words)):
+        named = _named(pairs) if self.jobs > 1 else None
+        if named is None or len(pairs) < max(2 * PAIRS_PER_CHUNK, SHIPPED_PAIRS * len(named)):
             chunks = _chunks(pairs, math.ceil(len(pairs) / PAIRS_PER_CHUNK))
             return _verified(((c, verify_pairs(table, unpack_pairs(c))) for c in chunks), len(pairs), on_progress)
+        # the part is cut only when it is sent: the threshold needs no more than how many quotes it holds
+        part, local, index = _named_part(table, pairs, named)
         chunks = _chunks(local, max(self.jobs * CHUNKS_PER_WORKER, len(local) // (4 * PAIRS_PER_CHUNK)))
         # pickled once here, not once a worker as it starts: a large story's table takes seconds to pickle
         pickled = pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL)
@@ -315,7 +325,7 @@ class LocalEngine:
             self.jobs, mp_context=_pool_context(), initializer=_install_table, initargs=(pickled,)
         ) as pool:
             found = _verified(zip(chunks, pool.map(_verify_chunk, chunks), strict=True), len(pairs), on_progress)
-        return found if named is None else found.renumbered(named)
+        return found if index is None else found.renumbered(index)
 
     def close(self) -> None:
         """Stop the extraction processes, if any were started (verification's end with each call)."""

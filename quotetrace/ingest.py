@@ -855,7 +855,7 @@ def _read_bytes(file: Path, shown: str, max_bytes: int | None) -> bytes:
         with file.open("rb") as fh:
             want = info.st_size + 1
             data = fh.read(want)
-            if len(data) == want:  # it grew while we looked: on, to one byte past the limit (want <= it + 1)
+            if len(data) == want:  # it grew while we looked: read on, to one byte past the limit
                 data += fh.read(-1 if max_bytes is None else max_bytes + 1 - len(data))
     except OSError as err:
         raise InputError(_cannot_read(file, shown, err)) from None
