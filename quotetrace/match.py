@@ -660,9 +660,11 @@ def _rows(texts: Sequence[Words]) -> _Rows:
     owner, distinct = shared_rows(texts)
     held_off = np.zeros(len(distinct) + 1, np.int64)
     np.cumsum(np.bincount(owner, minlength=len(distinct)), out=held_off[1:])
-    number = {w: k for k, w in enumerate(sorted({w for t in distinct for w in t.norm}), start=1)}
-    lengths = np.fromiter((len(t.norm) for t in distinct), np.int64, len(distinct))
-    words = np.fromiter((number[w] for t in distinct for w in t.norm), np.int64, int(lengths.sum()))
+    norms = [t.norm for t in distinct]
+    lengths = np.fromiter(map(len, norms), np.int64, len(norms))
+    flat = list(itertools.chain.from_iterable(norms))  # every row's words, row after row
+    number = {w: k for k, w in enumerate(sorted(set(flat)), start=1)}
+    words = np.fromiter(map(number.__getitem__, flat), np.int64, len(flat))
     return _Rows(owner, held_off, np.argsort(owner, kind="stable"), words, lengths)
 
 
@@ -677,25 +679,40 @@ def _shingle_pairs(
     """The pairs of the texts' shingles (``shingles``, ``probe_keys``, ``key_pairs``), packed, maybe twice."""
     kernels = _kernels()
     grams = _grams(rows)
-    # df: how many texts hold each gram (a row's grams count once for each text holding it)
-    holders = np.repeat(np.diff(rows.held_off), np.diff(grams.off))
-    df = kernels.counts(grams.key, np.argsort(grams.key), holders)
-    del holders
+    # the story's entries sorted by gram (stable: each gram's entries stay in row order), so that each
+    # distinct gram is a run of them, runs[g] to runs[g + 1]; its df is how many texts its run's rows
+    # stand for (a row's grams count once for each text holding it)
+    order = np.argsort(grams.key, kind="stable")
+    ranked = grams.key[order]
+    starts = np.empty(len(ranked), np.bool_)
+    starts[:1] = True
+    np.not_equal(ranked[1:], ranked[:-1], out=starts[1:])
+    del ranked
+    runs = np.append(np.flatnonzero(starts), len(order))
+    del starts
+    row_of = np.repeat(np.arange(len(rows.lengths), dtype=np.int32), np.diff(grams.off))  # each entry's row
+    held = np.diff(rows.held_off).astype(np.int32)[row_of][order]
+    counts = np.add.reduceat(held, runs[:-1]) if len(held) else held
+    del held
+    df = np.empty(len(order), np.int32)
+    df[order] = np.repeat(counts, np.diff(runs))
+    del counts
     probe_off, probe_key = kernels.choose_probes(
         grams.off, grams.key, grams.first, grams.last, grams.bits, df, probes, max_df, budget
     )
     del df
-    # posting lists of the grams some text probes, the only ones read
-    probed = distinct(probe_key)
-    entry, gram = kernels.holding(grams.key, probed)
-    posting = np.searchsorted(grams.off, entry, side="right") - 1  # the rows holding them
-    del grams, entry
-    by_gram = np.argsort(gram, kind="stable")
+    # posting lists of the grams some text probes, the only ones read: their runs of entries
+    probe_gram = np.searchsorted(grams.key[order[runs[:-1]]], probe_key)
+    probed = distinct(probe_gram)
+    size = runs[probed + 1] - runs[probed]
     posting_off = np.zeros(len(probed) + 1, np.int64)
-    np.cumsum(np.bincount(gram, minlength=len(probed)), out=posting_off[1:])
+    np.cumsum(size, out=posting_off[1:])
+    at = np.repeat(runs[probed] - posting_off[:-1], size) + np.arange(posting_off[-1])
+    posting = row_of[order[at]].astype(np.int64)  # the rows holding them
+    del grams, order, runs, row_of, at
     packed: np.ndarray = kernels.pairs(
-        rows.owner, rows.held_off, rows.held_by, probe_off, np.searchsorted(probed, probe_key), posting_off,
-        posting[by_gram], fresh, incremental,
+        rows.owner, rows.held_off, rows.held_by, probe_off, np.searchsorted(probed, probe_gram), posting_off,
+        posting, fresh, incremental,
     )  # fmt: skip
     return packed
 
@@ -888,41 +905,6 @@ def _distinct_sorted(
     return off, key[keep], first[keep], last[keep]
 
 
-def _counts(key: np.ndarray, order: np.ndarray, weight: np.ndarray) -> np.ndarray:
-    """For each entry, the total ``weight`` of the entries with its key (``order`` sorts ``key``)."""
-    out = np.empty(key.shape[0], np.int64)
-    s = 0
-    while s < order.shape[0]:
-        e = s
-        total = 0
-        while e < order.shape[0] and key[order[e]] == key[order[s]]:
-            total += weight[order[e]]
-            e += 1
-        for t in range(s, e):
-            out[order[t]] = total
-        s = e
-    return out
-
-
-def _holding(key: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The entries whose key is in ``wanted`` (sorted), and where in ``wanted`` it is."""
-    n = 0
-    for x in range(key.shape[0]):
-        i = np.searchsorted(wanted, key[x])
-        if i < wanted.shape[0] and wanted[i] == key[x]:
-            n += 1
-    entry = np.empty(n, np.int64)
-    where = np.empty(n, np.int64)
-    n = 0
-    for x in range(key.shape[0]):
-        i = np.searchsorted(wanted, key[x])
-        if i < wanted.shape[0] and wanted[i] == key[x]:
-            entry[n] = x
-            where[n] = i
-            n += 1
-    return entry, where
-
-
 def _choose_probes(
     off: np.ndarray, key: np.ndarray, first: np.ndarray, last: np.ndarray, bits: int, df: np.ndarray,
     probes: int, max_df: int, budget: int,
@@ -1041,9 +1023,7 @@ class _Kernels(NamedTuple):
     packed_grams: Callable[..., Any]
     gram_words: Callable[..., Any]
     distinct_sorted: Callable[..., Any]
-    counts: Callable[..., Any]
     choose_probes: Callable[..., Any]
-    holding: Callable[..., Any]
     pairs: Callable[..., Any]
 
 
@@ -1051,6 +1031,6 @@ class _Kernels(NamedTuple):
 def _kernels() -> _Kernels:
     """The loops above, compiled on first use."""
     loops: tuple[Callable[..., Any], ...] = (
-        _packed_grams, _gram_words, _distinct_sorted, _counts, _choose_probes, _holding, _pairs,
+        _packed_grams, _gram_words, _distinct_sorted, _choose_probes, _pairs,
     )  # fmt: skip
     return _Kernels(*(jit(loop) for loop in loops))
