@@ -613,3 +613,23 @@ def test_verification_fields_are_compare_with_words_aligned_as_lists(texts: list
             assert [tuple(x) for x in match.Indel.opcodes(a.norm, b.norm).as_matching_blocks()] == as_lists
             lists = [tuple(x) for x in match.Levenshtein.opcodes(list(a.norm), list(b.norm))]
             assert [tuple(x) for x in match.Levenshtein.opcodes(a.norm, b.norm)] == lists
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 3), st.integers(0, 2**40)), max_size=40),
+    st.integers(0, 22),
+)
+def test_columns_sorted_together_are_ordered_as_a_lexsort_orders_them(
+    rows: list[tuple[int, int, int]], shift: int
+) -> None:
+    """Blocking sorts rows of several integer columns packed into one number when they fit in 63 bits,
+    by a lexsort when they do not (``shift`` widens the last column past the limit): the same rows in
+    the same order either way, ties and repeated rows included."""
+    import numpy as np
+
+    columns = [np.array([r[k] for r in rows], np.int64) for k in range(3)]
+    columns[2] <<= shift
+    order = np.lexsort(columns[::-1])
+    got = match._sorted_together(*columns)
+    assert [c.tolist() for c in got] == [c[order].tolist() for c in columns]
