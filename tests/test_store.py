@@ -136,6 +136,14 @@ def test_rows_rebuild_the_dataclasses_exactly(quote: Quote, speaker: Speaker, ar
     assert article_from_row(_through_json(article_to_row(article))) == article  # type: ignore[arg-type]
 
 
+@given(QUOTES)
+def test_a_quote_read_for_linking_is_the_quote_without_what_linking_never_reads(quote: Quote) -> None:
+    """``link_quote_from_row`` makes its quote field by field in order: every field lands in its place."""
+    row = _through_json(quote_to_row(quote))
+    lean = store_module.link_quote_from_row(row, quote.article, store_module._Dates())  # type: ignore[arg-type]
+    assert lean == dataclasses.replace(quote, speaker_mention=None, cue=None, via=(), statement=None)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ARTICLES, st.lists(QUOTES, max_size=4), st.lists(SPEAKERS, max_size=3))
 def test_the_store_gives_back_what_was_added(article: Article, quotes: list[Quote], speakers: list[Speaker]) -> None:
