@@ -1210,9 +1210,9 @@ class Store:
         mine = iter(linked)
         i = 0
         for aid, ahash, made_by, current, quotes in self._conn.execute(
-            "SELECT a.id, a.hash, e.extractor, e.hash = a.hash, e.quotes FROM articles a "
+            "SELECT a.id, a.hash, e.extractor, e.hash = a.hash, CAST(e.quotes AS BLOB) FROM articles a "
             "LEFT JOIN extractions e ON e.article = a.id ORDER BY a.path, a.seq"
-        ):
+        ):  # the quotes as their stored UTF-8, as ``link_corpus`` reads them
             if i == len(wanted) or _text(aid) != wanted[i].id:
                 continue
             art = wanted[i]
