@@ -660,11 +660,9 @@ def _rows(texts: Sequence[Words]) -> _Rows:
     owner, distinct = shared_rows(texts)
     held_off = np.zeros(len(distinct) + 1, np.int64)
     np.cumsum(np.bincount(owner, minlength=len(distinct)), out=held_off[1:])
-    norms = [t.norm for t in distinct]
-    lengths = np.fromiter(map(len, norms), np.int64, len(norms))
-    flat = list(itertools.chain.from_iterable(norms))  # every row's words, row after row
-    number = {w: k for k, w in enumerate(sorted(set(flat)), start=1)}
-    words = np.fromiter(map(number.__getitem__, flat), np.int64, len(flat))
+    number = {w: k for k, w in enumerate(sorted({w for t in distinct for w in t.norm}), start=1)}
+    lengths = np.fromiter((len(t.norm) for t in distinct), np.int64, len(distinct))
+    words = np.fromiter((number[w] for t in distinct for w in t.norm), np.int64, int(lengths.sum()))
     return _Rows(owner, held_off, np.argsort(owner, kind="stable"), words, lengths)
 
 

@@ -409,9 +409,8 @@ def link_quote_from_row(row: dict[str, Any], article: str, dates: Callable[[str 
     """What linking reads of a stored quote (``quote_to_row``): the ``Quote`` without its speaker
     mention, cue and intermediaries, which linking never reads. ``article`` is the article id every
     quote of an article shares; speakers, channels and kinds are interned, as a story repeats them."""
-    speaker = row.get("speaker")
-    channel = row.get("channel")
     get = row.get
+    speaker, channel = get("speaker"), get("channel")
     # the fields in order, as ``model.with_linking`` makes a quote: a story reads a million and a half
     # of these, and the dataclass binds arguments by name a microsecond slower
     return Quote(

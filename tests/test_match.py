@@ -8,6 +8,7 @@ import random
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
+import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -626,8 +627,6 @@ def test_columns_sorted_together_are_ordered_as_a_lexsort_orders_them(
     """Blocking sorts rows of several integer columns packed into one number when they fit in 63 bits,
     by a lexsort when they do not (``shift`` widens the last column past the limit): the same rows in
     the same order either way, ties and repeated rows included."""
-    import numpy as np
-
     columns = [np.array([r[k] for r in rows], np.int64) for k in range(3)]
     columns[2] <<= shift
     order = np.lexsort(columns[::-1])
